@@ -1,0 +1,368 @@
+//! Loading and validating a profile. Pure: takes the file's name and text, returns values.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use crate::ids::Symbol;
+use crate::profile::{Profile, Provenance};
+
+/// The format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One thing wrong with a profile, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileError {
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    pub kind: ProfileErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileErrorKind {
+    /// The TOML itself does not parse, or a value has the wrong type; the parser's words.
+    Syntax(String),
+    UnsupportedFormat { found: u32 },
+    Duplicate { what: &'static str, id: String },
+    UnknownReference { what: &'static str, id: String },
+    UnknownLevel { axis: String, level: String },
+    UncitedClause { clause: String },
+    UnknownDocument { clause: String },
+    BadDate { value: String },
+    Empty { what: &'static str },
+}
+
+impl fmt::Display for ProfileErrorKind {
+    // Operators of mamori read Japanese; the wording of profile errors lives here, beside
+    // the data it describes, and nowhere else.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Syntax(m) => write!(f, "TOMLとして読めません: {m}"),
+            Self::UnsupportedFormat { found } => write!(
+                f,
+                "format = {found} には対応していません（このmamoriは format = {FORMAT_VERSION} を読みます）"
+            ),
+            Self::Duplicate { what, id } => {
+                write!(f, "{what} `{id}` が重複しています。id は一意にしてください")
+            }
+            Self::UnknownReference { what, id } => {
+                write!(f, "{what} `{id}` は定義されていません。先に定義するか、綴りを確認してください")
+            }
+            Self::UnknownLevel { axis, level } => {
+                write!(f, "分類 `{axis}` に区分 `{level}` はありません")
+            }
+            Self::UncitedClause { clause } => write!(
+                f,
+                "条項 `{clause}` は provenance = \"document\" ですが条項目録 [[clauses]] にありません。条項を追加するか provenance = \"standard\" にしてください"
+            ),
+            Self::UnknownDocument { clause } => write!(
+                f,
+                "条項 `{clause}` の文書名は [[documents]] のどの prefix とも一致しません"
+            ),
+            Self::BadDate { value } => {
+                write!(f, "日付 `{value}` は YYYY-MM-DD の形で書いてください")
+            }
+            Self::Empty { what } => write!(f, "{what} が一つもありません"),
+        }
+    }
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.kind)
+    }
+}
+
+/// All the errors found in one profile, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ProfileErrors(pub Vec<ProfileError>);
+
+impl fmt::Display for ProfileErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses and validates a profile. `file` is only used in error messages.
+pub fn parse_profile(file: &str, text: &str) -> Result<Profile, ProfileErrors> {
+    let locate = Locator::new(file, text);
+    let profile: Profile = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ProfileErrors(vec![locate.error(span, ProfileErrorKind::Syntax(e.message().trim().to_owned()))])
+    })?;
+    let mut errors = Vec::new();
+    validate(&profile, &locate, &mut errors);
+    if errors.is_empty() {
+        Ok(profile)
+    } else {
+        errors.sort_by_key(|e| (e.line, e.column));
+        Err(ProfileErrors(errors))
+    }
+}
+
+struct Locator<'a> {
+    file: &'a str,
+    line_starts: Vec<usize>,
+    text: &'a str,
+}
+
+impl<'a> Locator<'a> {
+    fn new(file: &'a str, text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { file, line_starts, text }
+    }
+
+    fn error(&self, span: Range<usize>, kind: ProfileErrorKind) -> ProfileError {
+        let offset = span.start.min(self.text.len());
+        let line_index = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line_start = self.line_starts[line_index];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        ProfileError { file: self.file.to_owned(), line: line_index + 1, column, kind }
+    }
+}
+
+fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
+    // Errors on values without a span of their own point at the start of the file.
+    let top = 0..0;
+    if p.profile.format != FORMAT_VERSION {
+        errors.push(at.error(top.clone(), ProfileErrorKind::UnsupportedFormat { found: p.profile.format }));
+    }
+    if !is_iso_date(p.profile.effective.get_ref()) {
+        errors.push(at.error(
+            p.profile.effective.span(),
+            ProfileErrorKind::BadDate { value: p.profile.effective.get_ref().clone() },
+        ));
+    }
+    if p.roles.is_empty() {
+        errors.push(at.error(top.clone(), ProfileErrorKind::Empty { what: "役割 [[roles]]" }));
+    }
+
+    let roles = unique_symbols(p.roles.iter().map(|r| &r.id), "役割", text_span_of(at.text, "[[roles]]"), at, errors);
+    unique_symbols(p.bodies.iter().map(|b| &b.id), "実施機関", text_span_of(at.text, "[[bodies]]"), at, errors);
+    let zones = unique_symbols(p.zones.iter().map(|z| &z.id), "領域", text_span_of(at.text, "[[zones]]"), at, errors);
+    unique_symbols(
+        p.external_reports.iter().map(|r| &r.id),
+        "外部報告",
+        text_span_of(at.text, "[[external_reports]]"),
+        at,
+        errors,
+    );
+    unique_symbols(p.obligations.iter().map(|o| &o.id), "定例業務", text_span_of(at.text, "[[obligations]]"), at, errors);
+    unique_symbols(p.approval_rules.iter().map(|o| &o.id), "承認規則", text_span_of(at.text, "[[approval_rules]]"), at, errors);
+
+    let check_role = |r: &Spanned<Symbol>, errors: &mut Vec<ProfileError>| {
+        if !roles.contains(r.get_ref().as_str()) {
+            errors.push(at.error(
+                r.span(),
+                ProfileErrorKind::UnknownReference { what: "役割", id: r.get_ref().to_string() },
+            ));
+        }
+    };
+
+    for role in &p.roles {
+        if let Some(d) = &role.deputy {
+            check_role(d, errors);
+        }
+        if let Some(r) = &role.reports_to {
+            check_role(r, errors);
+        }
+    }
+
+    // Axes and their levels.
+    let mut axes: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for axis in &p.axes {
+        if axes.contains_key(axis.id.as_str()) {
+            errors.push(at.error(
+                text_span_of(at.text, &format!("id = \"{}\"", axis.id)),
+                ProfileErrorKind::Duplicate { what: "分類", id: axis.id.to_string() },
+            ));
+        }
+        let mut ids = HashSet::new();
+        let mut ranks = HashSet::new();
+        for level in &axis.levels {
+            if !ids.insert(level.id.get_ref().as_str()) {
+                errors.push(at.error(
+                    level.id.span(),
+                    ProfileErrorKind::Duplicate { what: "区分", id: level.id.get_ref().clone() },
+                ));
+            }
+            if !ranks.insert(*level.rank.get_ref()) {
+                errors.push(at.error(
+                    level.rank.span(),
+                    ProfileErrorKind::Duplicate { what: "区分の rank", id: level.rank.get_ref().to_string() },
+                ));
+            }
+        }
+        if axis.levels.is_empty() {
+            errors.push(at.error(top.clone(), ProfileErrorKind::Empty { what: "分類の区分 levels" }));
+        }
+        axes.insert(axis.id.as_str(), ids);
+    }
+    for rule in &p.handling_rules {
+        match axes.get(rule.axis.get_ref().as_str()) {
+            None => errors.push(at.error(
+                rule.axis.span(),
+                ProfileErrorKind::UnknownReference { what: "分類", id: rule.axis.get_ref().to_string() },
+            )),
+            Some(levels) if !levels.contains(rule.min_level.get_ref().as_str()) => errors.push(at.error(
+                rule.min_level.span(),
+                ProfileErrorKind::UnknownLevel {
+                    axis: rule.axis.get_ref().to_string(),
+                    level: rule.min_level.get_ref().clone(),
+                },
+            )),
+            Some(_) => {}
+        }
+        if let Some(a) = &rule.approver {
+            check_role(a, errors);
+        }
+    }
+
+    for rule in &p.zone_rules {
+        for z in [&rule.from, &rule.to] {
+            if !zones.contains(z.get_ref().as_str()) {
+                errors.push(at.error(z.span(), ProfileErrorKind::UnknownReference { what: "領域", id: z.get_ref().to_string() }));
+            }
+        }
+    }
+
+    let mut incident_levels = HashSet::new();
+    for level in &p.incident_levels {
+        if !incident_levels.insert(*level.level.get_ref()) {
+            errors.push(at.error(
+                level.level.span(),
+                ProfileErrorKind::Duplicate { what: "インシデントのレベル", id: level.level.get_ref().to_string() },
+            ));
+        }
+        for r in &level.report_to {
+            check_role(r, errors);
+        }
+    }
+    for report in &p.external_reports {
+        check_role(&report.responsible, errors);
+    }
+    for o in &p.obligations {
+        check_role(&o.responsible, errors);
+        if let Some(r) = &o.report_to {
+            check_role(r, errors);
+        }
+    }
+    for a in &p.approval_rules {
+        check_role(&a.approver, errors);
+    }
+
+    // The clause catalogue, and every citation against it.
+    let mut catalogue = HashSet::new();
+    for clause in &p.clauses {
+        if !catalogue.insert(clause.id.get_ref().as_str()) {
+            errors.push(at.error(
+                clause.id.span(),
+                ProfileErrorKind::Duplicate { what: "条項", id: clause.id.get_ref().to_string() },
+            ));
+        }
+        if let Some(r) = &clause.role {
+            check_role(r, errors);
+        }
+        check_document(&clause.id, p, at, errors);
+    }
+    for (clause, provenance) in citations(p) {
+        if provenance == Provenance::Document {
+            if !catalogue.contains(clause.get_ref().as_str()) {
+                errors.push(at.error(
+                    clause.span(),
+                    ProfileErrorKind::UncitedClause { clause: clause.get_ref().to_string() },
+                ));
+            }
+        }
+    }
+}
+
+fn check_document(
+    clause: &Spanned<crate::ids::ClauseId>,
+    p: &Profile,
+    at: &Locator,
+    errors: &mut Vec<ProfileError>,
+) {
+    if p.documents.is_empty() {
+        return;
+    }
+    let doc = clause.get_ref().document();
+    if !p.documents.iter().any(|d| d.prefix == doc) {
+        errors.push(at.error(clause.span(), ProfileErrorKind::UnknownDocument { clause: clause.get_ref().to_string() }));
+    }
+}
+
+/// Every (clause, provenance) pair a rule of the profile cites.
+pub(crate) fn citations(p: &Profile) -> Vec<(&Spanned<crate::ids::ClauseId>, Provenance)> {
+    let mut out = Vec::new();
+    out.extend(p.bodies.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.roles.iter().map(|x| (&x.clause, x.provenance)));
+    for axis in &p.axes {
+        out.push((&axis.clause, axis.provenance));
+        for level in &axis.levels {
+            out.extend(level.restrictions.iter().map(|x| (&x.clause, x.provenance)));
+        }
+    }
+    out.extend(p.handling_rules.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.zones.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.zone_rules.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.incident_levels.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.external_reports.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.obligations.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.approval_rules.iter().map(|x| (&x.clause, x.provenance)));
+    out
+}
+
+fn unique_symbols<'a>(
+    ids: impl Iterator<Item = &'a Symbol>,
+    what: &'static str,
+    section: Range<usize>,
+    at: &Locator,
+    errors: &mut Vec<ProfileError>,
+) -> HashSet<&'a str> {
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(id.as_str()) {
+            // Symbols are not spanned (they are keys, checked by type); point at the second
+            // definition by searching for it after the section starts.
+            let needle = format!("id = \"{id}\"");
+            let first = at.text[section.start..].find(&needle).map(|i| i + section.start);
+            let second = first.and_then(|f| at.text[f + 1..].find(&needle).map(|i| i + f + 1));
+            errors.push(at.error(
+                second.map(|s| s..s).unwrap_or(section.clone()),
+                ProfileErrorKind::Duplicate { what, id: id.to_string() },
+            ));
+        }
+    }
+    seen
+}
+
+fn text_span_of(text: &str, needle: &str) -> Range<usize> {
+    text.find(needle).map(|i| i..i).unwrap_or(0..0)
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: Range<usize>| s[r].bytes().all(|c| c.is_ascii_digit());
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
