@@ -186,6 +186,15 @@ impl Store {
         rows.iter().map(Event::from_row).collect()
     }
 
+    /// Writes a consistent copy of a SQLite database while it is in use (`VACUUM INTO`).
+    pub async fn backup_sqlite_to(&self, path: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid("online backup is for SQLite; use pg_dump for PostgreSQL".into()));
+        }
+        sqlx::query("VACUUM INTO $1").bind(path.display().to_string()).execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn event_count(&self, org_id: i64) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1")
             .bind(org_id)

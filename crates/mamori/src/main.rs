@@ -1,1 +1,399 @@
-fn main() {}
+//! The `mamori` command: serve, demo, migrate, profile check/activate, backup.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use mamori_server::{AppState, Settings};
+use mamori_store::{Actor, OpenOptions, Store};
+
+#[derive(Parser)]
+#[command(name = "mamori", version, about = "mamori (守り) — 情報セキュリティポリシーを運用するシステム")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Data directory; the SQLite database lives inside it (mamori.sqlite).
+    #[arg(long, env = "MAMORI_DATA_DIR", default_value = "mamori-data")]
+    data_dir: PathBuf,
+    /// Database URL instead of the data directory: sqlite://PATH or postgres://…
+    #[arg(long, env = "MAMORI_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl DbArgs {
+    fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| mamori_store::sqlite_url_in(&self.data_dir))
+    }
+
+    async fn open(&self, create: bool) -> Result<Store> {
+        if self.database_url.is_none() && create {
+            std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        }
+        let url = self.url();
+        let store = Store::open(&url, OpenOptions { create, ..Default::default() })
+            .await
+            .with_context(|| format!("opening the database ({})", redact(&url)))?;
+        Ok(store)
+    }
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Args, Clone)]
+struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MAMORI_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Consecutive failed sign-ins that lock an account.
+    #[arg(long, env = "MAMORI_LOCKOUT_LIMIT", default_value_t = 5)]
+    lockout_limit: i64,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    session_idle_minutes: u64,
+    /// Mark cookies Secure (set when mamori is reached over HTTPS).
+    #[arg(long, env = "MAMORI_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+impl ServerArgs {
+    fn settings(&self) -> Result<Settings> {
+        if self.lockout_limit < 1 {
+            bail!("--lockout-limit must be at least 1");
+        }
+        if self.session_idle_minutes < 1 {
+            bail!("--session-idle-minutes must be at least 1");
+        }
+        Ok(Settings {
+            lockout_limit: self.lockout_limit,
+            session_idle: Duration::from_secs(self.session_idle_minutes * 60),
+            secure_cookies: self.secure_cookies,
+            ..Settings::default()
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Create the SQLite database if it does not exist.
+        #[arg(long)]
+        create: bool,
+    },
+    /// Prepare a demo data directory (志免町's profile, a demo town) and serve it.
+    Demo {
+        #[arg(long, env = "MAMORI_DATA_DIR", default_value = "mamori-demo")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Only prepare the data directory.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        create: bool,
+    },
+    /// Profiles: check a file, activate it for an organization, or set up an organization.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+    /// Organizations and their first administrator.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Back up the database (online SQLite backup; guidance for PostgreSQL).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Where to write the backup (SQLite).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProfileCommand {
+    /// Validate a profile file; errors name file:line:column.
+    Check {
+        file: PathBuf,
+    },
+    /// Validate a profile and make it the organization's active profile.
+    Activate {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Organization code.
+        #[arg(long)]
+        org: String,
+        file: PathBuf,
+    },
+    /// List the bundled profiles.
+    Bundled,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organization with a bundled profile (or a profile file) and an administrator
+    /// with a one-time password.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Organization code (letters, digits, -).
+        #[arg(long)]
+        code: String,
+        /// A bundled profile id (shime, yokote, nakaniikawa, nansatsu) or a path to a profile file.
+        #[arg(long)]
+        profile: String,
+        /// Login of the first administrator.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        #[arg(long)]
+        create: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { db, server, create } => {
+            let store = db.open(create).await?;
+            store.migrate().await.context("applying migrations")?;
+            serve(store, &server, None).await
+        }
+        Command::Demo { data_dir, server, no_serve } => demo(&data_dir, &server, no_serve).await,
+        Command::Migrate { db, create } => {
+            let store = db.open(create).await?;
+            store.migrate().await.context("applying migrations")?;
+            println!("マイグレーションを適用しました（{}）。", store.backend().name());
+            Ok(())
+        }
+        Command::Profile { command } => profile(command).await,
+        Command::Org { command: OrgCommand::Create { db, code, profile, admin, create } } => {
+            let store = db.open(create).await?;
+            store.migrate().await.context("applying migrations")?;
+            let (file_name, text) = profile_source(&profile)?;
+            let parsed = mamori_policy::parse_profile(&file_name, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (org_id, password) = create_org(&store, &code, &file_name, &text, &parsed, &admin).await?;
+            println!("団体「{}」（code={code}, id={org_id}）を作成しました。", parsed.organization.name);
+            println!("管理者 {admin} の仮パスワード: {password}");
+            println!("初回ログイン時にパスワードの変更と二要素認証の設定が求められます。");
+            Ok(())
+        }
+        Command::Backup { db, output } => backup(&db, output).await,
+    }
+}
+
+fn profile_source(arg: &str) -> Result<(String, String)> {
+    if let Some(text) = mamori_policy::bundled::bundled(arg) {
+        return Ok((format!("{arg}.toml"), text.to_owned()));
+    }
+    let path = Path::new(arg);
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading profile {}", path.display()))?;
+    Ok((path.display().to_string(), text))
+}
+
+async fn profile(command: ProfileCommand) -> Result<()> {
+    match command {
+        ProfileCommand::Check { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            match mamori_policy::parse_profile(&file.display().to_string(), &text) {
+                Ok(p) => {
+                    println!(
+                        "{}: OK — {}（{}）: 役割 {}、分類 {}、領域 {}、インシデントレベル {}、条項 {}",
+                        file.display(),
+                        p.organization.name,
+                        p.profile.edition,
+                        p.roles.len(),
+                        p.axes.len(),
+                        p.zones.len(),
+                        p.incident_levels.len(),
+                        p.clauses.len()
+                    );
+                    Ok(())
+                }
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    bail!("{} に {} 件の誤りがあります", file.display(), errors.0.len())
+                }
+            }
+        }
+        ProfileCommand::Activate { db, org, file } => {
+            let store = db.open(false).await?;
+            store.migrate().await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.display().to_string();
+            let parsed = match mamori_policy::parse_profile(&name, &text) {
+                Ok(p) => p,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    bail!("プロファイルに誤りがあるため有効にしていません（現在の版のままです）");
+                }
+            };
+            let organization =
+                store.organizations().await?.into_iter().find(|o| o.code == org).with_context(|| format!("no organization with code {org}"))?;
+            let v = store.activate_profile(organization.id, &name, &text, &parsed, &Actor::system("cli")).await?;
+            println!("{} の第{}版として有効にしました（SHA-256 {}）。", organization.name, v.version_no, v.digest);
+            Ok(())
+        }
+        ProfileCommand::Bundled => {
+            for (id, file, text) in mamori_policy::bundled::BUNDLED {
+                let p = mamori_policy::parse_profile(file, text).map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{id}\t{}\t{}", p.organization.name, p.profile.edition);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn create_org(
+    store: &Store,
+    code: &str,
+    file_name: &str,
+    text: &str,
+    profile: &mamori_policy::Profile,
+    admin_login: &str,
+) -> Result<(i64, String)> {
+    let actor = Actor::system("cli");
+    let org = store.create_organization(code, &profile.organization.name, &actor).await.context("creating the organization")?;
+    store.activate_profile(org.id, file_name, text, profile, &actor).await.context("activating the profile")?;
+    let password = mamori_server::auth::temporary_password();
+    let hash = mamori_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.create_user(org.id, None, admin_login, "システム管理者", &hash, true, &actor).await.context("creating the administrator")?;
+    Ok((org.id, password))
+}
+
+async fn demo(data_dir: &Path, server: &ServerArgs, no_serve: bool) -> Result<()> {
+    let db = DbArgs { data_dir: data_dir.to_owned(), database_url: None };
+    let fresh = !data_dir.join("mamori.sqlite").exists();
+    let store = db.open(true).await?;
+    store.migrate().await.context("applying migrations")?;
+    let actor = Actor::system("demo");
+    let text = mamori_policy::bundled::bundled("shime").context("the 志免町 profile is bundled")?;
+    let profile = mamori_policy::parse_profile("shime.toml", text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut credentials = Vec::new();
+    let org = match store.organizations().await?.into_iter().find(|o| o.code == "shime") {
+        Some(org) if !fresh => {
+            // A rerun: issue new one-time passwords rather than rebuilding the town.
+            for user in store.users(org.id).await? {
+                let password = mamori_server::auth::temporary_password();
+                let hash = mamori_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+                store.set_password(&user, &hash, true, &actor).await?;
+                credentials.push((user.login.clone(), user.display_name.clone(), password));
+            }
+            org
+        }
+        _ => {
+            eprintln!("デモデータを作成しています（約2,000件の情報資産、300名の職員）…");
+            let (org_id, password) = create_org(&store, "shime", "shime.toml", text, &profile, "admin").await?;
+            credentials.push(("admin".to_owned(), "システム管理者".to_owned(), password));
+            let summary = mamori_demo::populate(&store, org_id, &mamori_demo::DemoScale::town(), 20261122, false).await?;
+            for (login, person_id) in [
+                ("ciso", summary.ciso_person_id),
+                ("somu", summary.security_director_person_id),
+                ("jumin-kacho", summary.security_manager_person_id),
+                ("jumin-staff", summary.staff_person_id),
+            ] {
+                let person = store.person(org_id, person_id).await?;
+                let password = mamori_server::auth::temporary_password();
+                let hash = mamori_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+                store.create_user(org_id, Some(person_id), login, &person.name, &hash, false, &actor).await?;
+                credentials.push((login.to_owned(), person.name.clone(), password));
+            }
+            eprintln!(
+                "作成しました: 課局等 {}、職員 {}、情報システム {}、情報資産 {}（うち要判断 {}）",
+                summary.departments, summary.people, summary.systems, summary.assets, summary.undecided_assets
+            );
+            store.organization(org_id).await?
+        }
+    };
+    println!("mamori デモ — {}（データ: {}）", org.name, data_dir.display());
+    println!("一回限りのログイン情報（初回ログイン時にパスワード変更、管理者・CISO・統括は二要素認証の設定が必要です）:");
+    for (login, name, password) in &credentials {
+        println!("  {login:<12} {password}  {name}");
+    }
+    if no_serve {
+        println!("データディレクトリを準備しました。起動: mamori serve --data-dir {}", data_dir.display());
+        return Ok(());
+    }
+    serve(store, server, Some(&org.name)).await
+}
+
+async fn serve(store: Store, server: &ServerArgs, banner: Option<&str>) -> Result<()> {
+    let settings = server.settings()?;
+    let listener = tokio::net::TcpListener::bind(server.listen).await.with_context(|| format!("listening on {}", server.listen))?;
+    let addr = listener.local_addr()?;
+    println!("http://{addr}/ で待ち受けています{}（Ctrl+C で終了）", banner.map(|b| format!("（{b}）")).unwrap_or_default());
+    let state = AppState::new(store.clone(), settings);
+    mamori_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn backup(db: &DbArgs, output: Option<PathBuf>) -> Result<()> {
+    let store = db.open(false).await?;
+    match store.backend() {
+        mamori_store::Backend::Sqlite => {
+            let output = output.unwrap_or_else(|| {
+                let stamp = chrono_stamp();
+                db.data_dir.join(format!("backup-{stamp}.sqlite"))
+            });
+            if output.exists() {
+                bail!("{} already exists; choose another --output", output.display());
+            }
+            store.backup_sqlite_to(&output).await.context("writing the backup")?;
+            println!("バックアップを作成しました: {}", output.display());
+            Ok(())
+        }
+        mamori_store::Backend::Postgres => {
+            println!("PostgreSQL のバックアップには pg_dump を使ってください。例:");
+            println!("  pg_dump --format=custom --file=mamori-$(date +%Y%m%d).dump \"$MAMORI_DATABASE_URL\"");
+            println!("復元は pg_restore --clean --dbname=… で行います。変更記録（events）も含めて丸ごと保存してください。");
+            Ok(())
+        }
+    }
+}
+
+fn chrono_stamp() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    secs.to_string()
+}

@@ -1,0 +1,377 @@
+//! Sign-in: argon2id passwords, TOTP second factor, sessions with idle timeout, CSRF tokens,
+//! and the extractors that give handlers the signed-in person and what they may see.
+
+use std::sync::Arc;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use mamori_policy::Profile;
+use mamori_store::org::{Department, Person, RoleAssignment};
+use mamori_store::users::{Session, User};
+use mamori_store::Actor;
+use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use crate::error::AppError;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "mamori_session";
+pub const LOGIN_CSRF_COOKIE: &str = "mamori_login_csrf";
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the login does not exist, so that the answer takes as
+/// long as for a real account.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("mamori-no-such-user").unwrap_or_default())
+}
+
+/// A random token, URL-safe base64 of 32 bytes.
+pub fn random_token() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A temporary password an administrator hands over; easy to type, 16 characters.
+pub fn temporary_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+pub fn new_totp_secret() -> String {
+    Secret::generate_secret().to_encoded().to_string()
+}
+
+pub fn totp_for(secret_b32: &str, issuer: &str, account: &str) -> Result<TOTP, AppError> {
+    let bytes = Secret::Encoded(secret_b32.to_owned()).to_bytes().map_err(|e| AppError::internal(format!("{e:?}")))?;
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some(issuer.to_owned()), account.to_owned()).map_err(AppError::internal)
+}
+
+/// Checks a code against the current time step and one step either side (clock drift);
+/// returns the matching time step so that the caller can refuse its reuse.
+pub fn totp_step_matching(totp: &TOTP, code: &str, now_unix: u64) -> Option<i64> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    for skew in [0i64, -1, 1] {
+        let t = (now_unix as i64 + skew * 30).max(0) as u64;
+        let expected = totp.generate(t);
+        if subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), code.as_bytes()).into() {
+            return Some((t / 30) as i64);
+        }
+    }
+    None
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
+    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
+}
+
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> (axum::http::HeaderName, HeaderValue) {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    (SET_COOKIE, HeaderValue::from_str(&c).expect("cookie is ASCII"))
+}
+
+/// A session, whether or not sign-in is complete (second factor, password change).
+#[derive(Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(s) = parts.extensions.get::<SignedIn>() {
+            return Ok(s.clone());
+        }
+        let token = cookie_value(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+        let session = state.store.session_by_token_hash(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
+        let last = mamori_store::parse_time(&session.last_seen_at).ok_or_else(|| AppError::internal("bad session time"))?;
+        let idle = chrono::Utc::now().signed_duration_since(last);
+        if idle.to_std().map(|d| d > state.settings.session_idle).unwrap_or(false) {
+            state.store.end_session(session.id).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        let user = state.store.user(session.user_id).await?;
+        if user.locked {
+            state.store.end_session(session.id).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        state.store.touch_session(session.id).await?;
+        let signed = SignedIn { user, session };
+        parts.extensions.insert(signed.clone());
+        Ok(signed)
+    }
+}
+
+/// What the signed-in person is and may see. Only handed out once sign-in is complete.
+#[derive(Clone)]
+pub struct Access {
+    pub user: User,
+    pub session: Session,
+    pub person: Option<Person>,
+    pub roles: Vec<RoleAssignment>,
+    pub profile: Arc<Profile>,
+    pub profile_version_id: i64,
+    pub departments: Arc<Vec<Department>>,
+    pub request_id: String,
+}
+
+/// Roles that see the whole organization's registers.
+const ORG_WIDE_ROLES: &[&str] = &["ciso", "security_director", "csirt", "audit_director", "advisor"];
+
+impl Access {
+    pub fn org_id(&self) -> i64 {
+        self.user.org_id
+    }
+
+    pub fn actor(&self) -> Actor {
+        let role = if self.user.is_admin {
+            "admin".to_owned()
+        } else {
+            self.roles.first().map(|r| r.role.clone()).unwrap_or_default()
+        };
+        Actor { user_id: Some(self.user.id), label: self.user.login.clone(), role, request_id: self.request_id.clone() }
+    }
+
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r.role == role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.is_admin
+    }
+
+    pub fn sees_everything(&self) -> bool {
+        self.is_admin() || ORG_WIDE_ROLES.iter().any(|r| self.has_role(r))
+    }
+
+    /// The departments whose registers this person may read; `None` means all.
+    pub fn visible_departments(&self) -> Option<Vec<i64>> {
+        if self.sees_everything() {
+            return None;
+        }
+        let mut roots: Vec<i64> = self.managed_roots();
+        if let Some(p) = &self.person {
+            roots.push(p.department_id);
+        }
+        Some(self.subtree(&roots))
+    }
+
+    /// Departments this person manages as 情報セキュリティ管理者 (or 担当者), with their subtrees.
+    pub fn managed_departments(&self) -> Option<Vec<i64>> {
+        if self.is_admin() || self.has_role("ciso") || self.has_role("security_director") {
+            return None;
+        }
+        Some(self.subtree(&self.managed_roots()))
+    }
+
+    fn managed_roots(&self) -> Vec<i64> {
+        self.roles
+            .iter()
+            .filter(|r| r.role == "security_manager" || r.role == "security_officer")
+            .filter_map(|r| r.department_id)
+            .collect()
+    }
+
+    fn subtree(&self, roots: &[i64]) -> Vec<i64> {
+        let mut out: Vec<i64> = roots.to_vec();
+        let mut i = 0;
+        while i < out.len() {
+            let parent = out[i];
+            for d in self.departments.iter().filter(|d| d.parent_id == Some(parent)) {
+                if !out.contains(&d.id) {
+                    out.push(d.id);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    pub fn can_see_department(&self, department_id: i64) -> bool {
+        self.visible_departments().is_none_or(|v| v.contains(&department_id))
+    }
+
+    /// Whether this person manages the registers of a department: edit, reclassify.
+    pub fn can_manage_department(&self, department_id: i64) -> bool {
+        self.managed_departments().is_none_or(|v| v.contains(&department_id))
+    }
+
+    /// Whether this person may register a new asset in a department: its manager, or a
+    /// member of it (the one who creates information classifies it, 対策基準2(2)②(イ)).
+    pub fn can_register_in(&self, department_id: i64) -> bool {
+        self.can_manage_department(department_id) || self.person.as_ref().is_some_and(|p| p.department_id == department_id)
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn department_name(&self, id: i64) -> String {
+        self.departments.iter().find(|d| d.id == id).map(|d| d.name.clone()).unwrap_or_default()
+    }
+}
+
+/// Where a half-signed-in person must go next, if anywhere.
+pub async fn next_step(state: &AppState, s: &SignedIn) -> Result<Option<&'static str>, AppError> {
+    if !s.session.mfa_passed {
+        if s.user.totp_enabled {
+            return Ok(Some("/login/totp"));
+        }
+        if mfa_required(state, &s.user).await? {
+            return Ok(Some("/account/totp"));
+        }
+    }
+    if s.user.must_change_password {
+        return Ok(Some("/account/password"));
+    }
+    Ok(None)
+}
+
+/// A second factor is required for administrators and for the roles the profile marks
+/// (the CISO and the 統括情報セキュリティ責任者 in every bundled profile).
+pub async fn mfa_required(state: &AppState, user: &User) -> Result<bool, AppError> {
+    if user.is_admin {
+        return Ok(true);
+    }
+    let Some(person_id) = user.person_id else { return Ok(false) };
+    let roles = state.store.roles_of_person(person_id).await?;
+    let Some((_, profile)) = state.profile(user.org_id).await? else { return Ok(false) };
+    Ok(roles.iter().any(|r| profile.role(&r.role).is_some_and(|p| p.requires_mfa)))
+}
+
+/// The rejection of [`Access`]: to the sign-in page, or to the next sign-in step.
+pub struct AccessRejection(Response);
+
+impl IntoResponse for AccessRejection {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<AppError> for AccessRejection {
+    fn from(e: AppError) -> Self {
+        AccessRejection(e.into_response())
+    }
+}
+
+impl From<mamori_store::StoreError> for AccessRejection {
+    fn from(e: mamori_store::StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl FromRequestParts<AppState> for Access {
+    type Rejection = AccessRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let api = parts.uri.path().starts_with("/api/");
+        let signed = match SignedIn::from_request_parts(parts, state).await {
+            Ok(s) => s,
+            Err(e) if api => return Err(AccessRejection(e.into_json())),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(step) = next_step(state, &signed).await? {
+            return Err(AccessRejection(if api {
+                AppError::Unauthenticated.into_json()
+            } else {
+                Redirect::to(step).into_response()
+            }));
+        }
+        let (profile_version_id, profile) = state
+            .profile(signed.user.org_id)
+            .await?
+            .ok_or_else(|| AppError::internal("the organization has no active profile"))?;
+        let person = match signed.user.person_id {
+            Some(id) => Some(state.store.person(signed.user.org_id, id).await?),
+            None => None,
+        };
+        let roles = match &person {
+            Some(p) => state.store.roles_of_person(p.id).await?,
+            None => Vec::new(),
+        };
+        let departments = Arc::new(state.store.departments(signed.user.org_id).await?);
+        let request_id = parts.extensions.get::<crate::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        Ok(Access {
+            user: signed.user,
+            session: signed.session,
+            person,
+            roles,
+            profile,
+            profile_version_id,
+            departments,
+            request_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn totp_accepts_the_current_and_adjacent_steps_only() {
+        let secret = new_totp_secret();
+        let totp = totp_for(&secret, "mamori", "admin").unwrap();
+        let now = 1_800_000_000u64;
+        let code = totp.generate(now);
+        assert_eq!(totp_step_matching(&totp, &code, now), Some((now / 30) as i64));
+        assert_eq!(totp_step_matching(&totp, &code, now + 30), Some((now / 30) as i64));
+        assert_eq!(totp_step_matching(&totp, &code, now + 120), None);
+        assert_eq!(totp_step_matching(&totp, "12345", now), None);
+        assert_eq!(totp_step_matching(&totp, "abcdef", now), None);
+    }
+}

@@ -1,0 +1,164 @@
+//! The JSON API under `/api/v1`. The same session and access rules as the pages; unsafe
+//! methods need the session's CSRF token in `X-CSRF-Token` (see `GET /api/v1/me`).
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
+
+use crate::auth::Access;
+use crate::error::{ApiError, AppError};
+use crate::routes::assets::{check_system, visible_asset, AssetInput, ListQuery};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/assets", get(list_assets).post(create_asset))
+        .route("/api/v1/assets/{id}", get(get_asset))
+        .route("/api/v1/systems", get(list_systems))
+        .route("/api/v1/profile", get(profile))
+}
+
+/// Accepts `"12"` or `12` for an id field, so forms and JSON share one input type.
+pub fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => String::new(),
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        other => return Err(serde::de::Error::custom(format!("expected a number or text, found {other}"))),
+    })
+}
+
+/// Accepts a checkbox (`"on"`, absent) or a JSON boolean.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null | Value::Bool(false) => None,
+        Value::Bool(true) => Some("on".into()),
+        Value::String(s) if s.is_empty() || s == "false" || s == "0" => None,
+        Value::String(s) => Some(s),
+        other => return Err(serde::de::Error::custom(format!("expected a boolean, found {other}"))),
+    })
+}
+
+async fn me(access: Access) -> Json<Value> {
+    Json(json!({
+        "user": {"id": access.user.id, "login": access.user.login, "name": access.user.display_name, "admin": access.user.is_admin},
+        "person": access.person,
+        "roles": access.roles,
+        "csrf_token": access.session.csrf_token,
+        "profile_version_id": access.profile_version_id,
+    }))
+}
+
+async fn list_assets(State(state): State<AppState>, access: Access, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+    let filter = q.filter(&access);
+    let assets = state.store.assets(access.org_id(), &filter).await?;
+    let next = (assets.len() as i64 == filter.limit.clamp(1, 500)).then(|| assets.last().map(|a| a.id)).flatten();
+    Ok(Json(json!({"assets": assets, "next_before": next})))
+}
+
+fn restrictions_json(access: &Access, classes: &mamori_store::assets::Classes) -> Vec<Value> {
+    access
+        .profile
+        .restrictions_for(&classes.pairs())
+        .into_iter()
+        .map(|r| {
+            let (source, action, approver) = match &r.source {
+                mamori_policy::RestrictionSource::LevelTable => ("level_table", None, None),
+                mamori_policy::RestrictionSource::Rule { action, approver, .. } => ("rule", Some(*action), approver.clone()),
+            };
+            json!({"axis": r.axis, "level": r.level, "text": r.text, "clause": r.clause,
+                   "provenance": r.provenance, "source": source, "action": action, "approver": approver})
+        })
+        .collect()
+}
+
+async fn get_asset(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    let asset = visible_asset(&state, &access, id).await?;
+    let history = state.store.classification_history(access.org_id(), id).await?;
+    let restrictions = restrictions_json(&access, &asset.classes);
+    Ok(Json(json!({"asset": asset, "undecided": asset.classes.is_undecided(), "handling_restrictions": restrictions, "classification_history": history})))
+}
+
+async fn create_asset(State(state): State<AppState>, access: Access, body: axum::body::Bytes) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+    let input: AssetInput = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))?;
+    let (fields, classes) = input.validate(&access).map_err(|p| AppError::BadRequest(p.join(" ")))?;
+    check_system(&state, &access, fields.system_id).await?;
+    let asset = state.store.create_asset(access.org_id(), &fields, &classes, None, &access.actor()).await?;
+    let restrictions = restrictions_json(&access, &asset.classes);
+    Ok((axum::http::StatusCode::CREATED, Json(json!({"asset": asset, "handling_restrictions": restrictions}))))
+}
+
+#[derive(Deserialize)]
+struct SystemQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn list_systems(State(state): State<AppState>, access: Access, Query(q): Query<SystemQuery>) -> Result<Json<Value>, ApiError> {
+    let systems: Vec<_> = state
+        .store
+        .systems(access.org_id(), None, Some(q.q.trim()))
+        .await?
+        .into_iter()
+        .filter(|s| access.can_see_department(s.fields.department_id))
+        .collect();
+    Ok(Json(json!({"systems": systems})))
+}
+
+async fn profile(access: Access) -> Json<Value> {
+    let p = &access.profile;
+    Json(json!({
+        "version_id": access.profile_version_id,
+        "organization": p.organization,
+        "profile": p.profile,
+        "roles": p.roles,
+        "zones": p.zones,
+        "axes": p.axes,
+        "incident_levels": p.incident_levels,
+    }))
+}
+
+async fn openapi() -> Json<Value> {
+    let asset_ref = json!({"$ref": "#/components/schemas/Asset"});
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "mamori API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "情報資産台帳・情報システム台帳・ポリシーのAPI。セッションでの認証が必要で、POSTには X-CSRF-Token ヘッダー（GET /api/v1/me の csrf_token）が必要です。"},
+        "paths": {
+            "/api/v1/me": {"get": {"summary": "ログイン中の利用者と役割", "responses": {"200": {"description": "利用者"}}}},
+            "/api/v1/assets": {
+                "get": {"summary": "情報資産の一覧（閲覧できる所属のみ）", "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "department_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "confidentiality", "in": "query", "schema": {"type": "string"}},
+                    {"name": "integrity", "in": "query", "schema": {"type": "string"}},
+                    {"name": "availability", "in": "query", "schema": {"type": "string"}},
+                    {"name": "zone", "in": "query", "schema": {"type": "string"}},
+                    {"name": "system_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "personal_info", "in": "query", "schema": {"type": "string"}},
+                    {"name": "undecided", "in": "query", "schema": {"type": "string"}},
+                    {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "この id より前（次のページ）"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}}],
+                    "responses": {"200": {"description": "一覧"}}},
+                "post": {"summary": "情報資産の登録", "requestBody": {"content": {"application/json": {"schema": asset_ref}}},
+                         "responses": {"201": {"description": "登録した資産と取扱制限"}, "400": {"description": "入力の誤り"}, "403": {"description": "CSRFトークンがない"}}}
+            },
+            "/api/v1/assets/{id}": {"get": {"summary": "情報資産と取扱制限（根拠条項つき）",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "資産"}, "404": {"description": "ない、または閲覧できない"}}}},
+            "/api/v1/systems": {"get": {"summary": "情報システムの一覧", "responses": {"200": {"description": "一覧"}}}},
+            "/api/v1/profile": {"get": {"summary": "有効なポリシー（プロファイル）の概要", "responses": {"200": {"description": "プロファイル"}}}}
+        },
+        "components": {"schemas": {"Asset": {"type": "object", "required": ["name", "department_id", "kind", "medium"], "properties": {
+            "name": {"type": "string"}, "description": {"type": "string"}, "department_id": {"type": "integer"},
+            "kind": {"enum": ["information", "document", "system_document", "equipment"]},
+            "medium": {"enum": ["electronic", "paper", "removable_media"]},
+            "location": {"type": "string"}, "zone": {"type": "string"}, "system_id": {"type": "integer"},
+            "confidentiality": {"type": "string", "description": "空なら要判断"}, "integrity": {"type": "string"}, "availability": {"type": "string"},
+            "personal_info": {"type": "boolean"}, "specific_personal_info": {"type": "boolean"}, "retention": {"type": "string"}}}}}
+    }))
+}

@@ -1,0 +1,94 @@
+//! The dashboard, the health check and static files.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use maud::html;
+use mamori_store::assets::AssetFilter;
+
+use crate::auth::Access;
+use crate::error::AppError;
+use crate::views::fmt::wareki_time;
+use crate::views::layout::page;
+use crate::AppState;
+
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match sqlx_ping(&state).await {
+        Ok(()) => (axum::http::StatusCode::OK, "ok"),
+        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+async fn sqlx_ping(state: &AppState) -> Result<(), AppError> {
+    state.store.organizations().await?;
+    Ok(())
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/style.css"),
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct DashboardQuery {
+    password_changed: Option<String>,
+}
+
+pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): Query<DashboardQuery>) -> Result<impl IntoResponse, AppError> {
+    let org = state.store.organization(access.org_id()).await?;
+    let manages = access.managed_departments();
+    let pending = match &manages {
+        Some(d) if d.is_empty() => Vec::new(),
+        _ => {
+            state
+                .store
+                .assets(access.org_id(), &AssetFilter { visible_departments: manages.clone(), undecided: true, limit: 20, ..Default::default() })
+                .await?
+        }
+    };
+    let role_names: Vec<String> = access
+        .roles
+        .iter()
+        .map(|r| {
+            let name = access.profile.role(&r.role).map(|p| p.name.clone()).unwrap_or_else(|| r.role.clone());
+            match r.department_id {
+                Some(d) => format!("{name}（{}）", access.department_name(d)),
+                None => name,
+            }
+        })
+        .collect();
+    Ok(page(
+        "ダッシュボード",
+        Some(&access),
+        html! {
+            @if q.password_changed.is_some() { p.notice { "パスワードを変更しました。" } }
+            p.notice #previous-login {
+                @match &access.user.previous_login_at {
+                    Some(t) => { "前回のログイン: " (wareki_time(t)) "。心当たりがない場合は、すぐに情報セキュリティ管理者に報告してください。" }
+                    None => { "今回が初めてのログインです。" }
+                }
+            }
+            dl.facts {
+                dt { "団体" } dd { (org.name) }
+                dt { "利用者" } dd { (access.user.display_name) " (" (access.user.login) ")" }
+                @if let Some(p) = &access.person { dt { "所属" } dd { (access.department_name(p.department_id)) } }
+                dt { "役割" } dd { @if role_names.is_empty() { "—" } @else { (role_names.join("、")) } }
+                dt { "ポリシー" } dd { (access.profile.profile.source) "（" (access.profile.profile.edition) "）" }
+            }
+            h2 { "分類が要判断の情報資産" }
+            @if pending.is_empty() {
+                p { "要判断の情報資産はありません。" }
+            } @else {
+                p { "入手した情報資産の分類が不明なときは、情報セキュリティ管理者が判断します（対策基準2(2)③(ウ)）。" }
+                ul #undecided {
+                    @for a in &pending {
+                        li { a href={ "/assets/" (a.id) } { (a.fields.name) } " — " (a.department_name) }
+                    }
+                }
+            }
+            p { a.button href="/assets/new" { "情報資産を登録する" } " " a href="/account/password" { "パスワードを変更する" } }
+        },
+    ))
+}

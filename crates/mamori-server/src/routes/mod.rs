@@ -1,0 +1,52 @@
+//! The router: one module per resource.
+
+mod api;
+mod assets;
+mod auth_pages;
+mod events;
+mod home;
+mod org;
+mod policy;
+mod systems;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(home::healthz))
+        .route("/static/style.css", get(home::stylesheet))
+        .route("/", get(home::dashboard))
+        .route("/login", get(auth_pages::login_form).post(auth_pages::login))
+        .route("/login/totp", get(auth_pages::totp_form).post(auth_pages::totp_verify))
+        .route("/account/totp", get(auth_pages::totp_setup_form).post(auth_pages::totp_setup))
+        .route("/account/password", get(auth_pages::password_form).post(auth_pages::password_change))
+        .route("/logout", post(auth_pages::logout))
+        .route("/assets", get(assets::list).post(assets::create))
+        .route("/assets/new", get(assets::new_form))
+        .route("/assets/{id}", get(assets::show).post(assets::update))
+        .route("/assets/{id}/edit", get(assets::edit_form))
+        .route("/assets/{id}/reclassify", post(assets::reclassify))
+        .route("/assets/{id}/copy", post(assets::copy))
+        .route("/systems", get(systems::list).post(systems::create))
+        .route("/systems/new", get(systems::new_form))
+        .route("/systems/{id}", get(systems::show).post(systems::update))
+        .route("/systems/{id}/edit", get(systems::edit_form))
+        .route("/org", get(org::overview))
+        .route("/org/departments", post(org::create_department))
+        .route("/org/people", get(org::people).post(org::create_person))
+        .route("/org/roles", post(org::assign_role))
+        .route("/org/roles/{id}/remove", post(org::remove_role))
+        .route("/org/users", post(org::create_user))
+        .route("/org/users/{id}/unlock", post(org::unlock_user))
+        .route("/org/users/{id}/reset", post(org::reset_password))
+        .route("/org/import", get(org::import_form).post(org::import))
+        .route("/org/export.csv", get(org::export))
+        .route("/policy", get(policy::overview))
+        .route("/policy/clauses", get(policy::clauses))
+        .route("/policy/versions", get(policy::versions).post(policy::activate))
+        .route("/events", get(events::list))
+        .merge(api::router())
+}

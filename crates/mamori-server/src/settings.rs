@@ -1,0 +1,30 @@
+//! Server settings. The CLI fills them from defaults, flags and `MAMORI_*` variables.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Consecutive failed sign-ins (password or second factor) that lock an account
+    /// (対策基準6.2(4) ログイン試行回数の制限).
+    pub lockout_limit: i64,
+    /// A session unused for this long ends (6.2(4) アクセスタイムアウト).
+    pub session_idle: Duration,
+    /// Send cookies with `Secure`: on whenever mamori is reached over HTTPS.
+    pub secure_cookies: bool,
+    /// Minimum password length (5.4(3)③ パスワードは十分な長さとし).
+    pub min_password_length: usize,
+    /// The issuer name shown in authenticator apps.
+    pub totp_issuer: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            lockout_limit: 5,
+            session_idle: Duration::from_secs(30 * 60),
+            secure_cookies: false,
+            min_password_length: 12,
+            totp_issuer: "mamori".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Formatting for people: dates in 和暦 with the Western year alongside, and labels.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
+
+/// The era name and year of a date: 令和 from 2019-05-01, 平成 from 1989-01-08, 昭和 before.
+pub fn era(date: NaiveDate) -> (&'static str, i32) {
+    let reiwa = NaiveDate::from_ymd_opt(2019, 5, 1).expect("valid date");
+    let heisei = NaiveDate::from_ymd_opt(1989, 1, 8).expect("valid date");
+    if date >= reiwa {
+        ("令和", date.year() - 2018)
+    } else if date >= heisei {
+        ("平成", date.year() - 1988)
+    } else {
+        ("昭和", date.year() - 1925)
+    }
+}
+
+/// `令和8年11月22日（2026年）`; the first year of an era is written 元年.
+pub fn wareki_date(date: NaiveDate) -> String {
+    let (name, year) = era(date);
+    let year = if year == 1 { "元".to_owned() } else { year.to_string() };
+    format!("{name}{year}年{}月{}日（{}年）", date.month(), date.day(), date.year())
+}
+
+/// A stored RFC 3339 time shown in 和暦 with the time of day.
+pub fn wareki_time(text: &str) -> String {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => {
+            let t: DateTime<FixedOffset> = t.with_timezone(&mamori_store::jst());
+            format!("{} {:02}:{:02}", wareki_date(t.date_naive()), t.hour(), t.minute())
+        }
+        Err(_) => text.to_owned(),
+    }
+}
+
+pub fn medium_label(m: &str) -> &'static str {
+    match m {
+        "electronic" => "電子データ",
+        "paper" => "紙",
+        "removable_media" => "電磁的記録媒体",
+        _ => "その他",
+    }
+}
+
+pub const MEDIA: &[&str] = &["electronic", "paper", "removable_media"];
+
+pub fn kind_label(k: &str) -> &'static str {
+    match k {
+        "information" => "情報",
+        "document" => "文書",
+        "system_document" => "システム関連文書",
+        "equipment" => "機器・媒体",
+        _ => "その他",
+    }
+}
+
+pub const KINDS: &[&str] = &["information", "document", "system_document", "equipment"];
+
+pub fn employment_label(e: &str) -> &'static str {
+    match e {
+        "regular" => "正規職員",
+        "fiscal_year" => "会計年度任用職員",
+        "contractor" => "委託事業者",
+        _ => "その他",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn era_boundaries() {
+        assert_eq!(wareki_date(d(2019, 4, 30)), "平成31年4月30日（2019年）");
+        assert_eq!(wareki_date(d(2019, 5, 1)), "令和元年5月1日（2019年）");
+        assert_eq!(wareki_date(d(2026, 11, 22)), "令和8年11月22日（2026年）");
+        assert_eq!(wareki_date(d(1989, 1, 7)), "昭和64年1月7日（1989年）");
+        assert_eq!(wareki_date(d(1989, 1, 8)), "平成元年1月8日（1989年）");
+    }
+
+    #[test]
+    fn stored_times_show_in_jst() {
+        assert_eq!(wareki_time("2026-04-01T00:30:00+09:00"), "令和8年4月1日（2026年） 00:30");
+        assert_eq!(wareki_time("2026-03-31T15:30:00+00:00"), "令和8年4月1日（2026年） 00:30");
+    }
+}

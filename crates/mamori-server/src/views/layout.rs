@@ -1,0 +1,72 @@
+//! The page shell: header, navigation, and the error page.
+
+use axum::http::StatusCode;
+use axum::response::Html;
+use maud::{html, Markup, DOCTYPE};
+
+use crate::auth::Access;
+
+pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="ja" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — mamori" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                header.site {
+                    a.brand href="/" { "mamori 守り" }
+                    @if let Some(a) = access {
+                        nav {
+                            a href="/" { "ダッシュボード" }
+                            a href="/assets" { "情報資産台帳" }
+                            a href="/systems" { "情報システム台帳" }
+                            a href="/policy" { "ポリシー" }
+                            @if a.is_admin() {
+                                a href="/org" { "組織・職員" }
+                                a href="/events" { "変更記録" }
+                            }
+                        }
+                        div.me {
+                            span { (a.user.display_name) }
+                            form method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(a.session.csrf_token);
+                                button type="submit" { "ログアウト" }
+                            }
+                        }
+                    }
+                }
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    };
+    Html(markup.into_string())
+}
+
+/// A page for a half-signed-in person (second factor, password change): no navigation.
+pub fn bare_page(title: &str, body: Markup) -> Html<String> {
+    page(title, None, body)
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
+    page(
+        "エラー",
+        None,
+        html! {
+            p.error role="alert" { (message) }
+            p.small { "（" (status.as_u16()) "）" }
+            p { a href="/" { "トップに戻る" } }
+        },
+    )
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
