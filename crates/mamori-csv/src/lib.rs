@@ -92,7 +92,10 @@ impl StaffField {
     pub fn required(self) -> bool {
         matches!(
             self,
-            StaffField::StaffNo | StaffField::Name | StaffField::DepartmentCode | StaffField::DepartmentName
+            StaffField::StaffNo
+                | StaffField::Name
+                | StaffField::DepartmentCode
+                | StaffField::DepartmentName
         )
     }
 
@@ -109,7 +112,11 @@ impl StaffField {
             "上位所属コード" => StaffField::ParentDepartmentCode,
             "職名" | "役職" => StaffField::Post,
             "任用区分" => StaffField::Employment,
-            other => return StaffField::ALL.into_iter().find(|f| f.id().eq_ignore_ascii_case(other)),
+            other => {
+                return StaffField::ALL
+                    .into_iter()
+                    .find(|f| f.id().eq_ignore_ascii_case(other))
+            }
         };
         Some(field)
     }
@@ -126,7 +133,10 @@ pub enum CsvProblemKind {
     Utf16NotSupported,
     /// Bytes that are not text in the encoding the file was read as. `position` is the
     /// 1-based column number of the cell.
-    UndecodableBytes { encoding: TextEncoding, position: usize },
+    UndecodableBytes {
+        encoding: TextEncoding,
+        position: usize,
+    },
     /// The file has no rows at all, so no header.
     NoHeader,
     /// A header but no data rows.
@@ -152,7 +162,12 @@ pub enum CsvProblemKind {
     /// The email cell does not look like an address.
     InvalidEmail { value: String },
     /// The department code was given another name on `first_line`.
-    DepartmentNameConflict { code: String, first_name: String, first_line: usize, name: String },
+    DepartmentNameConflict {
+        code: String,
+        first_name: String,
+        first_line: usize,
+        name: String,
+    },
     /// A department named as its own parent.
     SelfParentDepartment { code: String },
     /// A 任用区分 value that maps to no employment kind.
@@ -190,7 +205,11 @@ impl CsvRejection {
 
 impl std::fmt::Display for CsvRejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "職員名簿CSVに{}件の問題があるため、取り込みませんでした。", self.problems.len())?;
+        write!(
+            f,
+            "職員名簿CSVに{}件の問題があるため、取り込みませんでした。",
+            self.problems.len()
+        )?;
         for p in &self.problems {
             write!(f, "\n{}", p.message_ja())?;
         }

@@ -1,7 +1,10 @@
 //! Reading and checking a staff list.
 
 use crate::decode::{decode, Decoded};
-use crate::{CsvProblem, CsvProblemKind, CsvRejection, StaffField, StaffRow, TextEncoding, MAX_FILE_BYTES, MAX_ROWS};
+use crate::{
+    CsvProblem, CsvProblemKind, CsvRejection, StaffField, StaffRow, TextEncoding, MAX_FILE_BYTES,
+    MAX_ROWS,
+};
 use std::collections::HashMap;
 
 /// Reads a staff list exported from Excel (or written by hand) into rows for
@@ -24,17 +27,41 @@ use std::collections::HashMap;
 /// * At most [`MAX_FILE_BYTES`] bytes and [`MAX_ROWS`] data rows.
 pub fn parse_staff_csv(bytes: &[u8]) -> Result<Vec<StaffRow>, CsvRejection> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(reject(vec![problem(0, None, CsvProblemKind::FileTooLarge { size: bytes.len(), limit: MAX_FILE_BYTES })]));
+        return Err(reject(vec![problem(
+            0,
+            None,
+            CsvProblemKind::FileTooLarge {
+                size: bytes.len(),
+                limit: MAX_FILE_BYTES,
+            },
+        )]));
     }
     let (text, encoding, had_errors) = match decode(bytes) {
-        Decoded::Text { text, encoding, had_errors } => (text, encoding, had_errors),
-        Decoded::Utf16 => return Err(reject(vec![problem(1, None, CsvProblemKind::Utf16NotSupported)])),
+        Decoded::Text {
+            text,
+            encoding,
+            had_errors,
+        } => (text, encoding, had_errors),
+        Decoded::Utf16 => {
+            return Err(reject(vec![problem(
+                1,
+                None,
+                CsvProblemKind::Utf16NotSupported,
+            )]))
+        }
     };
     let lines = LineIndex::new(&text);
-    let mut checker = Checker { encoding, had_errors, lines, problems: Vec::new() };
+    let mut checker = Checker {
+        encoding,
+        had_errors,
+        lines,
+        problems: Vec::new(),
+    };
     if let Some(offset) = unterminated_quote_offset(&text) {
         let line = checker.lines.line_of(offset);
-        checker.problems.push(problem(line, None, CsvProblemKind::UnterminatedQuote));
+        checker
+            .problems
+            .push(problem(line, None, CsvProblemKind::UnterminatedQuote));
     }
     let rows = checker.check(&text);
     if checker.problems.is_empty() {
@@ -88,7 +115,10 @@ impl<'a> LineIndex<'a> {
                 starts.push(i + 1);
             }
         }
-        LineIndex { text: bytes, starts }
+        LineIndex {
+            text: bytes,
+            starts,
+        }
     }
 
     /// The 1-based line holding the byte at `offset`.
@@ -114,18 +144,26 @@ impl Checker<'_> {
     }
 
     fn check(&mut self, text: &str) -> Vec<StaffRow> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
         let mut records = reader.records();
 
         // Header: the first row that is not blank.
         let (header_line, header) = loop {
             match records.next() {
                 None => {
-                    self.problems.push(problem(1, None, CsvProblemKind::NoHeader));
+                    self.problems
+                        .push(problem(1, None, CsvProblemKind::NoHeader));
                     return Vec::new();
                 }
                 Some(Err(e)) => {
-                    self.problems.push(problem(self.lines.record_line(e.position()), None, CsvProblemKind::CsvSyntax));
+                    self.problems.push(problem(
+                        self.lines.record_line(e.position()),
+                        None,
+                        CsvProblemKind::CsvSyntax,
+                    ));
                     return Vec::new();
                 }
                 Some(Ok(record)) if is_blank(&record) => continue,
@@ -142,7 +180,11 @@ impl Checker<'_> {
             let record = match record {
                 Ok(record) => record,
                 Err(e) => {
-                    self.problems.push(problem(self.lines.record_line(e.position()), None, CsvProblemKind::CsvSyntax));
+                    self.problems.push(problem(
+                        self.lines.record_line(e.position()),
+                        None,
+                        CsvProblemKind::CsvSyntax,
+                    ));
                     continue;
                 }
             };
@@ -152,30 +194,49 @@ impl Checker<'_> {
             let line = self.lines.record_line(record.position());
             data_rows += 1;
             if data_rows > MAX_ROWS {
-                self.problems.push(problem(line, None, CsvProblemKind::TooManyRows { limit: MAX_ROWS }));
+                self.problems.push(problem(
+                    line,
+                    None,
+                    CsvProblemKind::TooManyRows { limit: MAX_ROWS },
+                ));
                 break;
             }
             if record.len() != columns.len() {
                 self.problems.push(problem(
                     line,
                     None,
-                    CsvProblemKind::WrongCellCount { expected: columns.len(), found: record.len() },
+                    CsvProblemKind::WrongCellCount {
+                        expected: columns.len(),
+                        found: record.len(),
+                    },
                 ));
                 continue;
             }
-            if let Some(row) = self.check_row(line, &record, &columns, &names, &mut staff_nos, &mut departments) {
+            if let Some(row) = self.check_row(
+                line,
+                &record,
+                &columns,
+                &names,
+                &mut staff_nos,
+                &mut departments,
+            ) {
                 rows.push(row);
             }
         }
         if data_rows == 0 {
-            self.problems.push(problem(header_line, None, CsvProblemKind::NoDataRows));
+            self.problems
+                .push(problem(header_line, None, CsvProblemKind::NoDataRows));
         }
         rows
     }
 
     /// Maps each header cell to a column, reporting unknown, duplicate, unreadable and
     /// missing ones. Also returns the headers as written (trimmed), for `CsvProblem::column`.
-    fn read_header(&mut self, line: usize, header: &csv::StringRecord) -> (Vec<Column>, Vec<String>) {
+    fn read_header(
+        &mut self,
+        line: usize,
+        header: &csv::StringRecord,
+    ) -> (Vec<Column>, Vec<String>) {
         let mut columns = Vec::with_capacity(header.len());
         let mut names = Vec::with_capacity(header.len());
         let mut seen: Vec<StaffField> = Vec::new();
@@ -185,7 +246,10 @@ impl Checker<'_> {
                 self.problems.push(problem(
                     line,
                     None,
-                    CsvProblemKind::UndecodableBytes { encoding: self.encoding, position: i + 1 },
+                    CsvProblemKind::UndecodableBytes {
+                        encoding: self.encoding,
+                        position: i + 1,
+                    },
                 ));
                 Column::Ignored
             } else if name.is_empty() {
@@ -193,7 +257,11 @@ impl Checker<'_> {
             } else {
                 match StaffField::from_header(&name) {
                     Some(field) if seen.contains(&field) => {
-                        self.problems.push(problem(line, Some(name.clone()), CsvProblemKind::DuplicateColumn { field }));
+                        self.problems.push(problem(
+                            line,
+                            Some(name.clone()),
+                            CsvProblemKind::DuplicateColumn { field },
+                        ));
                         Column::Ignored
                     }
                     Some(field) => {
@@ -248,7 +316,10 @@ impl Checker<'_> {
                 self.problems.push(problem(
                     line,
                     column_name(),
-                    CsvProblemKind::UndecodableBytes { encoding: self.encoding, position: i + 1 },
+                    CsvProblemKind::UndecodableBytes {
+                        encoding: self.encoding,
+                        position: i + 1,
+                    },
                 ));
                 if let Column::Field(field) = columns[i] {
                     bad.push(field);
@@ -259,7 +330,11 @@ impl Checker<'_> {
                 Column::Ignored => {}
                 Column::Unnamed => {
                     if !value.is_empty() {
-                        self.problems.push(problem(line, None, CsvProblemKind::UnnamedColumnHasValue { position: i + 1 }));
+                        self.problems.push(problem(
+                            line,
+                            None,
+                            CsvProblemKind::UnnamedColumnHasValue { position: i + 1 },
+                        ));
                     }
                 }
                 Column::Field(field) => {
@@ -267,7 +342,9 @@ impl Checker<'_> {
                         self.problems.push(problem(
                             line,
                             column_name(),
-                            CsvProblemKind::FormulaLike { value: value.to_owned() },
+                            CsvProblemKind::FormulaLike {
+                                value: value.to_owned(),
+                            },
                         ));
                         bad.push(field);
                     } else {
@@ -283,7 +360,11 @@ impl Checker<'_> {
             if field.required() && !bad.contains(&field) && get(field).is_empty() {
                 // Only when the column exists; a missing column was reported with the header.
                 if let Some(name) = column_of(field) {
-                    self.problems.push(problem(line, Some(name), CsvProblemKind::RequiredCellEmpty { field }));
+                    self.problems.push(problem(
+                        line,
+                        Some(name),
+                        CsvProblemKind::RequiredCellEmpty { field },
+                    ));
                 }
             }
         }
@@ -293,7 +374,9 @@ impl Checker<'_> {
             self.problems.push(problem(
                 line,
                 column_of(StaffField::Email),
-                CsvProblemKind::InvalidEmail { value: email.to_owned() },
+                CsvProblemKind::InvalidEmail {
+                    value: email.to_owned(),
+                },
             ));
         }
 
@@ -303,7 +386,9 @@ impl Checker<'_> {
                 self.problems.push(problem(
                     line,
                     column_of(StaffField::Employment),
-                    CsvProblemKind::UnknownEmployment { value: get(StaffField::Employment).to_owned() },
+                    CsvProblemKind::UnknownEmployment {
+                        value: get(StaffField::Employment).to_owned(),
+                    },
                 ));
                 ""
             }
@@ -315,7 +400,10 @@ impl Checker<'_> {
                 self.problems.push(problem(
                     line,
                     column_of(StaffField::StaffNo),
-                    CsvProblemKind::DuplicateStaffNo { staff_no: staff_no.to_owned(), first_line },
+                    CsvProblemKind::DuplicateStaffNo {
+                        staff_no: staff_no.to_owned(),
+                        first_line,
+                    },
                 ));
             } else {
                 staff_nos.insert(staff_no.to_owned(), line);
@@ -351,7 +439,9 @@ impl Checker<'_> {
             self.problems.push(problem(
                 line,
                 column_of(StaffField::ParentDepartmentCode),
-                CsvProblemKind::SelfParentDepartment { code: code.to_owned() },
+                CsvProblemKind::SelfParentDepartment {
+                    code: code.to_owned(),
+                },
             ));
         }
 
@@ -393,7 +483,9 @@ pub(crate) fn normalize_employment(value: &str) -> Option<&'static str> {
         "会計年度任用職員" | "会計年度" => "fiscal_year",
         "委託" | "委託事業者" => "contractor",
         other => {
-            return ["regular", "fiscal_year", "contractor"].into_iter().find(|id| id.eq_ignore_ascii_case(other));
+            return ["regular", "fiscal_year", "contractor"]
+                .into_iter()
+                .find(|id| id.eq_ignore_ascii_case(other));
         }
     };
     Some(kind)
@@ -413,7 +505,9 @@ pub(crate) fn looks_like_email(value: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b));
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {

@@ -37,7 +37,9 @@ pub fn write_staff_csv(rows: &[StaffRow]) -> Vec<u8> {
             &row.post,
             employment_ja(&row.employment),
         ];
-        writer.write_record(cells.map(escape_cell)).expect("writing to memory");
+        writer
+            .write_record(cells.map(escape_cell))
+            .expect("writing to memory");
     }
     writer.flush().expect("writing to memory");
     drop(writer);

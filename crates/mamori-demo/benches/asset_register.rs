@@ -355,11 +355,11 @@ impl Req {
                 }
                 q.fetch_all(store.pool()).await?.len()
             }
-            Req::ProposedList { before_id } => sqlx::query(&format!(
+            Req::ProposedList { before_id } => sqlx::query(
                 "SELECT a.*, d.name AS department_name, s.name AS system_name FROM assets a \
                  JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id \
-                 WHERE +a.org_id = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT 50"
-            ))
+                 WHERE +a.org_id = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT 50",
+            )
             .bind(org_id)
             .bind(before_id.unwrap_or(i64::MAX))
             .fetch_all(store.pool())

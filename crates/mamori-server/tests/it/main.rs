@@ -1,0 +1,5 @@
+//! HTTP tests of the server over a real socket, against real databases.
+
+mod access;
+mod helpers;
+mod signin;

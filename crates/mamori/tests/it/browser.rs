@@ -1,0 +1,476 @@
+//! The browser acceptance test: headless Chromium drives the real `mamori serve`.
+//!
+//! An administrator signs in with the temporary password from `mamori org create`, sets up
+//! TOTP and a new password, builds a tiny organization (two departments, two people, a
+//! security manager, two accounts). Person A registers a 自治体機密性3B asset and sees its
+//! handling restrictions with their clauses; person B, in another department, can find it
+//! neither in the pages nor through the API.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use crate::support::{create_org, start_chromedriver, start_server, workspace_root};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Panics with a message, the page's URL and its source.
+macro_rules! fail {
+    ($b:expr, $($arg:tt)*) => {{
+        let context = $b.context().await;
+        panic!("{}\n{}", format!($($arg)*), context)
+    }};
+}
+
+struct Browser {
+    c: Client,
+    base: String,
+}
+
+impl Browser {
+    /// The current URL and page source, for failure messages.
+    async fn context(&self) -> String {
+        let url = self.c.current_url().await.map(|u| u.to_string()).unwrap_or_else(|e| format!("(no URL: {e})"));
+        let mut source = self.c.source().await.unwrap_or_else(|e| format!("(no source: {e})"));
+        if source.len() > 30_000 {
+            let mut cut = 30_000;
+            while !source.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            source.truncate(cut);
+            source.push_str("\n…(truncated)");
+        }
+        format!("--- browser at {url} ---\n{source}")
+    }
+
+    async fn goto(&self, path: &str) {
+        if let Err(e) = self.c.goto(&format!("{}{path}", self.base)).await {
+            fail!(self, "cannot open {path}: {e}");
+        }
+    }
+
+    /// The path and query of the current page.
+    async fn path(&self) -> String {
+        match self.c.current_url().await {
+            Ok(u) => match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            },
+            Err(e) => fail!(self, "no current URL: {e}"),
+        }
+    }
+
+    async fn wait_path(&self, expected: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let path = self.path().await;
+            if path.split('?').next() == Some(expected) {
+                return;
+            }
+            if Instant::now() > deadline {
+                fail!(self, "expected to arrive at {expected}, but the browser is at {path}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        match self.c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => fail!(self, "no element {css}: {e}"),
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        match el.text().await {
+            Ok(t) => t,
+            Err(e) => fail!(self, "cannot read the text of {css}: {e}"),
+        }
+    }
+
+    async fn expect_text(&self, css: &str, needle: &str) -> String {
+        let text = self.text(css).await;
+        if !text.contains(needle) {
+            fail!(self, "{css} should contain {needle:?}; it reads:\n{text}");
+        }
+        text
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        if let Err(e) = el.clear().await {
+            fail!(self, "cannot clear {css}: {e}");
+        }
+        if let Err(e) = el.send_keys(value).await {
+            fail!(self, "cannot type into {css}: {e}");
+        }
+        let typed = el.prop("value").await.ok().flatten().unwrap_or_default();
+        if typed != value {
+            fail!(self, "typed {value:?} into {css}, but it holds {typed:?}");
+        }
+    }
+
+    async fn select_value(&self, css: &str, value: &str) {
+        if let Err(e) = self.find(css).await.select_by_value(value).await {
+            fail!(self, "cannot choose the value {value:?} in {css}: {e}");
+        }
+    }
+
+    async fn select_label(&self, css: &str, label: &str) {
+        if let Err(e) = self.find(css).await.select_by_label(label).await {
+            fail!(self, "cannot choose {label:?} in {css}: {e}");
+        }
+    }
+
+    /// Submits a form with its submit button and waits until the next page has loaded.
+    async fn submit(&self, form: &str) {
+        let old = self.find("html").await;
+        let button = self.find(&format!("{form} button[type=submit]")).await;
+        if let Err(e) = button.click().await {
+            fail!(self, "cannot click the submit button of {form}: {e}");
+        }
+        let deadline = Instant::now() + WAIT;
+        // The old document's element goes stale once the browser has navigated.
+        while old.tag_name().await.is_ok() {
+            if Instant::now() > deadline {
+                fail!(self, "submitting {form} did not load a new page (a browser-side validation error?)");
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        loop {
+            let state = self.c.execute("return document.readyState", vec![]).await.ok();
+            if state.as_ref().and_then(Value::as_str) == Some("complete") {
+                break;
+            }
+            if Instant::now() > deadline {
+                fail!(self, "the page after submitting {form} did not finish loading");
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
+    async fn source(&self) -> String {
+        match self.c.source().await {
+            Ok(s) => s,
+            Err(e) => fail!(self, "no page source: {e}"),
+        }
+    }
+
+    async fn sign_in(&self, login: &str, password: &str) {
+        self.goto("/login").await;
+        self.fill("#login", login).await;
+        self.fill("#password", password).await;
+        self.submit("form[action='/login']").await;
+    }
+
+    /// The forced password change after a temporary password; ends on the dashboard.
+    async fn change_password(&self, current: &str, new: &str) {
+        self.wait_path("/account/password").await;
+        self.expect_text("main", "仮のパスワードでログインしました").await;
+        self.fill("#current", current).await;
+        self.fill("#new", new).await;
+        self.fill("#confirm", new).await;
+        self.submit("form[action='/account/password']").await;
+        self.wait_path("/").await;
+        self.expect_text("main", "パスワードを変更しました").await;
+        self.find("#previous-login").await;
+    }
+
+    async fn sign_out(&self) {
+        self.submit("form[action='/logout']").await;
+        self.wait_path("/login").await;
+        self.expect_text("main", "ログアウトしました").await;
+    }
+
+    /// The browser's session cookie, to call the API as the signed-in person.
+    async fn session_cookie(&self) -> String {
+        match self.c.get_named_cookie("mamori_session").await {
+            Ok(c) => c.value().to_owned(),
+            Err(e) => fail!(self, "no mamori_session cookie in the browser: {e}"),
+        }
+    }
+}
+
+async fn connect_browser(webdriver: &str, profile_dir: &Path) -> Client {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install chromium chromium-driver)");
+    let args = [
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--window-size=1280,1000".to_owned(),
+        "--lang=ja".to_owned(),
+        format!("--user-data-dir={}", profile_dir.display()),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert("goog:chromeOptions".into(), json!({"args": args, "binary": CHROMIUM}));
+    let mut builder = ClientBuilder::rustls().expect("rustls connector");
+    builder.capabilities(caps);
+    match tokio::time::timeout(Duration::from_secs(30), builder.connect(webdriver)).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => panic!("cannot start chromium through chromedriver at {webdriver}: {e}"),
+        Err(_) => panic!("chromium did not start within 30 s"),
+    }
+}
+
+fn current_totp(secret: &str, login: &str) -> String {
+    let bytes = Secret::Encoded(secret.trim().to_owned()).to_bytes().unwrap_or_else(|e| panic!("the TOTP secret {secret:?} is not base32: {e:?}"));
+    let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some("mamori".into()), login.into()).expect("a valid TOTP");
+    totp.generate_current().expect("the clock is after 1970")
+}
+
+/// Signs in through the form with a plain HTTP client: GET /login for the double-submit
+/// cookie, then POST it back in the `csrf` field.
+async fn api_session(base: &str, login: &str, password: &str) -> reqwest::Client {
+    let http = reqwest::Client::builder().cookie_store(true).timeout(WAIT).build().expect("HTTP client");
+    let page = http.get(format!("{base}/login")).send().await.expect("GET /login");
+    let csrf = page
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("mamori_login_csrf=").map(|rest| rest.split(';').next().unwrap_or_default().to_owned()))
+        .unwrap_or_else(|| panic!("GET /login set no mamori_login_csrf cookie: {:?}", page.headers()));
+    let res = http
+        .post(format!("{base}/login"))
+        .form(&[("csrf", csrf.as_str()), ("login", login), ("password", password)])
+        .send()
+        .await
+        .expect("POST /login");
+    let (status, url) = (res.status(), res.url().clone());
+    let body = res.text().await.unwrap_or_default();
+    assert!(status.is_success() && url.path() == "/", "signing {login} in over HTTP should end on the dashboard; got {status} at {url}\n{body}");
+    assert!(body.contains("previous-login"), "the dashboard for {login} is missing #previous-login\n{body}");
+    http
+}
+
+async fn get_json(http: &reqwest::Client, url: &str, cookie: Option<&str>) -> (u16, Value) {
+    let mut req = http.get(url);
+    if let Some(c) = cookie {
+        req = req.header(reqwest::header::COOKIE, format!("mamori_session={c}"));
+    }
+    let res = req.send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {url} ({status}) did not return JSON ({e}):\n{text}"));
+    (status, json)
+}
+
+fn asset_ids(list: &Value) -> Vec<i64> {
+    list["assets"].as_array().unwrap_or_else(|| panic!("no assets array in {list}")).iter().filter_map(|a| a["id"].as_i64()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acceptance_in_headless_chromium() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let admin_temp = create_org(&data);
+    let server = start_server(&data, tmp.path());
+    let (webdriver, _driver) = start_chromedriver(tmp.path()).await;
+    let profile_dir = tmp.path().join("chromium-profile");
+    std::fs::create_dir_all(&profile_dir).expect("chromium profile dir");
+    let client = connect_browser(&webdriver, &profile_dir).await;
+    let b = Browser { c: client.clone(), base: server.base.clone() };
+
+    // The scenario runs as its own task so that the browser session is closed (and
+    // Chromium exits) even when an assertion fails; the panic is re-raised afterwards.
+    let task = tokio::spawn(async move { scenario(&b, &admin_temp).await });
+    let outcome = tokio::time::timeout(Duration::from_secs(120), task).await;
+    let _ = client.close().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(e)) => panic!("the browser scenario did not finish: {e}"),
+        Err(_) => panic!("the browser scenario took longer than two minutes"),
+    }
+    eprintln!("browser acceptance test took {:.1} s", started.elapsed().as_secs_f64());
+    drop(server);
+}
+
+async fn scenario(b: &Browser, admin_temp: &str) {
+    let base = b.base.clone();
+
+    // 1. The administrator: temporary password → forced TOTP setup → forced password change.
+    b.sign_in("admin", admin_temp).await;
+    b.wait_path("/account/totp").await;
+    let secret = b.text("pre#totp-secret").await;
+    b.fill("#code", &current_totp(&secret, "admin")).await;
+    b.submit("form[action='/account/totp']").await;
+    b.change_password(admin_temp, "Kanri-Sekkyoku-2026!").await;
+    b.expect_text("#previous-login", "初めてのログイン").await;
+
+    // 2. Two departments.
+    for (code, name) in [("jumin", "住民課"), ("zeimu", "税務課")] {
+        b.goto("/org").await;
+        b.fill("form[action='/org/departments'] input[name=code]", code).await;
+        b.fill("form[action='/org/departments'] input[name=name]", name).await;
+        b.submit("form[action='/org/departments']").await;
+        b.wait_path("/org").await;
+        b.expect_text("p.notice", "課局等を追加しました").await;
+        b.expect_text("#departments", name).await;
+    }
+
+    // 3. Two people, one in each.
+    for (no, name, dept) in [("1001", "住民 花子", "住民課"), ("2001", "税務 太郎", "税務課")] {
+        b.goto("/org/people").await;
+        b.fill("form[action='/org/people'] input[name=staff_no]", no).await;
+        b.fill("form[action='/org/people'] input[name=name]", name).await;
+        b.select_label("form[action='/org/people'] select[name=department_id]", dept).await;
+        b.submit("form[action='/org/people']").await;
+        b.wait_path("/org/people").await;
+        b.expect_text("#people", name).await;
+    }
+    let people = b.text("#people").await;
+    if !people.lines().any(|l| l.contains("住民 花子") && l.contains("住民課")) || !people.lines().any(|l| l.contains("税務 太郎") && l.contains("税務課")) {
+        fail!(b, "each person should be in their own department:\n{people}");
+    }
+
+    // 4. A is the 情報セキュリティ管理者 of 住民課.
+    b.goto("/org").await;
+    b.select_value("form[action='/org/roles'] select[name=role]", "security_manager").await;
+    b.select_label("form[action='/org/roles'] select[name=person_id]", "住民 花子 (1001)").await;
+    b.select_label("form[action='/org/roles'] select[name=department_id]", "住民課").await;
+    b.submit("form[action='/org/roles']").await;
+    b.expect_text("p.notice", "役割を割り当てました").await;
+    let roles = b.text("#roles").await;
+    if !roles.lines().any(|l| l.contains("情報セキュリティ管理者") && l.contains("住民 花子") && l.contains("住民課")) {
+        fail!(b, "the role table should show 住民 花子 as 情報セキュリティ管理者 of 住民課:\n{roles}");
+    }
+
+    // 5. Accounts for A and B; the page shows each temporary password once.
+    let mut temps = Vec::new();
+    for (login, person) in [("hanako", "住民 花子 (1001)"), ("taro", "税務 太郎 (2001)")] {
+        b.goto("/org").await;
+        b.fill("form[action='/org/users'] input[name=login]", login).await;
+        b.select_label("form[action='/org/users'] select[name=person_id]", person).await;
+        b.submit("form[action='/org/users']").await;
+        b.expect_text("#new-login", login).await;
+        let temp = b.text("#temporary-password").await.trim().to_owned();
+        if temp.len() < 12 {
+            fail!(b, "the temporary password for {login} looks wrong: {temp:?}");
+        }
+        temps.push(temp);
+    }
+    let (a_temp, b_temp) = (temps[0].clone(), temps[1].clone());
+    b.sign_out().await;
+
+    // 6. A: temporary password → password change (no TOTP for a 情報セキュリティ管理者).
+    let a_password = "Hanami-Sakura-2026!";
+    b.sign_in("hanako", &a_temp).await;
+    b.change_password(&a_temp, a_password).await;
+    b.expect_text("main", "情報セキュリティ管理者（住民課）").await;
+
+    // 7. A registers a 3B asset in 住民課.
+    let asset_name = "住民基本台帳システムの住民票データ";
+    b.goto("/assets/new").await;
+    b.fill("#name", asset_name).await;
+    b.fill("#description", "受入テストで登録した情報資産").await;
+    b.select_label("#department_id", "住民課").await;
+    b.select_value("#confidentiality", "3B").await;
+    b.select_value("#integrity", "2").await;
+    b.select_value("#availability", "2").await;
+    b.submit("form[action='/assets']").await;
+    let path = b.path().await;
+    let Some(asset_id) = path.strip_prefix("/assets/").and_then(|s| s.parse::<i64>().ok()) else {
+        fail!(b, "registering the asset should open /assets/ID, not {path}");
+    };
+    b.expect_text("h1", asset_name).await;
+    b.expect_text("#classes", "機密性3B").await;
+    let restrictions = b.expect_text("#restrictions", "対策基準2(1)").await;
+    for needle in ["暗号化", "対策基準2(2)"] {
+        if !restrictions.contains(needle) {
+            fail!(b, "#restrictions should contain {needle:?}:\n{restrictions}");
+        }
+    }
+    let rule_rows = b.c.find_all(Locator::Css("#restrictions td.clause")).await.unwrap_or_default();
+    let mut clauses = Vec::new();
+    for td in &rule_rows {
+        clauses.push(td.text().await.unwrap_or_default());
+    }
+    if !clauses.iter().any(|c| c.starts_with("対策基準2(2)")) || !clauses.iter().any(|c| c == "対策基準2(1)") {
+        fail!(b, "the clause column should cite 対策基準2(1) and a 対策基準2(2) rule: {clauses:?}");
+    }
+    // The clause links lead to the clause catalogue.
+    let link = b.find("#restrictions td.clause a").await;
+    let href = link.attr("href").await.ok().flatten().unwrap_or_default();
+    if !href.starts_with("/policy/clauses#") {
+        fail!(b, "clause links should point into /policy/clauses, not {href:?}");
+    }
+    screenshot(b).await;
+
+    // A's register lists it.
+    b.goto("/assets").await;
+    b.expect_text("#assets", asset_name).await;
+    b.sign_out().await;
+
+    // 8. B, in 税務課, can neither list nor open it.
+    let b_password = "Zeimu-Nouzei-2026!";
+    b.sign_in("taro", &b_temp).await;
+    b.change_password(&b_temp, b_password).await;
+    b.goto("/assets").await;
+    let list = b.text("#assets").await;
+    let source = b.source().await;
+    if list.contains(asset_name) || source.contains(&format!("/assets/{asset_id}\"")) {
+        fail!(b, "B (税務課) must not see 住民課's asset in the register");
+    }
+    b.goto(&format!("/assets/{asset_id}")).await;
+    b.expect_text("p.error", "見つかりません").await;
+    if b.source().await.contains(asset_name) {
+        fail!(b, "the not-found page must not reveal the asset");
+    }
+
+    // 9. The API with B's browser session: 404 for the asset, absent from the list.
+    let cookie = b.session_cookie().await;
+    let http = reqwest::Client::builder().timeout(WAIT).build().expect("HTTP client");
+    let (status, me) = get_json(&http, &format!("{base}/api/v1/me"), Some(&cookie)).await;
+    assert_eq!((status, me["user"]["login"].as_str()), (200, Some("taro")), "B's session cookie should work for the API: {me}");
+    let (status, body) = get_json(&http, &format!("{base}/api/v1/assets/{asset_id}"), Some(&cookie)).await;
+    assert_eq!(status, 404, "B must get 404 for 住民課's asset through the API: {body}");
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+    let (status, list) = get_json(&http, &format!("{base}/api/v1/assets"), Some(&cookie)).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(!asset_ids(&list).contains(&asset_id), "B's API list must not contain asset {asset_id}: {list}");
+    b.sign_out().await;
+
+    // 10. A, signed in over plain HTTP, sees it with its restrictions.
+    let a_http = api_session(&base, "hanako", a_password).await;
+    let (status, body) = get_json(&a_http, &format!("{base}/api/v1/assets/{asset_id}"), None).await;
+    assert_eq!(status, 200, "A should read the asset through the API: {body}");
+    assert_eq!(body["asset"]["id"], asset_id, "{body}");
+    let restrictions = body["handling_restrictions"].as_array().unwrap_or_else(|| panic!("no handling_restrictions: {body}"));
+    assert!(restrictions.iter().any(|r| r["clause"] == "対策基準2(1)" && r["level"] == "3B"), "{body}");
+    assert!(restrictions.iter().any(|r| r["clause"].as_str().is_some_and(|c| c.starts_with("対策基準2(2)")) && r["source"] == "rule"), "{body}");
+    let (status, list) = get_json(&a_http, &format!("{base}/api/v1/assets"), None).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(asset_ids(&list).contains(&asset_id), "A's API list should contain asset {asset_id}: {list}");
+}
+
+/// Saves the whole asset page to target/browser-asset.png for a person to look at.
+async fn screenshot(b: &Browser) {
+    let height = b.c.execute("return document.documentElement.scrollHeight", vec![]).await.ok().and_then(|v| v.as_u64()).unwrap_or(1000);
+    let _ = b.c.set_window_size(1280, u32::try_from(height.clamp(800, 6000)).unwrap_or(1000) + 120).await;
+    let png = match b.c.screenshot().await {
+        Ok(png) => png,
+        Err(e) => fail!(b, "cannot take a screenshot: {e}"),
+    };
+    let _ = b.c.set_window_size(1280, 1000).await;
+    let path = workspace_root().join("target/browser-asset.png");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("creating target/");
+    }
+    std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    eprintln!("screenshot of the asset page: {}", path.display());
+}

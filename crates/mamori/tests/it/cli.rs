@@ -1,0 +1,66 @@
+//! The command line: profile checks, the demo, and a clear refusal to serve a missing database.
+
+use crate::support::{run, workspace_root};
+
+#[test]
+fn profile_check_accepts_a_bundled_profile() {
+    let file = workspace_root().join("profiles/shime.toml");
+    let run = run(&["profile", "check", file.to_str().expect("UTF-8 path")]);
+    run.assert_success().assert_stdout_contains("OK").assert_stdout_contains("志免町");
+}
+
+#[test]
+fn profile_check_names_file_line_and_column_of_a_dangling_role() {
+    let original = std::fs::read_to_string(workspace_root().join("profiles/shime.toml")).expect("reading profiles/shime.toml");
+    let needle = "approver = \"security_manager\"";
+    let at = original.find(needle).expect("shime.toml has an approver to break");
+    let broken_line = original[..at].lines().count() + 1;
+    let broken = original.replacen(needle, "approver = \"no_such_role\"", 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("broken.toml");
+    std::fs::write(&file, broken).expect("writing the broken profile");
+    let path = file.to_str().expect("UTF-8 path");
+
+    let run = run(&["profile", "check", path]);
+    run.assert_failure().assert_stderr_contains("no_such_role");
+    // `FILE:LINE:COL: message`, pointing at the line we broke.
+    let located = run.stderr.lines().find_map(|l| {
+        let rest = l.split_once(&format!("{path}:"))?.1;
+        let mut parts = rest.splitn(3, ':');
+        let line: usize = parts.next()?.parse().ok()?;
+        let col: usize = parts.next()?.parse().ok()?;
+        Some((line, col, l.to_owned()))
+    });
+    let (line, col, text) = located.unwrap_or_else(|| panic!("stderr should contain {path}:LINE:COL:\n{run}"));
+    assert_eq!(line, broken_line, "the error should point at the broken line {broken_line}: {text}\n{run}");
+    assert!(col >= 1, "column should be 1-based: {text}");
+}
+
+#[test]
+fn demo_prepares_a_data_directory_and_prints_credentials() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("demo");
+    let run = run(&["demo", "--no-serve", "--data-dir", data.to_str().expect("UTF-8 path")]);
+    run.assert_success();
+    assert!(data.join("mamori.sqlite").exists(), "the demo should create mamori.sqlite\n{run}");
+    for login in ["admin", "ciso", "somu", "jumin-kacho", "jumin-staff"] {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(login))
+            .unwrap_or_else(|| panic!("no credentials printed for {login}\n{run}"));
+        let password = line.split_whitespace().nth(1).unwrap_or_default();
+        assert!(password.len() >= 12, "the password for {login} looks wrong in {line:?}\n{run}");
+    }
+    run.assert_stdout_contains("mamori serve --data-dir");
+}
+
+#[test]
+fn serve_refuses_a_missing_database_without_create() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("empty");
+    std::fs::create_dir_all(&data).expect("creating the data directory");
+    let run = run(&["serve", "--data-dir", data.to_str().expect("UTF-8 path"), "--listen", "127.0.0.1:0"]);
+    run.assert_failure().assert_stderr_contains("does not exist").assert_stderr_contains("--create");
+    assert!(!data.join("mamori.sqlite").exists(), "serve without --create must not create the database\n{run}");
+}
