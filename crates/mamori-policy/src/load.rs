@@ -278,13 +278,8 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
         check_document(&clause.id, p, at, errors);
     }
     for (clause, provenance) in citations(p) {
-        if provenance == Provenance::Document {
-            if !catalogue.contains(clause.get_ref().as_str()) {
-                errors.push(at.error(
-                    clause.span(),
-                    ProfileErrorKind::UncitedClause { clause: clause.get_ref().to_string() },
-                ));
-            }
+        if provenance == Provenance::Document && !catalogue.contains(clause.get_ref().as_str()) {
+            errors.push(at.error(clause.span(), ProfileErrorKind::UncitedClause { clause: clause.get_ref().to_string() }));
         }
     }
 }

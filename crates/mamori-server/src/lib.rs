@@ -26,14 +26,17 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use settings::Settings;
 
+/// (profile version id, parsed profile)
+type CachedProfile = (i64, Arc<Profile>);
+
 use crate::error::AppError;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
-    /// Parsed active profiles by organization, keyed by profile version id.
-    profiles: Arc<RwLock<HashMap<i64, (i64, Arc<Profile>)>>>,
+    /// Parsed active profiles by organization, with the profile version id they came from.
+    profiles: Arc<RwLock<HashMap<i64, CachedProfile>>>,
 }
 
 impl AppState {

@@ -3,6 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::dialect::TextSearch;
 use crate::{flag, now_text, Actor, NewEvent, Result, Store, StoreError};
 
 /// An asset's classes. `None` on an axis means "not decided yet" (要判断).
@@ -152,6 +153,7 @@ impl Store {
     ) -> Result<Asset> {
         let mut w = self.begin_write(org_id).await?;
         let id = insert_asset(w.conn(), org_id, fields, classes, origin).await?;
+        self.backend.index_asset_text(w.conn(), id, &fields.name, &fields.description, false).await?;
         let seq = w.seq;
         insert_classification(w.conn(), org_id, id, classes, "登録時の分類", actor.user_id, seq).await?;
         w.commit(
@@ -167,6 +169,7 @@ impl Store {
         let mut w = self.begin_write(org_id).await?;
         for (fields, classes) in items {
             let id = insert_asset(w.conn(), org_id, fields, classes, None).await?;
+            self.backend.index_asset_text(w.conn(), id, &fields.name, &fields.description, false).await?;
             let seq = w.seq;
             insert_classification(w.conn(), org_id, id, classes, "一括登録", actor.user_id, seq).await?;
         }
@@ -212,6 +215,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("asset"));
         }
+        self.backend.index_asset_text(w.conn(), id, &fields.name, &fields.description, true).await?;
         w.commit(actor, NewEvent::new("asset.update", "asset", id, serde_json::json!({"before": before.fields, "after": fields})))
             .await?;
         self.asset(org_id, id).await
@@ -278,8 +282,19 @@ impl Store {
 
     /// Lists assets, newest first, one page at a time.
     pub async fn assets(&self, org_id: i64, f: &AssetFilter) -> Result<Vec<Asset>> {
+        if f.visible_departments.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        let department_filtered = f.department_id.is_some() || f.visible_departments.is_some();
+        let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let search = text.map(|t| self.backend.asset_text_search(t, department_filtered));
+        // The column that orders the page: the full-text table's rowid when it drives.
+        let (from, order) = match &search {
+            Some(TextSearch::IndexDriven { .. }) => ("assets_search f JOIN assets a ON a.id = f.rowid", "f.rowid"),
+            _ => ("assets a", "a.id"),
+        };
         let mut sql = format!(
-            "SELECT {ASSET_COLUMNS} FROM assets a JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id WHERE a.org_id = $1"
+            "SELECT {ASSET_COLUMNS} FROM {from} JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id WHERE a.org_id = $1"
         );
         let mut binds = vec![Bind::Int(org_id)];
         let next = |sql: &mut String, cond: &str, b: Bind, binds: &mut Vec<Bind>| {
@@ -287,9 +302,6 @@ impl Store {
             sql.push_str(&cond.replace("$?", &format!("${}", binds.len())));
         };
         if let Some(visible) = &f.visible_departments {
-            if visible.is_empty() {
-                return Ok(Vec::new());
-            }
             // Department ids are integers from the database, never user text.
             let list = visible.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             sql.push_str(&format!(" AND a.department_id IN ({list})"));
@@ -317,16 +329,15 @@ impl Store {
         if f.undecided {
             sql.push_str(" AND (a.confidentiality IS NULL OR a.integrity IS NULL OR a.availability IS NULL)");
         }
-        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let (cond, value) = self.backend.asset_text_match(binds.len() + 1, t);
-            binds.push(Bind::Text(value));
-            sql.push_str(" AND ");
-            sql.push_str(&cond);
+        match search {
+            Some(TextSearch::IndexDriven { value }) => next(&mut sql, " AND assets_search MATCH $?", Bind::Text(value), &mut binds),
+            Some(TextSearch::Condition { template, value }) => next(&mut sql, &format!(" AND {template}"), Bind::Text(value), &mut binds),
+            None => {}
         }
         if let Some(b) = f.before_id {
-            next(&mut sql, " AND a.id < $?", Bind::Int(b), &mut binds);
+            next(&mut sql, &format!(" AND {order} < $?"), Bind::Int(b), &mut binds);
         }
-        next(&mut sql, " ORDER BY a.id DESC LIMIT $?", Bind::Int(f.limit.clamp(1, 500)), &mut binds);
+        next(&mut sql, &format!(" ORDER BY {order} DESC LIMIT $?"), Bind::Int(f.limit.clamp(1, 500)), &mut binds);
         let mut q = sqlx::query(&sql);
         for b in binds {
             q = match b {

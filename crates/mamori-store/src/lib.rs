@@ -8,6 +8,7 @@
 pub mod assets;
 mod dialect;
 pub mod org;
+mod search;
 pub mod systems;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -172,6 +172,15 @@ async fn story(store: &Store) {
     assert_eq!(all(AssetFilter { text: Some("写し".into()), ..Default::default() }).await.len(), 4, "description matches too");
     assert_eq!(all(AssetFilter { text: Some("庁内報".into()), ..Default::default() }).await.len(), 1);
     assert_eq!(all(AssetFilter { text: Some("100%_".into()), ..Default::default() }).await.len(), 0);
+    assert_eq!(all(AssetFilter { text: Some("写し".into()), department_id: Some(somu.id), ..Default::default() }).await.len(), 1, "short term with a department: scanned");
+    assert_eq!(all(AssetFilter { text: Some("住民票データ".into()), visible_departments: Some(vec![jumin.id]), ..Default::default() }).await.len(), 2);
+    assert_eq!(all(AssetFilter { text: Some("庁".into()), ..Default::default() }).await.len(), 1, "one character: scanned");
+    // Editing the name moves it in the search index.
+    let mut renamed = undecided.fields.clone();
+    renamed.name = "転入届の綴り".into();
+    store.update_asset(org.id, undecided.id, &renamed, &admin).await.unwrap();
+    assert_eq!(all(AssetFilter { text: Some("受領した名簿".into()), ..Default::default() }).await.len(), 0);
+    assert_eq!(all(AssetFilter { text: Some("転入届".into()), ..Default::default() }).await.len(), 1);
     let page1 = store.assets(org.id, &AssetFilter { limit: 2, ..Default::default() }).await.unwrap();
     let page2 = store
         .assets(org.id, &AssetFilter { limit: 2, before_id: Some(page1[1].id), ..Default::default() })

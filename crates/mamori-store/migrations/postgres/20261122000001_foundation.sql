@@ -149,6 +149,7 @@ CREATE TABLE assets (
     created_at              TEXT NOT NULL,
     updated_at              TEXT NOT NULL
 );
+CREATE INDEX assets_org ON assets (org_id, id);
 CREATE INDEX assets_department ON assets (org_id, department_id, id);
 CREATE INDEX assets_confidentiality ON assets (org_id, confidentiality, id);
 CREATE INDEX assets_system ON assets (system_id);

@@ -149,23 +149,17 @@ CREATE TABLE assets (
     created_at              TEXT NOT NULL,
     updated_at              TEXT NOT NULL
 );
+CREATE INDEX assets_org ON assets (org_id, id);
 CREATE INDEX assets_department ON assets (org_id, department_id, id);
 CREATE INDEX assets_confidentiality ON assets (org_id, confidentiality, id);
 CREATE INDEX assets_system ON assets (system_id);
 
--- Full-text search over name and description. The trigram tokenizer matches any substring
--- of three or more characters, which suits Japanese text without a word segmenter.
-CREATE VIRTUAL TABLE assets_search USING fts5 (name, description, content='assets', content_rowid='id', tokenize='trigram');
-CREATE TRIGGER assets_search_insert AFTER INSERT ON assets BEGIN
-    INSERT INTO assets_search (rowid, name, description) VALUES (new.id, new.name, new.description);
-END;
-CREATE TRIGGER assets_search_delete AFTER DELETE ON assets BEGIN
-    INSERT INTO assets_search (assets_search, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
-END;
-CREATE TRIGGER assets_search_update AFTER UPDATE OF name, description ON assets BEGIN
-    INSERT INTO assets_search (assets_search, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
-    INSERT INTO assets_search (rowid, name, description) VALUES (new.id, new.name, new.description);
-END;
+-- Substring search over name and description. Japanese has no spaces between words, so
+-- mamori indexes every pair of adjacent characters (a bigram) as one token, written in hex
+-- so that any tokenizer keeps it whole; a search for "課税台帳" is the phrase of its
+-- bigrams 課税 税台 台帳. The store writes these rows with every insert and update of an
+-- asset (see search.rs): SQL triggers cannot split text into bigrams.
+CREATE VIRTUAL TABLE assets_search USING fts5 (name, description, content='', contentless_delete=1, tokenize='ascii');
 
 CREATE TABLE asset_classifications (
     id               INTEGER PRIMARY KEY,

@@ -443,6 +443,8 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     let (status, list) = get_json(&http, &format!("{base}/api/v1/assets"), Some(&cookie)).await;
     assert_eq!(status, 200, "{list}");
     assert!(!asset_ids(&list).contains(&asset_id), "B's API list must not contain asset {asset_id}: {list}");
+    // The error page has no navigation; sign out from the dashboard.
+    b.goto("/").await;
     b.sign_out().await;
 
     // 10. A, signed in over plain HTTP, sees it with its restrictions.

@@ -165,7 +165,8 @@ pub fn free_port() -> u16 {
 /// A running `mamori serve`.
 pub struct Server {
     pub base: String,
-    pub guard: ChildGuard,
+    /// Kills the server when the `Server` is dropped.
+    _guard: ChildGuard,
 }
 
 /// Starts `mamori serve --data-dir DIR --listen 127.0.0.1:0` and reads the address it prints.
@@ -199,7 +200,7 @@ pub fn start_server(data_dir: &Path, log_dir: &Path) -> Server {
                 if let Some(rest) = line.strip_prefix("http://") {
                     if line.contains("で待ち受けています") {
                         let addr = rest.split('/').next().unwrap_or_default();
-                        return Server { base: format!("http://{addr}"), guard };
+                        return Server { base: format!("http://{addr}"), _guard: guard };
                     }
                 }
                 seen.push(line);
