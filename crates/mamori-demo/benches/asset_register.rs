@@ -1,15 +1,20 @@
-//! Asset-register latency on a large SQLite database.
+//! Asset-register latency on a large SQLite database: `Store::assets` directly, and the same
+//! lists through the real router (`GET /assets`, `GET /api/v1/assets`) with a signed-in session.
 //!
 //!     cargo bench -p mamori-demo --bench asset_register [-- --data-dir DIR]
 //!
 //! Environment: `MAMORI_BENCH_DIR` (like `--data-dir`: the database is kept there and reused
-//! when it is already populated), `MAMORI_BENCH_ASSETS` (default 1,000,000) and
-//! `MAMORI_BENCH_REQUESTS` (requests per row, default 500).
+//! when it is already populated), `MAMORI_BENCH_ASSETS` (default 1,000,000),
+//! `MAMORI_BENCH_REQUESTS` (requests per row, default 500) and `MAMORI_BENCH_ROW_SECONDS`
+//! (a row stops early once it has run this long, default 60; the table reports `n`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, ensure, Context};
+use axum::body::{Body, Bytes};
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
 use mamori_demo::{populate, DemoScale};
 use mamori_store::assets::AssetFilter;
 use mamori_store::{Actor, OpenOptions, Store};
@@ -17,11 +22,15 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use sqlx::Row;
+use tower::ServiceExt;
 
 const TARGET_MS: f64 = 50.0;
 const ORG_CODE: &str = "bench";
 const SEED: u64 = 20_260_401;
+const DIRECTOR_LOGIN: &str = "bench-security-director";
+const STAFF_LOGIN: &str = "bench-staff";
 
+const ONE_CHAR: &[&str] = &["課"];
 const SHORT: &[&str] = &["課税", "名簿", "端末"];
 const TRIGRAM: &[&str] = &["議事録", "住民票", "契約書"];
 const LONG: &[&str] = &["介護認定", "固定資産税", "個人番号カード"];
@@ -66,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
     let url = mamori_store::sqlite_url_in(&dir);
     let store = Store::open(&url, OpenOptions { create: true, ..Default::default() }).await?;
     store.migrate().await?;
+    let actor = Actor::system("bench");
     let org_id = match store.organizations().await?.into_iter().find(|o| o.code == ORG_CODE) {
         Some(org) => {
             let have = store.asset_count(org.id).await? as usize;
@@ -76,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
             org.id
         }
         None => {
-            let org = store.create_organization(ORG_CODE, "志免町（ベンチマーク）", &Actor::system("bench")).await?;
+            let org = store.create_organization(ORG_CODE, "志免町（ベンチマーク）", &actor).await?;
             eprintln!(
                 "populating {}: {} assets, {} staff, ~{} departments",
                 dir.display(),
@@ -100,6 +110,12 @@ async fn main() -> anyhow::Result<()> {
             org.id
         }
     };
+    // The server refuses every page of an organization without an active profile.
+    if store.active_profile(org_id).await?.is_none() {
+        let text = mamori_policy::bundled::bundled("shime").context("the 志免町 profile is bundled")?;
+        let profile = mamori_policy::parse_profile("shime.toml", text).map_err(|e| anyhow!("{e}"))?;
+        store.activate_profile(org_id, "shime.toml", text, &profile, &actor).await?;
+    }
     let size: u64 = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum();
     eprintln!("database: {:.0} MiB", size as f64 / 1_048_576.0);
 
@@ -135,12 +151,68 @@ async fn main() -> anyhow::Result<()> {
         counts.iter().max().unwrap_or(&0)
     );
 
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut results: Vec<Measured> = Vec::new();
-    let base = AssetFilter { limit: 50, ..Default::default() };
-    let run = |name: String, filters: Vec<AssetFilter>| (name, filters.into_iter().map(Req::Store).collect::<Vec<_>>());
+    // Two signed-in people: the 統括情報セキュリティ責任者, who sees the whole organization,
+    // and a member of staff without any role in the department holding the most assets, who
+    // sees that department (and any below it).
+    let director_person: i64 = sqlx::query(
+        "SELECT person_id FROM role_assignments WHERE org_id = $1 AND role = 'security_director' AND is_deputy = 0 ORDER BY id LIMIT 1",
+    )
+    .bind(org_id)
+    .fetch_optional(store.pool())
+    .await?
+    .context("nobody holds security_director")?
+    .try_get(0)?;
+    let mut by_size = departments.clone();
+    by_size.sort_by_key(|d| (-d.1, d.0));
+    let mut staff: Option<(i64, i64)> = None; // (person, department)
+    for d in &by_size {
+        let p = sqlx::query(
+            "SELECT p.id FROM people p WHERE p.org_id = $1 AND p.department_id = $2
+             AND NOT EXISTS (SELECT 1 FROM role_assignments r WHERE r.person_id = p.id) ORDER BY p.id LIMIT 1",
+        )
+        .bind(org_id)
+        .bind(d.0)
+        .fetch_optional(store.pool())
+        .await?;
+        if let Some(p) = p {
+            staff = Some((p.try_get(0)?, d.0));
+            break;
+        }
+    }
+    let (staff_person, staff_department) = staff.context("no department with assets has a member without a role")?;
+    let all_departments = store.departments(org_id).await?;
+    let mut staff_visible = vec![staff_department];
+    let mut i = 0;
+    while i < staff_visible.len() {
+        let parent = staff_visible[i];
+        staff_visible.extend(all_departments.iter().filter(|d| d.parent_id == Some(parent)).map(|d| d.id));
+        i += 1;
+    }
+    let staff_assets: i64 = departments.iter().filter(|d| staff_visible.contains(&d.0)).map(|d| d.1).sum();
+    eprintln!(
+        "staff member: person {staff_person} of {} ({} department(s) visible, {staff_assets} assets)",
+        all_departments.iter().find(|d| d.id == staff_department).map(|d| d.name.as_str()).unwrap_or("?"),
+        staff_visible.len()
+    );
 
-    let mut plans: Vec<(String, Vec<Req>)> = Vec::new();
+    let director = sign_in(&store, org_id, director_person, DIRECTOR_LOGIN, "ベンチ 統括情報セキュリティ責任者", &actor).await?;
+    // The role requires a second factor: enrol one. The session below has passed it.
+    sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' WHERE id = $1")
+        .bind(director.0)
+        .execute(store.pool())
+        .await?;
+    let staff_user = sign_in(&store, org_id, staff_person, STAFF_LOGIN, "ベンチ 職員", &actor).await?;
+
+    let state = mamori_server::AppState::new(store.clone(), mamori_server::Settings::default());
+    let ctx = Ctx {
+        store: store.clone(),
+        org_id,
+        app: mamori_server::app(state),
+        cookies: [format!("mamori_session={}", director.1), format!("mamori_session={}", staff_user.1)],
+    };
+
+    let mut rng = StdRng::seed_from_u64(1);
+    let base = AssetFilter { limit: 50, ..Default::default() };
     let pick = |rng: &mut StdRng| *departments.choose(rng).expect("departments");
     let org_deep: i64 = sqlx::query("SELECT id FROM assets WHERE org_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2")
         .bind(org_id)
@@ -148,52 +220,90 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(store.pool())
         .await?
         .try_get(0)?;
-    plans.push(run("organization, first page".into(), (0..requests).map(|_| base.clone()).collect()));
-    plans.push(run(
-        "organization, deep page (before_id)".into(),
-        (0..requests).map(|_| AssetFilter { before_id: Some(org_deep), ..base.clone() }).collect(),
-    ));
-    plans.push(run(
+
+    use Via::{Api, Html, Store as S};
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut add = |name: String, who: Who, vias: &[Via], cases: Vec<Case>| {
+        for via in vias {
+            plans.push(Plan::new(&name, who, *via, &cases, &staff_visible));
+        }
+    };
+    let same = |case: Case| (0..requests).map(|_| case.clone()).collect::<Vec<_>>();
+
+    add("organization, first page".into(), Who::Director, &[S, Html, Api], same(Case::new(base.clone())));
+    add(
+        "organization, deep page (before)".into(),
+        Who::Director,
+        &[S, Html],
+        same(Case::new(AssetFilter { before_id: Some(org_deep), ..base.clone() })),
+    );
+    add(
         "organization, confidentiality 3B".into(),
-        (0..requests).map(|_| AssetFilter { confidentiality: Some("3B".into()), ..base.clone() }).collect(),
-    ));
-    plans.push(run(
+        Who::Director,
+        &[S],
+        same(Case::new(AssetFilter { confidentiality: Some("3B".into()), ..base.clone() })),
+    );
+    add(
         "department, first page".into(),
-        (0..requests).map(|_| AssetFilter { department_id: Some(pick(&mut rng).0), ..base.clone() }).collect(),
-    ));
-    plans.push(run(
-        "department, deep page (before_id)".into(),
+        Who::Director,
+        &[S, Html, Api],
+        (0..requests).map(|_| Case::new(AssetFilter { department_id: Some(pick(&mut rng).0), ..base.clone() })).collect(),
+    );
+    add(
+        "department, deep page (before)".into(),
+        Who::Director,
+        &[S, Html, Api],
         (0..requests)
             .map(|_| {
                 let d = pick(&mut rng);
-                AssetFilter { department_id: Some(d.0), before_id: Some(d.2), ..base.clone() }
+                Case::new(AssetFilter { department_id: Some(d.0), before_id: Some(d.2), ..base.clone() })
             })
             .collect(),
-    ));
+    );
     let text = |terms: &[&str], i: usize| Some(terms[i % terms.len()].to_owned());
-    for (label, terms) in [
-        ("2 chars", SHORT),
-        ("3 chars", TRIGRAM),
-        ("4+ chars", LONG),
-        ("2 chars, rare", RARE_SHORT),
-        ("4+ chars, rare", RARE_LONG),
+    for (label, terms, vias) in [
+        ("1 char", ONE_CHAR, &[S, Html][..]),
+        ("2 chars", SHORT, &[S, Html, Api][..]),
+        ("3 chars", TRIGRAM, &[S, Html][..]),
+        ("4+ chars", LONG, &[S, Html, Api][..]),
+        ("2 chars, rare", RARE_SHORT, &[S, Html][..]),
+        ("4+ chars, rare", RARE_LONG, &[S, Html, Api][..]),
     ] {
-        plans.push(run(
+        add(
             format!("search {label} {}", terms.join("/")),
-            (0..requests).map(|i| AssetFilter { text: text(terms, i), ..base.clone() }).collect(),
-        ));
+            Who::Director,
+            vias,
+            (0..requests).map(|i| Case::new(AssetFilter { text: text(terms, i), ..base.clone() })).collect(),
+        );
     }
-    for (label, terms) in [("2 chars", SHORT), ("3 chars", TRIGRAM), ("4+ chars", LONG), ("2 chars, rare", RARE_SHORT)] {
-        plans.push(run(
+    for (label, terms, vias) in [
+        ("2 chars", SHORT, &[S, Html][..]),
+        ("3 chars", TRIGRAM, &[S, Html, Api][..]),
+        ("4+ chars", LONG, &[S, Html][..]),
+        ("2 chars, rare", RARE_SHORT, &[S, Html][..]),
+        ("4+ chars, rare", RARE_LONG, &[S, Html][..]),
+    ] {
+        add(
             format!("search {label} + department"),
+            Who::Director,
+            vias,
             (0..requests)
-                .map(|i| AssetFilter { text: text(terms, i), department_id: Some(pick(&mut rng).0), ..base.clone() })
+                .map(|i| Case::new(AssetFilter { text: text(terms, i), department_id: Some(pick(&mut rng).0), ..base.clone() }))
                 .collect(),
-        ));
+        );
+    }
+    add("staff: own department, first page".into(), Who::Staff, &[S, Html], same(Case::new(base.clone())));
+    for (label, terms) in [("2 chars", SHORT), ("4+ chars", LONG), ("2 chars, rare", RARE_SHORT), ("4+ chars, rare", RARE_LONG)] {
+        add(
+            format!("staff: search {label}"),
+            Who::Staff,
+            &[S, Html],
+            (0..requests).map(|i| Case::new(AssetFilter { text: text(terms, i), ..base.clone() })).collect(),
+        );
     }
 
     // How many assets each term matches, for the reader of the table.
-    for t in SHORT.iter().chain(TRIGRAM).chain(LONG).chain(RARE_SHORT).chain(RARE_LONG) {
+    for t in ONE_CHAR.iter().chain(SHORT).chain(TRIGRAM).chain(LONG).chain(RARE_SHORT).chain(RARE_LONG) {
         let n: i64 = sqlx::query("SELECT COUNT(*) FROM assets WHERE org_id = $1 AND (instr(name, $2) > 0 OR instr(description, $2) > 0)")
             .bind(org_id)
             .bind(*t)
@@ -203,55 +313,44 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("  「{t}」 matches {n} assets");
     }
 
-    // The same searches as the store would run them with the query changes proposed in the
-    // report: the org-wide list scanned in id order (what an (org_id, id) index gives), and
-    // the trigram index driving the join in rowid order instead of an IN list.
-    for (label, before_id) in [("first page", None), ("deep page (before_id)", Some(org_deep))] {
-        plans.push((format!("proposed: organization, {label}"), (0..requests).map(|_| Req::ProposedList { before_id }).collect()));
-    }
-    for (label, terms) in [("2 chars", SHORT), ("3 chars", TRIGRAM), ("4+ chars", LONG), ("2 chars, rare", RARE_SHORT), ("4+ chars, rare", RARE_LONG)] {
-        plans.push((
-            format!("proposed: search {label}"),
-            (0..requests).map(|i| Req::Proposed { text: terms[i % terms.len()].to_owned(), department_id: None, fts: true }).collect(),
-        ));
-    }
-    for (label, terms) in [("3 chars", TRIGRAM), ("4+ chars", LONG), ("4+ chars, rare", RARE_LONG)] {
-        for fts in [true, false] {
-            plans.push((
-                format!("proposed: search {label} + department ({})", if fts { "fts" } else { "scan" }),
-                (0..requests)
-                    .map(|i| Req::Proposed { text: terms[i % terms.len()].to_owned(), department_id: Some(pick(&mut rng).0), fts })
-                    .collect(),
-            ));
-        }
-    }
-
     let budget = Duration::from_secs(env_usize("MAMORI_BENCH_ROW_SECONDS")?.unwrap_or(60) as u64);
-    for (name, filters) in plans {
+    let mut results: Vec<Measured> = Vec::new();
+    for plan in &plans {
         // One untimed request warms the statement cache and the pages it touches.
-        filters[0].run(&store, org_id).await?;
-        let mut times = Vec::with_capacity(filters.len());
+        plan.reqs[0].run(&ctx).await?;
+        let mut times = Vec::with_capacity(plan.reqs.len());
         let mut rows = 0usize;
         let row_started = Instant::now();
-        for f in &filters {
+        for r in &plan.reqs {
             let t = Instant::now();
-            rows += f.run(&store, org_id).await?;
+            let out = r.run(&ctx).await?;
             times.push(t.elapsed());
+            rows += out.rows()?;
             if row_started.elapsed() > budget && times.len() >= 20 {
-                eprintln!("  {name}: stopped after {} requests ({} s budget)", times.len(), budget.as_secs());
+                eprintln!("  {} [{}]: stopped after {} requests ({} s budget)", plan.name, plan.via.label(), times.len(), budget.as_secs());
                 break;
             }
         }
-        let r = Measured::new(name, times, rows);
-        eprintln!("  {}: p95 {:.1} ms", r.name, r.p95);
+        let r = Measured::new(plan.name.clone(), plan.via, times, rows);
+        eprintln!("  {} [{}]: p95 {:.1} ms", r.name, r.via.label(), r.p95);
         results.push(r);
     }
 
     println!();
     println!("asset register, SQLite, {} assets, limit 50, target p95 ≤ {TARGET_MS} ms", scale.assets);
+    println!("via: store = Store::assets; html = GET /assets, api = GET /api/v1/assets through mamori_server::app");
+    println!("     (security_director, or for `staff:` rows a member of staff who sees {} department(s))", staff_visible.len());
     println!(
-        "{} {:>5} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  result",
-        pad("operation", 44), "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "rows", "p95/50"
+        "{} {:<5} {:>5} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  result",
+        pad("operation", 44),
+        "via",
+        "n",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "rows",
+        "p95/50"
     );
     let mut failed = 0;
     for r in &results {
@@ -261,8 +360,9 @@ async fn main() -> anyhow::Result<()> {
             failed += 1;
         }
         println!(
-            "{} {:>5} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7.1} {:>7.2}  {verdict}",
+            "{} {:<5} {:>5} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7.1} {:>7.2}  {verdict}",
             pad(&r.name, 44),
+            r.via.label(),
             r.n,
             r.p50,
             r.p95,
@@ -274,29 +374,272 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("{} of {} rows meet the target", results.len() - failed, results.len());
 
-    // The plans behind the rows, as the store builds them (see mamori-store assets.rs).
-    {
-        let select = format!("SELECT a.*, d.name AS department_name, s.name AS system_name FROM assets a JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id WHERE a.org_id = {org_id}");
-        let d = departments[0];
-        for (label, sql) in [
-            ("organization, first page", format!("{select} ORDER BY a.id DESC LIMIT 50")),
-            ("department, deep page", format!("{select} AND a.department_id = {} AND a.id < {} ORDER BY a.id DESC LIMIT 50", d.0, d.2)),
-            ("search 2 chars", format!("{select} AND (instr(a.name, '課税') > 0 OR instr(a.description, '課税') > 0) ORDER BY a.id DESC LIMIT 50")),
-            ("search 3+ chars", format!("{select} AND a.id IN (SELECT rowid FROM assets_search WHERE assets_search MATCH '\"議事録\"') ORDER BY a.id DESC LIMIT 50")),
-            ("search 3+ chars + department", format!("{select} AND a.department_id = {} AND a.id IN (SELECT rowid FROM assets_search WHERE assets_search MATCH '\"議事録\"') ORDER BY a.id DESC LIMIT 50", d.0)),
-            ("proposed: search 2 chars", proposed_sql(false, None).replace("$1", &org_id.to_string()).replace("$2", "'課税'")),
-            ("proposed: search 3+ chars", proposed_sql(true, None).replace("$1", &org_id.to_string()).replace("$2", "'\"議事録\"'")),
-            ("proposed: search 3+ chars + department", proposed_sql(true, Some(d.0)).replace("$1", &org_id.to_string()).replace("$2", "'\"議事録\"'").replace("$3", &d.0.to_string())),
-        ] {
-            println!("\nEXPLAIN QUERY PLAN — {label}");
-            for r in sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(store.pool()).await? {
-                let detail: String = r.try_get(3)?;
-                println!("  {detail}");
-            }
+    // The plans behind the store rows. The SQL is rebuilt here the way `Store::assets` builds
+    // it (mamori-store assets.rs and dialect.rs, SQLite); each rebuilt query is run once with
+    // the row's first request and must return the same ids as the store did.
+    for plan in plans.iter().filter(|p| p.via == Via::Store) {
+        let Req::Store(f) = &plan.reqs[0] else { continue };
+        let (sql, binds) = store_sql(org_id, f);
+        let rebuilt = bind_all(sqlx::query(&sql), &binds)
+            .fetch_all(store.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let real: Vec<i64> = store.assets(org_id, f).await?.iter().map(|a| a.id).collect();
+        ensure!(rebuilt == real, "the rebuilt SQL for {} differs from Store::assets:\n{sql}", plan.name);
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        println!("\nEXPLAIN QUERY PLAN — {} (text {:?})", plan.name, f.text.as_deref().unwrap_or(""));
+        for r in bind_all(sqlx::query(&explain), &binds).fetch_all(store.pool()).await? {
+            let detail: String = r.try_get(3)?;
+            println!("  {detail}");
         }
     }
     store.close().await;
     Ok(())
+}
+
+/// Makes sure a non-administrator user exists for the person, with a settled password, and
+/// opens a session that has passed the second factor. Returns (user id, session token).
+async fn sign_in(store: &Store, org_id: i64, person_id: i64, login: &str, display: &str, actor: &Actor) -> anyhow::Result<(i64, String)> {
+    let hash = mamori_server::auth::hash_password("bench password, never used to sign in").map_err(|e| anyhow!("{e}"))?;
+    let user = match store.user_by_login(login).await? {
+        Some(u) => u,
+        None => store.create_user(org_id, Some(person_id), login, display, &hash, false, actor).await?,
+    };
+    ensure!(
+        user.org_id == org_id && user.person_id == Some(person_id) && !user.is_admin,
+        "user {login} exists but is not person {person_id}'s non-administrator account"
+    );
+    store.set_password(&user, &hash, false, actor).await?;
+    let token = mamori_server::auth::random_token();
+    store.create_session(user.id, &mamori_server::auth::token_hash(&token), "csrf", true).await?;
+    Ok((user.id, token))
+}
+
+struct Ctx {
+    store: Store,
+    org_id: i64,
+    app: Router,
+    /// `Cookie` header values, by [`Who`].
+    cookies: [String; 2],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Director,
+    Staff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Store,
+    Html,
+    Api,
+}
+
+impl Via {
+    fn label(self) -> &'static str {
+        match self {
+            Via::Store => "store",
+            Via::Html => "html",
+            Via::Api => "api",
+        }
+    }
+}
+
+/// One request, described once and sent to the store or through the router.
+#[derive(Clone)]
+struct Case {
+    filter: AssetFilter,
+}
+
+impl Case {
+    fn new(filter: AssetFilter) -> Self {
+        Self { filter }
+    }
+
+    /// The list page's query string for the filter (the fields this benchmark uses).
+    fn query(&self) -> String {
+        let f = &self.filter;
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(t) = &f.text {
+            params.push(("q", t.clone()));
+        }
+        if let Some(d) = f.department_id {
+            params.push(("department_id", d.to_string()));
+        }
+        if let Some(c) = &f.confidentiality {
+            params.push(("confidentiality", c.clone()));
+        }
+        if let Some(b) = f.before_id {
+            params.push(("before", b.to_string()));
+        }
+        params.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+struct Plan {
+    name: String,
+    via: Via,
+    reqs: Vec<Req>,
+}
+
+impl Plan {
+    fn new(name: &str, who: Who, via: Via, cases: &[Case], staff_visible: &[i64]) -> Self {
+        let reqs = cases
+            .iter()
+            .map(|c| match via {
+                Via::Store => Req::Store(AssetFilter {
+                    // What the server computes for the person (auth.rs `visible_departments`).
+                    visible_departments: (who == Who::Staff).then(|| staff_visible.to_vec()),
+                    ..c.filter.clone()
+                }),
+                Via::Html | Via::Api => {
+                    let path = if via == Via::Api { "/api/v1/assets" } else { "/assets" };
+                    let q = c.query();
+                    Req::Http { uri: if q.is_empty() { path.to_owned() } else { format!("{path}?{q}") }, who, api: via == Via::Api }
+                }
+            })
+            .collect();
+        Self { name: name.to_owned(), via, reqs }
+    }
+}
+
+enum Req {
+    Store(AssetFilter),
+    Http { uri: String, who: Who, api: bool },
+}
+
+/// What a request returned; rows are counted after the clock has stopped.
+enum Output {
+    Rows(usize),
+    Html(Bytes),
+    Json(Bytes),
+}
+
+impl Output {
+    fn rows(&self) -> anyhow::Result<usize> {
+        Ok(match self {
+            Output::Rows(n) => *n,
+            // One link per asset row of the register table.
+            Output::Html(b) => String::from_utf8_lossy(b).matches("<td><a href=\"/assets/").count(),
+            Output::Json(b) => {
+                let v: serde_json::Value = serde_json::from_slice(b)?;
+                v["assets"].as_array().context("no `assets` array in the API answer")?.len()
+            }
+        })
+    }
+}
+
+impl Req {
+    async fn run(&self, ctx: &Ctx) -> anyhow::Result<Output> {
+        Ok(match self {
+            Req::Store(f) => Output::Rows(ctx.store.assets(ctx.org_id, f).await?.len()),
+            Req::Http { uri, who, api } => {
+                let cookie = &ctx.cookies[*who as usize];
+                let req = Request::get(uri.as_str()).header(header::COOKIE, cookie.as_str()).body(Body::empty())?;
+                let res = ctx.app.clone().oneshot(req).await?;
+                let status = res.status();
+                let location = res.headers().get(header::LOCATION).map(|l| l.to_str().unwrap_or("?").to_owned());
+                let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+                if status != StatusCode::OK {
+                    bail!(
+                        "GET {uri} as {who:?} answered {status} (location {location:?}), not 200:\n{}",
+                        String::from_utf8_lossy(&body[..body.len().min(2000)])
+                    );
+                }
+                if *api {
+                    Output::Json(body)
+                } else {
+                    Output::Html(body)
+                }
+            }
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    binds: &'q [Value],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for b in binds {
+        q = match b {
+            Value::Int(i) => q.bind(*i),
+            Value::Text(t) => q.bind(t.as_str()),
+        };
+    }
+    q
+}
+
+/// The SQL `Store::assets` runs on SQLite for the filter fields this benchmark uses.
+fn store_sql(org_id: i64, f: &AssetFilter) -> (String, Vec<Value>) {
+    let department_filtered = f.department_id.is_some() || f.visible_departments.is_some();
+    let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    // dialect.rs `asset_text_search`: the bigram index drives (Some) or a scan by instr (None).
+    let search = text.map(|t| {
+        let chars = t.chars().count();
+        let phrase = if chars >= 4 || (chars >= 2 && !department_filtered) { bigram_phrase(t) } else { None };
+        (phrase, t.to_owned())
+    });
+    let index_driven = matches!(search, Some((Some(_), _)));
+    let (from, order) = if index_driven { ("assets_search f JOIN assets a ON a.id = f.rowid", "f.rowid") } else { ("assets a", "a.id") };
+    let mut sql = format!(
+        "SELECT a.*, d.name AS department_name, s.name AS system_name FROM {from} JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id WHERE a.org_id = $1"
+    );
+    let mut binds = vec![Value::Int(org_id)];
+    let mut next = |sql: &mut String, cond: &str, b: Value| {
+        binds.push(b);
+        sql.push_str(&cond.replace("$?", &format!("${}", binds.len())));
+    };
+    if let Some(visible) = &f.visible_departments {
+        let list = visible.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        sql.push_str(&format!(" AND a.department_id IN ({list})"));
+    }
+    if let Some(d) = f.department_id {
+        next(&mut sql, " AND a.department_id = $?", Value::Int(d));
+    }
+    if let Some(c) = &f.confidentiality {
+        next(&mut sql, " AND a.confidentiality = $?", Value::Text(c.clone()));
+    }
+    match search {
+        Some((Some(phrase), _)) => next(&mut sql, " AND assets_search MATCH $?", Value::Text(phrase)),
+        Some((None, t)) => next(&mut sql, " AND (instr(a.name, $?) > 0 OR instr(a.description, $?) > 0)", Value::Text(t)),
+        None => {}
+    }
+    if let Some(b) = f.before_id {
+        next(&mut sql, &format!(" AND {order} < $?"), Value::Int(b));
+    }
+    next(&mut sql, &format!(" ORDER BY {order} DESC LIMIT $?"), Value::Int(f.limit.clamp(1, 500)));
+    (sql, binds)
+}
+
+/// search.rs `bigram_phrase`: the query's bigrams as hex tokens, as one FTS5 phrase.
+fn bigram_phrase(query: &str) -> Option<String> {
+    let chars: Vec<char> = query.chars().map(|c| c.to_ascii_lowercase()).filter(|c| !c.is_whitespace()).collect();
+    if chars.len() < 2 {
+        return None;
+    }
+    let tokens: Vec<String> = chars
+        .windows(2)
+        .map(|pair| pair.iter().flat_map(|c| c.to_string().into_bytes()).map(|b| format!("{b:02x}")).collect())
+        .collect();
+    Some(format!("\"{}\"", tokens.join(" ")))
 }
 
 /// Pads by display width: CJK characters take two columns.
@@ -307,6 +650,7 @@ fn pad(s: &str, width: usize) -> String {
 
 struct Measured {
     name: String,
+    via: Via,
     n: usize,
     p50: f64,
     p95: f64,
@@ -316,7 +660,7 @@ struct Measured {
 }
 
 impl Measured {
-    fn new(name: String, mut times: Vec<Duration>, rows: usize) -> Self {
+    fn new(name: String, via: Via, mut times: Vec<Duration>, rows: usize) -> Self {
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let q = |p: f64| ms(times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1]);
@@ -328,65 +672,7 @@ impl Measured {
             max: ms(*times.last().expect("requests")),
             mean_rows: rows as f64 / times.len() as f64,
             name,
+            via,
         }
-    }
-}
-
-enum Req {
-    Store(AssetFilter),
-    /// `fts`: let the trigram index drive (3+ characters); otherwise scan by `instr`.
-    Proposed { text: String, department_id: Option<i64>, fts: bool },
-    /// The whole organization's list, read in id order.
-    ProposedList { before_id: Option<i64> },
-}
-
-impl Req {
-    /// Runs one request; returns the number of assets it found.
-    async fn run(&self, store: &Store, org_id: i64) -> anyhow::Result<usize> {
-        Ok(match self {
-            Req::Store(f) => store.assets(org_id, f).await?.len(),
-            Req::Proposed { text, department_id, fts } => {
-                let fts = *fts && text.chars().count() >= 3;
-                let sql = proposed_sql(fts, *department_id);
-                let value = if fts { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.clone() };
-                let mut q = sqlx::query(&sql).bind(org_id).bind(value);
-                if let Some(d) = department_id {
-                    q = q.bind(*d);
-                }
-                q.fetch_all(store.pool()).await?.len()
-            }
-            Req::ProposedList { before_id } => sqlx::query(
-                "SELECT a.*, d.name AS department_name, s.name AS system_name FROM assets a \
-                 JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id \
-                 WHERE +a.org_id = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT 50",
-            )
-            .bind(org_id)
-            .bind(before_id.unwrap_or(i64::MAX))
-            .fetch_all(store.pool())
-            .await?
-            .len(),
-        })
-    }
-}
-
-/// The search as proposed for the store: `$1` org, `$2` text, `$3` department.
-fn proposed_sql(fts: bool, department_id: Option<i64>) -> String {
-    const COLUMNS: &str = "a.*, d.name AS department_name, s.name AS system_name";
-    const JOINS: &str = "JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id";
-    let department = if department_id.is_some() { " AND a.department_id = $3" } else { "" };
-    if fts {
-        format!(
-            "SELECT {COLUMNS} FROM assets_search f JOIN assets a ON a.id = f.rowid {JOINS} \
-             WHERE assets_search MATCH $2 AND a.org_id = $1{department} ORDER BY f.rowid DESC LIMIT 50"
-        )
-    } else {
-        // Without a department, `+a.org_id` keeps the planner off assets_confidentiality: the
-        // table is read in id order and the scan stops at the 50th match, as an (org_id, id)
-        // index would allow. With one, assets_department is read in id order the same way.
-        let org = if department_id.is_some() { "a.org_id" } else { "+a.org_id" };
-        format!(
-            "SELECT {COLUMNS} FROM assets a {JOINS} WHERE {org} = $1{department} \
-             AND (instr(a.name, $2) > 0 OR instr(a.description, $2) > 0) ORDER BY a.id DESC LIMIT 50"
-        )
     }
 }

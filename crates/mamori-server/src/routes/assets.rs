@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::Access;
 use crate::error::AppError;
-use crate::views::fmt::{kind_label, medium_label, wareki_time, KINDS, MEDIA};
+use crate::views::fmt::{action_label, kind_label, medium_label, wareki_time, KINDS, MEDIA};
 use crate::views::layout::{csrf_field, page};
 use crate::AppState;
 
@@ -399,9 +399,9 @@ pub fn restrictions_table(profile: &Profile, classes: &Classes) -> Markup {
                 tbody {
                     @for r in &applied {
                         tr {
-                            td { (r.axis_name) (r.level) }
+                            td.nowrap { (r.axis_name) (r.level) }
                             td { (r.text) }
-                            td { @match &r.source {
+                            td.nowrap { @match &r.source {
                                 RestrictionSource::LevelTable => { "分類表" }
                                 RestrictionSource::Rule { action, min_level, approver } => {
                                     (action.label_ja()) "（" (min_level) "以上）"
@@ -411,7 +411,7 @@ pub fn restrictions_table(profile: &Profile, classes: &Classes) -> Markup {
                                 }
                             } }
                             td.clause { a href={ "/policy/clauses#" (r.clause) } title=(profile.clause(&r.clause).map(|c| c.text.as_str()).unwrap_or("")) { (r.clause) } }
-                            td { (r.provenance.label_ja()) }
+                            td.nowrap { (r.provenance.label_ja()) }
                         }
                     }
                 }
@@ -497,7 +497,7 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
             h2 { "変更記録" }
             table {
                 thead { tr { th { "番号" } th { "日時" } th { "操作" } th { "実行者" } } }
-                tbody { @for e in &events { tr { td { (e.seq) } td { (wareki_time(&e.at)) } td { (e.action) } td { (e.actor) } } } }
+                tbody { @for e in &events { tr { td { (e.seq) } td { (wareki_time(&e.at)) } td { (action_label(&e.action)) } td { (e.actor) } } } }
             }
         },
     ))

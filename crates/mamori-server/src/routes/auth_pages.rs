@@ -36,10 +36,11 @@ fn login_page(csrf: &str, error: Option<&str>, notice: Option<&str>) -> axum::re
     )
 }
 
-pub async fn login_form(parts: Parts) -> Response {
+pub async fn login_form(State(state): State<AppState>, parts: Parts) -> Response {
     let token = auth::cookie_value(&parts, LOGIN_CSRF_COOKIE).unwrap_or_else(auth::random_token);
     let notice = parts.uri.query().filter(|q| q.contains("ended")).map(|_| "ログアウトしました。");
-    (AppendHeaders([auth::set_cookie(LOGIN_CSRF_COOKIE, &token, false, None)]), login_page(&token, None, notice)).into_response()
+    let cookie = auth::set_cookie(LOGIN_CSRF_COOKIE, &token, state.settings.secure_cookies, None);
+    (AppendHeaders([cookie]), login_page(&token, None, notice)).into_response()
 }
 
 pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form<LoginForm>) -> Result<Response, AppError> {

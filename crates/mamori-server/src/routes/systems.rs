@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::auth::Access;
 use crate::error::AppError;
 use crate::routes::assets::{class_badges, restrictions_table, AXES};
-use crate::views::fmt::wareki_time;
+use crate::views::fmt::{action_label, wareki_time};
 use crate::views::layout::{csrf_field, page};
 use crate::AppState;
 
@@ -300,7 +300,7 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
             h2 { "保有する情報資産" }
             ul { @for a in &assets { li { a href={ "/assets/" (a.id) } { (a.fields.name) } " " (class_badges(&access.profile, &a.classes)) } } }
             h2 { "変更記録" }
-            table { tbody { @for e in &events { tr { td { (e.seq) } td { (wareki_time(&e.at)) } td { (e.action) } td { (e.actor) } } } } }
+            table { tbody { @for e in &events { tr { td { (e.seq) } td { (wareki_time(&e.at)) } td { (action_label(&e.action)) } td { (e.actor) } } } } }
         },
     ))
 }

@@ -65,6 +65,35 @@ pub fn employment_label(e: &str) -> &'static str {
     }
 }
 
+/// A change-record action as people read it; unknown actions show their code.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "organization.create" => "団体の作成",
+        "profile.activate" => "ポリシーの版の有効化",
+        "department.create" => "課局等の追加",
+        "post.create" => "職の追加",
+        "person.create" => "職員の追加",
+        "role.assign" => "役割の割当て",
+        "role.unassign" => "役割の解除",
+        "staff.import" => "職員名簿の取込",
+        "user.create" => "アカウントの作成",
+        "user.password" => "パスワードの設定",
+        "user.unlock" => "ロックの解除",
+        "user.totp_issue" => "二要素認証の鍵の発行",
+        "user.totp_enable" => "二要素認証の設定",
+        "auth.login" => "ログイン",
+        "auth.failure" => "ログイン失敗",
+        "auth.lock" => "アカウントのロック",
+        "asset.create" => "情報資産の登録",
+        "asset.bulk_create" => "情報資産の一括登録",
+        "asset.update" => "情報資産の変更",
+        "asset.reclassify" => "分類の変更",
+        "system.create" => "情報システムの登録",
+        "system.update" => "情報システムの変更",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
