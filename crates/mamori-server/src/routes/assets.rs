@@ -97,14 +97,7 @@ impl AssetInput {
         if !MEDIA.contains(&self.medium.as_str()) {
             problems.push("媒体を選んでください（電子データ、紙、電磁的記録媒体）。".to_owned());
         }
-        let zone = match self.zone.trim() {
-            "" => None,
-            z if access.profile.zone(z).is_some() => Some(z.to_owned()),
-            z => {
-                problems.push(format!("領域「{z}」はこの団体のポリシーにありません。"));
-                None
-            }
-        };
+        let zone = zone_input(access, &self.zone, &mut problems);
         let system_id = match self.system_id.trim() {
             "" => None,
             s => match s.parse::<i64>() {
@@ -147,6 +140,18 @@ impl AssetInput {
             Ok((fields, classes))
         } else {
             Err(problems)
+        }
+    }
+}
+
+/// A zone chosen on a form: empty is none; anything else must be a zone of the profile.
+pub(crate) fn zone_input(access: &Access, raw: &str, problems: &mut Vec<String>) -> Option<String> {
+    match raw.trim() {
+        "" => None,
+        z if access.profile.zone(z).is_some() => Some(z.to_owned()),
+        z => {
+            problems.push(format!("領域「{z}」はこの団体のポリシーにありません。"));
+            None
         }
     }
 }

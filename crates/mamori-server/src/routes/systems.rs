@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Access;
 use crate::error::AppError;
-use crate::routes::assets::{class_badges, restrictions_table, AXES};
+use crate::routes::assets::{class_badges, restrictions_table, zone_input, AXES};
 use crate::views::fmt::{action_label, wareki_time};
 use crate::views::layout::{csrf_field, page};
 use crate::AppState;
@@ -75,14 +75,7 @@ impl SystemInput {
                 problems.push("この課の情報システムを登録・変更する権限がありません。".to_owned());
             }
         }
-        let zone = match self.zone.trim() {
-            "" => None,
-            z if access.profile.zone(z).is_some() => Some(z.to_owned()),
-            z => {
-                problems.push(format!("領域「{z}」はこの団体のポリシーにありません。"));
-                None
-            }
-        };
+        let zone = zone_input(access, &self.zone, &mut problems);
         let person = |s: &str, label: &str, problems: &mut Vec<String>| match s.trim() {
             "" => None,
             v => v.parse::<i64>().ok().or_else(|| {

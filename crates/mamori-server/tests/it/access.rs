@@ -105,18 +105,7 @@ async fn an_undecided_asset_is_on_its_managers_list() {
 #[tokio::test]
 async fn an_invalid_profile_is_refused_and_the_active_one_stays() {
     let app = TestApp::sqlite(Settings::default()).await;
-    let d = app.department("100", "総務課").await;
-    let id = app.user("admin", d, None).await;
-    sqlx::query("UPDATE users SET is_admin = 1, totp_enabled = 1, totp_secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' WHERE id = $1")
-        .bind(id)
-        .execute(app.store().pool())
-        .await
-        .unwrap();
-    let c = app.client();
-    c.login("admin", PASSWORD).await;
-    let totp = mamori_server::auth::totp_for("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "mamori", "admin").unwrap();
-    let p = c.submit("/login/totp", "/login/totp", &[("code", &totp.generate(mamori_server::auth::unix_now()))]).await;
-    assert_eq!(p.url, "/");
+    let c = app.admin_client().await;
     let before = app.store().active_profile(app.org_id).await.unwrap().unwrap();
 
     let broken = mamori_policy::bundled::bundled("shime").unwrap().replacen("deputy = \"security_director\"", "deputy = \"vice_mayor\"", 1);
@@ -145,17 +134,7 @@ async fn an_invalid_profile_is_refused_and_the_active_one_stays() {
 #[tokio::test]
 async fn a_staff_list_with_a_bad_row_imports_nothing() {
     let app = TestApp::sqlite(Settings::default()).await;
-    let d = app.department("100", "総務課").await;
-    let id = app.user("admin", d, None).await;
-    sqlx::query("UPDATE users SET is_admin = 1, totp_enabled = 1, totp_secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' WHERE id = $1")
-        .bind(id)
-        .execute(app.store().pool())
-        .await
-        .unwrap();
-    let c = app.client();
-    c.login("admin", PASSWORD).await;
-    let totp = mamori_server::auth::totp_for("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "mamori", "admin").unwrap();
-    c.submit("/login/totp", "/login/totp", &[("code", &totp.generate(mamori_server::auth::unix_now()))]).await;
+    let c = app.admin_client().await;
     let page = c.get("/org/import").await;
     let action = {
         let at = page.body.find("action=\"/org/import?csrf=").unwrap() + "action=\"".len();

@@ -84,6 +84,25 @@ impl TestApp {
         user.id
     }
 
+    /// A client signed in as an administrator of 総務課, through password and TOTP.
+    pub async fn admin_client(&self) -> Client {
+        const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let d = self.department("100", "総務課").await;
+        let id = self.user("admin", d, None).await;
+        sqlx::query("UPDATE users SET is_admin = 1, totp_enabled = 1, totp_secret = $1 WHERE id = $2")
+            .bind(SECRET)
+            .bind(id)
+            .execute(self.store().pool())
+            .await
+            .unwrap();
+        let c = self.client();
+        c.login("admin", PASSWORD).await;
+        let totp = auth::totp_for(SECRET, "mamori", "admin").unwrap();
+        let p = c.submit("/login/totp", "/login/totp", &[("code", &totp.generate(auth::unix_now()))]).await;
+        assert_eq!(p.url, "/", "the administrator is signed in");
+        c
+    }
+
     pub fn client(&self) -> Client {
         Client {
             base: self.base.clone(),
