@@ -342,7 +342,7 @@ async fn main() -> anyhow::Result<()> {
     println!("     (security_director, or for `staff:` rows a member of staff who sees {} department(s))", staff_visible.len());
     println!(
         "{} {:<5} {:>5} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  result",
-        pad("operation", 44),
+        pad("operation", 52),
         "via",
         "n",
         "p50 ms",
@@ -361,7 +361,7 @@ async fn main() -> anyhow::Result<()> {
         }
         println!(
             "{} {:<5} {:>5} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7.1} {:>7.2}  {verdict}",
-            pad(&r.name, 44),
+            pad(&r.name, 52),
             r.via.label(),
             r.n,
             r.p50,

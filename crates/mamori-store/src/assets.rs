@@ -104,6 +104,10 @@ pub struct AssetFilter {
     pub limit: i64,
 }
 
+/// Matches above which a term searched within one department is found sooner by scanning
+/// the department than through the index (see `Backend::asset_text_search`).
+const FREQUENT_TERM: i64 = 20_000;
+
 const ASSET_COLUMNS: &str = "a.*, d.name AS department_name, s.name AS system_name";
 
 fn asset(r: &AnyRow) -> Result<Asset> {
@@ -285,9 +289,13 @@ impl Store {
         if f.visible_departments.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
-        let department_filtered = f.department_id.is_some() || f.visible_departments.is_some();
         let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        let search = text.map(|t| self.backend.asset_text_search(t, department_filtered));
+        let one_department = f.department_id.is_some() || f.visible_departments.as_ref().is_some_and(|v| v.len() == 1);
+        let frequent = match text {
+            Some(t) if one_department => self.is_frequent_term(t).await?,
+            _ => false,
+        };
+        let search = text.map(|t| self.backend.asset_text_search(t, frequent));
         // The column that orders the page: the full-text table's rowid when it drives.
         let (from, order) = match &search {
             Some(TextSearch::IndexDriven { .. }) => ("assets_search f JOIN assets a ON a.id = f.rowid", "f.rowid"),
@@ -347,6 +355,22 @@ impl Store {
         }
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(asset).collect()
+    }
+
+    /// Whether a search term matches at least [`FREQUENT_TERM`] assets (SQLite only), read
+    /// from the bigram index without touching the asset rows.
+    async fn is_frequent_term(&self, text: &str) -> Result<bool> {
+        let Some(phrase) = crate::search::bigram_phrase(text) else { return Ok(false) };
+        if self.backend != crate::Backend::Sqlite {
+            return Ok(false);
+        }
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM (SELECT 1 FROM assets_search WHERE assets_search MATCH $1 LIMIT $2)")
+            .bind(phrase)
+            .bind(FREQUENT_TERM)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(n >= FREQUENT_TERM)
     }
 
     pub async fn asset_count(&self, org_id: i64) -> Result<i64> {

@@ -60,22 +60,21 @@ impl Backend {
     /// How to find assets whose name or description contains `query`.
     ///
     /// Measured on SQLite with 1,000,000 assets (benches/asset_register.rs): letting the
-    /// bigram index drive the query in id order answers in milliseconds, unless a
-    /// department filter leaves few candidates and the term is short and common, where
-    /// scanning the department's rows is faster. One character is always a scan.
-    pub(crate) fn asset_text_search(self, query: &str, department_filtered: bool) -> TextSearch {
-        let chars = query.chars().count();
+    /// bigram index drive the query in id order costs at most one lookup per match, so it
+    /// answers in milliseconds for any term, except a frequent term searched within one
+    /// department, where scanning that department's rows in id order finds a page sooner.
+    /// `frequent_in_one_department` is that case, found by the caller's probe of the index.
+    /// One character cannot use the bigram index and is always a scan.
+    pub(crate) fn asset_text_search(self, query: &str, frequent_in_one_department: bool) -> TextSearch {
+        let scan = || TextSearch::Condition {
+            template: "(instr(a.name, $?) > 0 OR instr(a.description, $?) > 0)",
+            value: query.to_owned(),
+        };
         match self {
-            Backend::Sqlite if chars >= 4 || (chars >= 2 && !department_filtered) => match crate::search::bigram_phrase(query) {
+            Backend::Sqlite if frequent_in_one_department => scan(),
+            Backend::Sqlite => match crate::search::bigram_phrase(query) {
                 Some(value) => TextSearch::IndexDriven { value },
-                None => TextSearch::Condition {
-                    template: "(instr(a.name, $?) > 0 OR instr(a.description, $?) > 0)",
-                    value: query.to_owned(),
-                },
-            },
-            Backend::Sqlite => TextSearch::Condition {
-                template: "(instr(a.name, $?) > 0 OR instr(a.description, $?) > 0)",
-                value: query.to_owned(),
+                None => scan(),
             },
             Backend::Postgres => TextSearch::Condition {
                 // Served by the pg_trgm GIN index on the same expression.
