@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/systems/{id}/edit", get(systems::edit_form))
         .route("/org", get(org::overview))
         .route("/org/departments", post(org::create_department))
+        .route("/org/posts", post(org::create_post))
         .route("/org/people", get(org::people).post(org::create_person))
         .route("/org/roles", post(org::assign_role))
         .route("/org/roles/{id}/remove", post(org::remove_role))

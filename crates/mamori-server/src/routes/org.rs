@@ -26,6 +26,7 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
     let roles = state.store.role_assignments(org_id).await?;
     let users = state.store.users(org_id).await?;
     let people = state.store.people(org_id, None, 10_000, 0).await?;
+    let posts = state.store.posts(org_id).await?;
     let profile = &access.profile;
     let depth = |mut id: Option<i64>| {
         let mut d = 0;
@@ -62,6 +63,14 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
                 label { "名称" input type="text" name="name" required; }
                 label { "上位" select name="parent_id" { option value="" { "—" } @for d in access.departments.iter() { option value=(d.id) { (d.name) } } } }
                 button type="submit" { "課局等を追加" }
+            }
+            h2 { "職" }
+            p #posts { (posts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("、")) }
+            form.inline method="post" action="/org/posts" {
+                (csrf_field(csrf))
+                label { "職名" input type="text" name="name" required; }
+                label { "序列（大きいほど上位）" input type="number" name="rank" value="0"; }
+                button type="submit" { "職を追加" }
             }
             h2 { "役割の割当て" }
             table #roles {
@@ -124,6 +133,27 @@ pub async fn create_department(State(state): State<AppState>, access: Access, Fo
     let parent = f.parent_id.trim().parse::<i64>().ok();
     state.store.create_department(access.org_id(), f.code.trim(), f.name.trim(), parent, "section", &access.actor()).await?;
     Ok(done("課局等を追加しました。"))
+}
+
+#[derive(Deserialize)]
+pub struct PostForm {
+    name: String,
+    #[serde(default)]
+    rank: String,
+}
+
+pub async fn create_post(State(state): State<AppState>, access: Access, Form(f): Form<PostForm>) -> Result<Response, AppError> {
+    access.require_admin()?;
+    let name = f.name.trim();
+    if name.is_empty() {
+        return Err(AppError::BadRequest("職名を入力してください".into()));
+    }
+    let rank = match f.rank.trim() {
+        "" => 0,
+        r => r.parse::<i64>().map_err(|_| AppError::BadRequest("序列は整数で入力してください".into()))?,
+    };
+    state.store.create_post(access.org_id(), name, rank, &access.actor()).await?;
+    Ok(done("職を追加しました。"))
 }
 
 fn done(message: &str) -> Response {

@@ -168,3 +168,33 @@ async fn a_staff_list_with_a_bad_row_imports_nothing() {
     assert!(!csv.contains(",=HYPERLINK"));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn administrators_keep_departments_posts_and_roles() {
+    let app = TestApp::sqlite(Settings::default()).await;
+    let c = app.admin_client().await;
+    let p = c.submit("/org", "/org/posts", &[("name", "課長"), ("rank", "50")]).await;
+    assert!(p.body.contains("職を追加しました") && p.body.contains("課長"), "{}", p.body);
+    let p = c.submit("/org", "/org/posts", &[("name", "係長"), ("rank", "x")]).await;
+    assert_eq!(p.status, 400);
+    let p = c.submit("/org", "/org/departments", &[("code", "200"), ("name", "住民課"), ("parent_id", "")]).await;
+    assert!(p.body.contains("住民課"));
+    let jumin = app.store().departments(app.org_id).await.unwrap().into_iter().find(|d| d.code == "200").unwrap();
+    let p = c.submit("/org", "/org/departments", &[("code", "210"), ("name", "住民係"), ("parent_id", &jumin.id.to_string())]).await;
+    assert_eq!(p.status, 200);
+    let child = app.store().departments(app.org_id).await.unwrap().into_iter().find(|d| d.code == "210").unwrap();
+    assert_eq!(child.parent_id, Some(jumin.id));
+    let person = app.store().people(app.org_id, None, 10, 0).await.unwrap()[0].id.to_string();
+    // 情報セキュリティ管理者 is a per-department role: without a department it is refused.
+    let p = c.submit("/org", "/org/roles", &[("role", "security_manager"), ("person_id", &person), ("department_id", "")]).await;
+    assert_eq!(p.status, 400);
+    let p = c.submit("/org", "/org/roles", &[("role", "no_such_role"), ("person_id", &person), ("department_id", "")]).await;
+    assert_eq!(p.status, 400);
+    let p = c.submit("/org", "/org/roles", &[("role", "security_manager"), ("person_id", &person), ("department_id", &jumin.id.to_string())]).await;
+    assert!(p.body.contains("役割を割り当てました"), "{}", p.body);
+    let events = app.store().events(app.org_id, None, 100).await.unwrap();
+    for action in ["post.create", "department.create", "role.assign"] {
+        assert!(events.iter().any(|e| e.action == action && e.actor == "admin"), "{action} recorded with its actor");
+    }
+    app.finish().await;
+}
