@@ -393,6 +393,16 @@ pub(crate) async fn visible_asset(state: &AppState, access: &Access, id: i64) ->
     Ok(asset)
 }
 
+/// Loads an asset the person may edit: visible to them (else 404) and in a department they
+/// manage (else 403).
+async fn managed_asset(state: &AppState, access: &Access, id: i64) -> Result<Asset, AppError> {
+    let asset = visible_asset(state, access, id).await?;
+    if !access.can_manage_department(asset.fields.department_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(asset)
+}
+
 pub fn restrictions_table(profile: &Profile, classes: &Classes) -> Markup {
     let applied = profile.restrictions_for(&classes.pairs());
     html! {
@@ -509,19 +519,13 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
 }
 
 pub async fn edit_form(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<impl IntoResponse, AppError> {
-    let asset = visible_asset(&state, &access, id).await?;
-    if !access.can_manage_department(asset.fields.department_id) {
-        return Err(AppError::Forbidden);
-    }
+    let asset = managed_asset(&state, &access, id).await?;
     let systems = state.store.systems(access.org_id(), None, None).await?;
     Ok(page("情報資産の編集", Some(&access), asset_form(&access, &format!("/assets/{id}"), &AssetInput::from_asset(&asset), &[], &systems)))
 }
 
 pub async fn update(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(input): Form<AssetInput>) -> Result<Response, AppError> {
-    let asset = visible_asset(&state, &access, id).await?;
-    if !access.can_manage_department(asset.fields.department_id) {
-        return Err(AppError::Forbidden);
-    }
+    let asset = managed_asset(&state, &access, id).await?;
     match input.validate(&access) {
         Ok((fields, classes)) => {
             check_system(&state, &access, fields.system_id).await?;
@@ -555,10 +559,7 @@ pub struct ReclassifyForm {
 }
 
 pub async fn reclassify(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ReclassifyForm>) -> Result<Response, AppError> {
-    let asset = visible_asset(&state, &access, id).await?;
-    if !access.can_manage_department(asset.fields.department_id) {
-        return Err(AppError::Forbidden);
-    }
+    let asset = managed_asset(&state, &access, id).await?;
     if f.reason.trim().is_empty() {
         return Err(AppError::BadRequest("分類を変更する理由を入力してください".into()));
     }
