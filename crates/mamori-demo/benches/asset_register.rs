@@ -374,25 +374,12 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("{} of {} rows meet the target", results.len() - failed, results.len());
 
-    // The plans behind the store rows. The SQL is rebuilt here the way `Store::assets` builds
-    // it (mamori-store assets.rs and dialect.rs, SQLite); each rebuilt query is run once with
-    // the row's first request and must return the same ids as the store did.
+    // The plans behind the store rows, as the store itself builds the queries.
     for plan in plans.iter().filter(|p| p.via == Via::Store) {
         let Req::Store(f) = &plan.reqs[0] else { continue };
-        let (sql, binds) = store_sql(org_id, f);
-        let rebuilt = bind_all(sqlx::query(&sql), &binds)
-            .fetch_all(store.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>("id"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let real: Vec<i64> = store.assets(org_id, f).await?.iter().map(|a| a.id).collect();
-        ensure!(rebuilt == real, "the rebuilt SQL for {} differs from Store::assets:\n{sql}", plan.name);
-        let explain = format!("EXPLAIN QUERY PLAN {sql}");
         println!("\nEXPLAIN QUERY PLAN — {} (text {:?})", plan.name, f.text.as_deref().unwrap_or(""));
-        for r in bind_all(sqlx::query(&explain), &binds).fetch_all(store.pool()).await? {
-            let detail: String = r.try_get(3)?;
-            println!("  {detail}");
+        for line in store.explain_assets(org_id, f).await? {
+            println!("  {line}");
         }
     }
     store.close().await;
@@ -566,80 +553,6 @@ impl Req {
             }
         })
     }
-}
-
-#[derive(Debug)]
-enum Value {
-    Int(i64),
-    Text(String),
-}
-
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    binds: &'q [Value],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for b in binds {
-        q = match b {
-            Value::Int(i) => q.bind(*i),
-            Value::Text(t) => q.bind(t.as_str()),
-        };
-    }
-    q
-}
-
-/// The SQL `Store::assets` runs on SQLite for the filter fields this benchmark uses.
-fn store_sql(org_id: i64, f: &AssetFilter) -> (String, Vec<Value>) {
-    let department_filtered = f.department_id.is_some() || f.visible_departments.is_some();
-    let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    // dialect.rs `asset_text_search`: the bigram index drives (Some) or a scan by instr (None).
-    let search = text.map(|t| {
-        let chars = t.chars().count();
-        let phrase = if chars >= 4 || (chars >= 2 && !department_filtered) { bigram_phrase(t) } else { None };
-        (phrase, t.to_owned())
-    });
-    let index_driven = matches!(search, Some((Some(_), _)));
-    let (from, order) = if index_driven { ("assets_search f JOIN assets a ON a.id = f.rowid", "f.rowid") } else { ("assets a", "a.id") };
-    let mut sql = format!(
-        "SELECT a.*, d.name AS department_name, s.name AS system_name FROM {from} JOIN departments d ON d.id = a.department_id LEFT JOIN systems s ON s.id = a.system_id WHERE a.org_id = $1"
-    );
-    let mut binds = vec![Value::Int(org_id)];
-    let mut next = |sql: &mut String, cond: &str, b: Value| {
-        binds.push(b);
-        sql.push_str(&cond.replace("$?", &format!("${}", binds.len())));
-    };
-    if let Some(visible) = &f.visible_departments {
-        let list = visible.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        sql.push_str(&format!(" AND a.department_id IN ({list})"));
-    }
-    if let Some(d) = f.department_id {
-        next(&mut sql, " AND a.department_id = $?", Value::Int(d));
-    }
-    if let Some(c) = &f.confidentiality {
-        next(&mut sql, " AND a.confidentiality = $?", Value::Text(c.clone()));
-    }
-    match search {
-        Some((Some(phrase), _)) => next(&mut sql, " AND assets_search MATCH $?", Value::Text(phrase)),
-        Some((None, t)) => next(&mut sql, " AND (instr(a.name, $?) > 0 OR instr(a.description, $?) > 0)", Value::Text(t)),
-        None => {}
-    }
-    if let Some(b) = f.before_id {
-        next(&mut sql, &format!(" AND {order} < $?"), Value::Int(b));
-    }
-    next(&mut sql, &format!(" ORDER BY {order} DESC LIMIT $?"), Value::Int(f.limit.clamp(1, 500)));
-    (sql, binds)
-}
-
-/// search.rs `bigram_phrase`: the query's bigrams as hex tokens, as one FTS5 phrase.
-fn bigram_phrase(query: &str) -> Option<String> {
-    let chars: Vec<char> = query.chars().map(|c| c.to_ascii_lowercase()).filter(|c| !c.is_whitespace()).collect();
-    if chars.len() < 2 {
-        return None;
-    }
-    let tokens: Vec<String> = chars
-        .windows(2)
-        .map(|pair| pair.iter().flat_map(|c| c.to_string().into_bytes()).map(|b| format!("{b:02x}")).collect())
-        .collect();
-    Some(format!("\"{}\"", tokens.join(" ")))
 }
 
 /// Pads by display width: CJK characters take two columns.

@@ -146,6 +146,18 @@ enum Bind {
     Text(String),
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_all(mut q: AnyQuery<'_>, binds: Vec<Bind>) -> AnyQuery<'_> {
+    for b in binds {
+        q = match b {
+            Bind::Int(i) => q.bind(i),
+            Bind::Text(t) => q.bind(t),
+        };
+    }
+    q
+}
+
 impl Store {
     pub async fn create_asset(
         &self,
@@ -289,6 +301,25 @@ impl Store {
         if f.visible_departments.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
+        let (sql, binds) = self.asset_query(org_id, f).await?;
+        let rows = bind_all(sqlx::query(&sql), binds).fetch_all(&self.pool).await?;
+        rows.iter().map(asset).collect()
+    }
+
+    /// The database's plan for the query [`Store::assets`] runs for this filter, one line per
+    /// step (SQLite `EXPLAIN QUERY PLAN`, PostgreSQL `EXPLAIN`). For benchmarks and tuning.
+    pub async fn explain_assets(&self, org_id: i64, f: &AssetFilter) -> Result<Vec<String>> {
+        let (sql, binds) = self.asset_query(org_id, f).await?;
+        let (explain, column) = match self.backend {
+            crate::Backend::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), 3),
+            crate::Backend::Postgres => (format!("EXPLAIN {sql}"), 0),
+        };
+        let rows = bind_all(sqlx::query(&explain), binds).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>(column)?)).collect()
+    }
+
+    /// Builds the SQL and its values for a page of assets.
+    async fn asset_query(&self, org_id: i64, f: &AssetFilter) -> Result<(String, Vec<Bind>)> {
         let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let one_department = f.department_id.is_some() || f.visible_departments.as_ref().is_some_and(|v| v.len() == 1);
         let frequent = match text {
@@ -346,15 +377,7 @@ impl Store {
             next(&mut sql, &format!(" AND {order} < $?"), Bind::Int(b), &mut binds);
         }
         next(&mut sql, &format!(" ORDER BY {order} DESC LIMIT $?"), Bind::Int(f.limit.clamp(1, 500)), &mut binds);
-        let mut q = sqlx::query(&sql);
-        for b in binds {
-            q = match b {
-                Bind::Int(i) => q.bind(i),
-                Bind::Text(t) => q.bind(t),
-            };
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter().map(asset).collect()
+        Ok((sql, binds))
     }
 
     /// Whether a search term matches at least [`FREQUENT_TERM`] assets (SQLite only), read

@@ -181,6 +181,11 @@ async fn story(store: &Store) {
     store.update_asset(org.id, undecided.id, &renamed, &admin).await.unwrap();
     assert_eq!(all(AssetFilter { text: Some("受領した名簿".into()), ..Default::default() }).await.len(), 0);
     assert_eq!(all(AssetFilter { text: Some("転入届".into()), ..Default::default() }).await.len(), 1);
+    let plan = store.explain_assets(org.id, &AssetFilter { text: Some("住民票".into()), limit: 50, ..Default::default() }).await.unwrap();
+    assert!(!plan.is_empty());
+    if store.backend() == mamori_store::Backend::Sqlite {
+        assert!(plan.iter().any(|l| l.contains("VIRTUAL TABLE")), "the search index drives the query: {plan:?}");
+    }
     let page1 = store.assets(org.id, &AssetFilter { limit: 2, ..Default::default() }).await.unwrap();
     let page2 = store
         .assets(org.id, &AssetFilter { limit: 2, before_id: Some(page1[1].id), ..Default::default() })
