@@ -1,0 +1,158 @@
+//! The offline bundle: everything needed to verify one organization's ledger with no
+//! database, as JSON Lines.
+//!
+//! ```text
+//! {"type":"header","format":"mamori-ledger-bundle/1","origin":…,"org_id":…,"public_key":…,"size":…,"exported_at":…}
+//! {"type":"checkpoint","label":"チェックポイント #1","text":"…"}      ← all checkpoints first
+//! {"type":"entry","index":0,"leaf":"{…canonical leaf…}","payload":"{…}"}
+//! {"type":"hash","index":0,"hash":"base64"}                           ← the stored hashes, as stored
+//! ```
+//!
+//! Payloads travel with their personal-data fields already replaced by salted commitments;
+//! no cleartext personal data is ever exported.
+
+use std::io::{BufRead, Write};
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::VerifyingKey;
+use crate::{Hash, Report, Verifier};
+
+pub const FORMAT: &str = "mamori-ledger-bundle/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Line {
+    Header { format: String, origin: String, org_id: i64, public_key: String, size: u64, exported_at: String },
+    Checkpoint { label: String, text: String },
+    Entry { index: u64, leaf: String, payload: Option<String> },
+    Hash { index: u64, hash: String },
+}
+
+pub struct BundleWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> BundleWriter<W> {
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    pub fn line(&mut self, line: &Line) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.out, line)?;
+        self.out.write_all(b"\n")
+    }
+
+    pub fn hash(&mut self, index: u64, hash: Hash) -> std::io::Result<()> {
+        self.line(&Line::Hash { index, hash: base64::engine::general_purpose::STANDARD.encode(hash.0) })
+    }
+
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("bundle を読めません: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("bundle の 1 行目がヘッダーではありません（{FORMAT} の形式ではありません）")]
+    NoHeader,
+    #[error("bundle の形式 `{0}` には対応していません（{FORMAT} のみ）")]
+    Format(String),
+    #[error("bundle の公開鍵が読めません: {0}")]
+    Key(String),
+    #[error("bundle の公開鍵 {found} が、指定された鍵 {pinned} と異なります")]
+    KeyMismatch { pinned: String, found: String },
+}
+
+/// What a bundle said about itself.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub origin: String,
+    pub org_id: i64,
+    pub public_key: String,
+    pub size: u64,
+    pub exported_at: String,
+}
+
+/// Verifies a bundle. With `pinned`, the bundle's public key must be that key; without it,
+/// the bundle's own key is used and the caller should say so.
+pub fn verify<R: BufRead>(input: R, pinned: Option<&VerifyingKey>, anchors: &[(String, String)]) -> Result<(Header, Report), BundleError> {
+    let mut lines = input.lines().enumerate();
+    let header = match lines.next() {
+        Some((_, line)) => match serde_json::from_str::<Line>(&line?) {
+            Ok(Line::Header { format, origin, org_id, public_key, size, exported_at }) => {
+                if format != FORMAT {
+                    return Err(BundleError::Format(format));
+                }
+                Header { origin, org_id, public_key, size, exported_at }
+            }
+            _ => return Err(BundleError::NoHeader),
+        },
+        None => return Err(BundleError::NoHeader),
+    };
+    let key = VerifyingKey::parse(&header.public_key).map_err(|e| BundleError::Key(e.to_string()))?;
+    if let Some(pinned) = pinned {
+        if pinned.text() != key.text() {
+            return Err(BundleError::KeyMismatch { pinned: pinned.text().to_owned(), found: key.text().to_owned() });
+        }
+    }
+    let mut verifier = Verifier::new(&header.origin, key, Some(header.org_id));
+    for (label, text) in anchors {
+        verifier.anchor(label, text);
+    }
+    let mut seen_entry = false;
+    let mut hashes: Vec<(u64, Hash)> = Vec::new();
+    for (number, line) in lines {
+        let line = line?;
+        let number = number + 1;
+        let parsed: Line = match serde_json::from_str(&line) {
+            Ok(l) => l,
+            Err(e) => {
+                verifier.problem(format!("[bundle {number} 行目] 読めません: {e}"));
+                continue;
+            }
+        };
+        match parsed {
+            Line::Header { .. } => verifier.problem(format!("[bundle {number} 行目] ヘッダーが2つあります")),
+            Line::Checkpoint { label, text } => {
+                if seen_entry {
+                    verifier.problem(format!("[bundle {number} 行目] チェックポイントは記録より前に置く必要があります"));
+                }
+                verifier.checkpoint(&label, &text);
+            }
+            Line::Entry { index, leaf, payload } => {
+                seen_entry = true;
+                flush_hashes(&mut verifier, &mut hashes, false);
+                verifier.entry_text(index, &leaf, payload.as_deref());
+            }
+            Line::Hash { index, hash } => {
+                let decoded = base64::engine::general_purpose::STANDARD.decode(&hash).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+                match decoded {
+                    Some(bytes) => hashes.push((index, Hash(bytes))),
+                    None => verifier.problem(format!("[bundle {number} 行目] ハッシュが32バイトの base64 ではありません")),
+                }
+            }
+        }
+    }
+    flush_hashes(&mut verifier, &mut hashes, true);
+    let report = verifier.finish(Some(header.size));
+    Ok((header, report))
+}
+
+fn flush_hashes(verifier: &mut Verifier, hashes: &mut Vec<(u64, Hash)>, all: bool) {
+    let due = if all { u64::MAX } else { verifier.stored_hashes_due() };
+    hashes.sort_by_key(|(i, _)| *i);
+    let mut keep = Vec::new();
+    for (index, hash) in hashes.drain(..) {
+        if index < due {
+            verifier.stored_hash(index, hash);
+        } else {
+            keep.push((index, hash));
+        }
+    }
+    *hashes = keep;
+}

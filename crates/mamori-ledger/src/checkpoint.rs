@@ -1,0 +1,231 @@
+//! Signed checkpoints: C2SP tlog-checkpoint bodies in C2SP signed notes, Ed25519.
+//!
+//! ```text
+//! mamori-3f9a0c21/shime            ← origin: <key name>/<organization code>
+//! 1024                             ← tree size, decimal, no leading zeros
+//! x0uF…=                           ← root hash, canonical standard base64
+//!
+//! — mamori-3f9a0c21 AbCd…          ← signature line: key name, base64(key id ‖ signature)
+//! ```
+//!
+//! Parsing is strict and says what is wrong: control characters, a size with leading
+//! zeros, base64 that does not re-encode to itself, an unknown signer and a bad signature
+//! are each their own error.
+
+use base64::Engine;
+use signed_note::{Note, NoteError, StandardSigner, StandardVerifier, VerifierList};
+use tlog_tiles::Checkpoint;
+
+use crate::Hash;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The installation's checkpoint signing key (Ed25519), in the signed-note text form
+/// `PRIVATE+KEY+<name>+<id>+<base64>`.
+#[derive(Clone)]
+pub struct LedgerKey {
+    signer: StandardSigner,
+    skey: String,
+    verifying: VerifyingKey,
+}
+
+impl std::fmt::Debug for LedgerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LedgerKey").field("public", &self.verifying.text).finish_non_exhaustive()
+    }
+}
+
+/// A public verifier key in the signed-note text form `<name>+<id>+<base64>`.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    verifier: StandardVerifier,
+    text: String,
+    name: String,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    #[error("鍵の名前 `{0}` は使えません（空白と + を含まない名前にしてください）")]
+    Name(String),
+    #[error("署名鍵の形式が正しくありません（PRIVATE+KEY+名前+鍵ID+base64 の1行）")]
+    Private,
+    #[error("公開鍵の形式が正しくありません（名前+鍵ID+base64 の1行）")]
+    Public,
+}
+
+impl LedgerKey {
+    /// A new random key with the given name.
+    pub fn generate(name: &str) -> Result<Self, KeyError> {
+        if !signed_note::is_key_name_valid(name) {
+            return Err(KeyError::Name(name.to_owned()));
+        }
+        let (skey, _vkey) = signed_note::generate_key(&mut rand::rngs::OsRng, name);
+        Self::from_text(&skey)
+    }
+
+    /// Reads a key from its text form (surrounding whitespace ignored).
+    pub fn from_text(text: &str) -> Result<Self, KeyError> {
+        let skey = text.trim();
+        let signer = StandardSigner::new(skey).map_err(|_| KeyError::Private)?;
+        let (_, rest) = skey.split_once("PRIVATE+KEY+").ok_or(KeyError::Private)?;
+        let mut parts = rest.splitn(3, '+');
+        let (name, _id, key64) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(n), Some(i), Some(k)) => (n, i, k),
+            _ => return Err(KeyError::Private),
+        };
+        let key = B64.decode(key64).map_err(|_| KeyError::Private)?;
+        if key.len() != 33 {
+            return Err(KeyError::Private);
+        }
+        let secret: [u8; 32] = key[1..].try_into().map_err(|_| KeyError::Private)?;
+        let public = ed25519_public(&secret);
+        let vkey = signed_note::new_ed25519_verifier_key(name, &public);
+        Ok(Self { signer, skey: skey.to_owned(), verifying: VerifyingKey::parse(&vkey).map_err(|_| KeyError::Private)? })
+    }
+
+    /// The text to write to the key file.
+    pub fn to_text(&self) -> String {
+        format!("{}\n", self.skey)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.verifying.name
+    }
+
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.verifying
+    }
+
+    /// Signs the checkpoint of `origin` at `size` with `root`.
+    pub fn sign(&self, origin: &str, size: u64, root: Hash) -> SignedCheckpoint {
+        let body = Checkpoint::new(origin, size, root, "").expect("origins are never empty");
+        let mut note = Note::new(&body.to_bytes(), &[]).expect("a checkpoint body is a well-formed note text");
+        note.add_sigs(&[&self.signer]).expect("the key name was checked when the key was made");
+        SignedCheckpoint {
+            origin: origin.to_owned(),
+            size,
+            root,
+            text: String::from_utf8(note.to_bytes()).expect("notes are UTF-8"),
+        }
+    }
+}
+
+fn ed25519_public(secret: &[u8; 32]) -> ed25519_dalek::VerifyingKey {
+    ed25519_dalek::SigningKey::from_bytes(secret).verifying_key()
+}
+
+impl VerifyingKey {
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        let text = text.trim();
+        let verifier = StandardVerifier::new(text).map_err(|_| KeyError::Public)?;
+        let name = text.split('+').next().unwrap_or_default().to_owned();
+        Ok(Self { verifier, text: text.to_owned(), name })
+    }
+
+    /// The key in text form, to show and to pin with `--public-key`.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A checkpoint whose signature has been made or checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedCheckpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    /// The whole signed note, as stored and printed.
+    pub text: String,
+}
+
+impl SignedCheckpoint {
+    pub fn root_base64(&self) -> String {
+        B64.encode(self.root.0)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CheckpointError {
+    #[error("チェックポイントの形式が正しくありません: {0}")]
+    Malformed(String),
+    #[error("チェックポイントが既知の鍵で署名されていません（署名者: {0}）")]
+    UnknownKey(String),
+    #[error("チェックポイントの署名が正しくありません（鍵 {0}）")]
+    BadSignature(String),
+    #[error("チェックポイントの origin が `{found}` です（期待: `{expected}`）")]
+    WrongOrigin { expected: String, found: String },
+}
+
+/// Parses a signed checkpoint and checks its signature against `key`, and its origin when
+/// one is expected.
+pub fn open(text: &str, key: &VerifyingKey, expected_origin: Option<&str>) -> Result<SignedCheckpoint, CheckpointError> {
+    let malformed = |why: &str| CheckpointError::Malformed(why.to_owned());
+    if let Some((line, ch)) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.chars().find(|c| c.is_control() && *c != '\n').map(|c| (i + 1, c)))
+    {
+        return Err(CheckpointError::Malformed(format!("{line} 行目に制御文字 U+{:04X} があります", ch as u32)));
+    }
+    let note = Note::from_bytes(text.as_bytes()).map_err(|_| {
+        malformed("署名付きノート（本文・空行・「— 鍵名 署名」の行）の形になっていません")
+    })?;
+    let body = std::str::from_utf8(note.text()).map_err(|_| malformed("UTF-8 ではありません"))?;
+    let lines: Vec<&str> = body.split('\n').collect();
+    // body ends with '\n', so the last element is empty.
+    if lines.len() < 4 {
+        return Err(malformed("本文は origin・件数・ルートハッシュの3行が必要です"));
+    }
+    let (origin, size_text, root_text) = (lines[0], lines[1], lines[2]);
+    if origin.is_empty() {
+        return Err(malformed("1 行目（origin）が空です"));
+    }
+    if size_text.is_empty() || !size_text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed("2 行目（件数）が10進数ではありません"));
+    }
+    if size_text.len() > 1 && size_text.starts_with('0') {
+        return Err(malformed("2 行目（件数）が 0 で始まっています"));
+    }
+    match B64.decode(root_text) {
+        Ok(bytes) if bytes.len() == 32 && B64.encode(&bytes) == root_text => {}
+        Ok(bytes) if bytes.len() != 32 => return Err(malformed("3 行目（ルートハッシュ）が32バイトではありません")),
+        _ => return Err(malformed("3 行目（ルートハッシュ）が正規の base64 ではありません")),
+    }
+    let parsed = Checkpoint::from_bytes(note.text()).map_err(|_| malformed("C2SP tlog-checkpoint の本文として読めません"))?;
+    for line in text.rsplit_once("\n\n").map(|(_, s)| s).unwrap_or_default().lines() {
+        let b64 = line.rsplit(' ').next().unwrap_or_default();
+        match B64.decode(b64) {
+            Ok(bytes) if B64.encode(&bytes) == b64 => {}
+            _ => return Err(malformed("署名行の base64 が正規の形ではありません")),
+        }
+    }
+    let list = VerifierList::new(vec![Box::new(key.verifier.clone())]);
+    match note.verify(&list) {
+        Ok(_) => {}
+        Err(NoteError::UnverifiedNote) => {
+            let signers = text
+                .rsplit_once("\n\n")
+                .map(|(_, s)| s.lines().filter_map(|l| l.strip_prefix("— ")).filter_map(|l| l.split(' ').next()).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default();
+            return Err(CheckpointError::UnknownKey(signers));
+        }
+        Err(NoteError::InvalidSignature { name, id }) => return Err(CheckpointError::BadSignature(format!("{name}+{id:08x}"))),
+        Err(e) => return Err(CheckpointError::Malformed(e.to_string())),
+    }
+    if let Some(expected) = expected_origin {
+        if parsed.origin() != expected {
+            return Err(CheckpointError::WrongOrigin { expected: expected.to_owned(), found: parsed.origin().to_owned() });
+        }
+    }
+    Ok(SignedCheckpoint { origin: parsed.origin().to_owned(), size: parsed.size(), root: *parsed.hash(), text: text.to_owned() })
+}

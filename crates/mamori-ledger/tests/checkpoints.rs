@@ -1,0 +1,233 @@
+//! Signed checkpoints, the verifier and the bundle, without a database.
+
+use base64::Engine;
+use mamori_ledger::bundle::{self, BundleWriter, Line};
+use mamori_ledger::checkpoint::{open, CheckpointError};
+use mamori_ledger::{Frontier, Leaf, LedgerKey, Verifier};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+const ORIGIN: &str = "mamori-test/shime";
+
+fn leaf(seq: u64, at: &str) -> Leaf {
+    Leaf {
+        action: "asset.update".into(),
+        actor: "somu".into(),
+        actor_user_id: Some(3),
+        at: at.into(),
+        clock_synced: true,
+        org_id: 1,
+        payload_sha256: mamori_ledger::sha256_hex(format!("{{\"n\":{seq}}}").as_bytes()),
+        profile_version_id: Some(1),
+        request_id: String::new(),
+        result: "ok".into(),
+        role: "security_manager".into(),
+        seq,
+        target_id: seq.to_string(),
+        target_kind: "asset".into(),
+        v: 1,
+    }
+}
+
+fn log(n: u64) -> Vec<Leaf> {
+    (1..=n).map(|s| leaf(s, &format!("2026-11-22T10:{:02}:{:02}.000+09:00", s / 60 % 60, s % 60))).collect()
+}
+
+#[test]
+fn a_signed_checkpoint_opens_with_its_key_and_origin() {
+    let key = LedgerKey::generate("mamori-test").unwrap();
+    let mut f = Frontier::new();
+    let mut sink = Vec::new();
+    for l in log(5) {
+        f.append(l.hash(), &mut sink);
+    }
+    let cp = key.sign(ORIGIN, 5, f.root());
+    let lines: Vec<&str> = cp.text.lines().collect();
+    assert_eq!(lines[0], ORIGIN);
+    assert_eq!(lines[1], "5");
+    assert_eq!(lines[2], B64.encode(f.root().0));
+    assert_eq!(lines[3], "");
+    assert!(lines[4].starts_with("— mamori-test "), "signature line: {}", lines[4]);
+    assert!(cp.text.len() < 300, "small enough for a QR code: {} bytes", cp.text.len());
+    let opened = open(&cp.text, key.verifying_key(), Some(ORIGIN)).unwrap();
+    assert_eq!(opened, cp);
+    // The key survives its text form.
+    let again = LedgerKey::from_text(&key.to_text()).unwrap();
+    assert_eq!(again.verifying_key().text(), key.verifying_key().text());
+    assert!(open(&again.sign(ORIGIN, 5, f.root()).text, key.verifying_key(), Some(ORIGIN)).is_ok());
+}
+
+#[test]
+fn bad_checkpoints_are_each_named() {
+    let key = LedgerKey::generate("mamori-test").unwrap();
+    let other = LedgerKey::generate("mamori-test").unwrap();
+    let stranger = LedgerKey::generate("someone-else").unwrap();
+    let root = mamori_ledger::leaf_hash(b"x");
+    let good = key.sign(ORIGIN, 12, root).text;
+    let vk = key.verifying_key();
+
+    // A forged signature: one byte of the signature changed.
+    let (body, sig) = good.rsplit_once(' ').unwrap();
+    let mut raw = B64.decode(sig.trim_end()).unwrap();
+    raw[10] ^= 0x01;
+    let forged = format!("{body} {}\n", B64.encode(&raw));
+    assert!(matches!(open(&forged, vk, Some(ORIGIN)), Err(CheckpointError::BadSignature(_))));
+
+    // Signed by another key of the same name (same name, different key id) or a stranger.
+    assert!(matches!(open(&other.sign(ORIGIN, 12, root).text, vk, Some(ORIGIN)), Err(CheckpointError::UnknownKey(_))));
+    let e = open(&stranger.sign(ORIGIN, 12, root).text, vk, Some(ORIGIN)).unwrap_err();
+    assert!(matches!(&e, CheckpointError::UnknownKey(who) if who.contains("someone-else")), "{e}");
+
+    // The body edited after signing.
+    let edited = good.replacen("\n12\n", "\n13\n", 1);
+    assert!(matches!(open(&edited, vk, Some(ORIGIN)), Err(CheckpointError::BadSignature(_))));
+
+    // Leading zeros.
+    let zeros = good.replacen("\n12\n", "\n012\n", 1);
+    assert!(matches!(open(&zeros, vk, Some(ORIGIN)), Err(CheckpointError::Malformed(m)) if m.contains("0 で始まって")));
+
+    // Non-canonical base64: same bytes, non-zero padding bits.
+    let b64 = B64.encode(root.0);
+    let last = b64.as_bytes()[42] as char;
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let pos = alphabet.find(last).unwrap();
+    let twin = alphabet.as_bytes()[pos ^ 1] as char;
+    let noncanon = good.replacen(&b64, &format!("{}{twin}=", &b64[..42]), 1);
+    assert_ne!(noncanon, good);
+    assert!(matches!(open(&noncanon, vk, Some(ORIGIN)), Err(CheckpointError::Malformed(m)) if m.contains("base64")));
+
+    // Control characters.
+    let control = good.replacen(ORIGIN, &format!("{ORIGIN}\u{7}"), 1);
+    assert!(matches!(open(&control, vk, Some(ORIGIN)), Err(CheckpointError::Malformed(m)) if m.contains("制御文字")));
+    let cr = good.replace('\n', "\r\n");
+    assert!(matches!(open(&cr, vk, Some(ORIGIN)), Err(CheckpointError::Malformed(_))));
+
+    // Missing signature block, wrong origin.
+    let unsigned = good.split("\n\n").next().unwrap().to_owned() + "\n";
+    assert!(matches!(open(&unsigned, vk, Some(ORIGIN)), Err(CheckpointError::Malformed(_))));
+    assert!(matches!(open(&key.sign("mamori-test/other", 12, root).text, vk, Some(ORIGIN)), Err(CheckpointError::WrongOrigin { .. })));
+}
+
+fn verify(leaves: &[Leaf], checkpoints: &[String], anchors: &[String], key: &LedgerKey) -> mamori_ledger::Report {
+    let mut v = Verifier::new(ORIGIN, key.verifying_key().clone(), Some(1));
+    for (i, c) in checkpoints.iter().enumerate() {
+        v.checkpoint(&format!("チェックポイント #{}", i + 1), c);
+    }
+    for (i, a) in anchors.iter().enumerate() {
+        v.anchor(&format!("アンカー {}", i + 1), a);
+    }
+    let mut f = Frontier::new();
+    let mut stored = Vec::new();
+    for (i, l) in leaves.iter().enumerate() {
+        v.entry(i as u64, l, None);
+        f.append(l.hash(), &mut stored);
+    }
+    for (i, h) in stored {
+        v.stored_hash(i, h);
+    }
+    v.finish(Some(leaves.len() as u64))
+}
+
+fn roots(leaves: &[Leaf]) -> Vec<mamori_ledger::Hash> {
+    let mut f = Frontier::new();
+    let mut sink = Vec::new();
+    leaves
+        .iter()
+        .map(|l| {
+            f.append(l.hash(), &mut sink);
+            f.root()
+        })
+        .collect()
+}
+
+#[test]
+fn the_verifier_passes_a_good_log_and_names_what_is_wrong() {
+    let key = LedgerKey::generate("mamori-test").unwrap();
+    let leaves = log(40);
+    let r = roots(&leaves);
+    let cps: Vec<String> = [10u64, 25, 40].iter().map(|&s| key.sign(ORIGIN, s, r[s as usize - 1]).text).collect();
+    let report = verify(&leaves, &cps, &[], &key);
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.entries, 40);
+    assert_eq!(report.latest.as_ref().unwrap().size, 40);
+
+    // A fork: another checkpoint of size 25 with a different root, signed with the real key.
+    let mut fork = leaves.clone();
+    fork[20].actor = "intruder".into();
+    let fr = roots(&fork);
+    let mut forked = cps.clone();
+    forked.push(key.sign(ORIGIN, 25, fr[24]).text);
+    let report = verify(&leaves, &forked, &[], &key);
+    assert!(report.problems.iter().any(|p| p.contains("チェックポイント #4") && p.contains("分岐")), "{:?}", report.problems);
+
+    // A truncated tail against an anchor printed earlier.
+    let anchor = key.sign(ORIGIN, 40, r[39]).text;
+    let report = verify(&leaves[..30], &cps[..2], std::slice::from_ref(&anchor), &key);
+    assert!(report.problems.iter().any(|p| p.contains("アンカー 1") && p.contains("切り詰め")), "{:?}", report.problems);
+
+    // An anchor inconsistent with the log.
+    let report = verify(&leaves, &cps, &[key.sign(ORIGIN, 25, fr[24]).text], &key);
+    assert!(report.problems.iter().any(|p| p.contains("アンカー 1") && p.contains("一致しません")), "{:?}", report.problems);
+
+    // Time going backwards, and an unsynchronized clock: warnings, not failures.
+    let mut odd = leaves.clone();
+    odd[5].at = "2026-11-22T09:00:00.000+09:00".into();
+    odd[7].clock_synced = false;
+    let report = verify(&odd, &[], &[], &key);
+    assert!(report.ok());
+    assert!(report.warnings.iter().any(|w| w.contains("[index 5]") && w.contains("逆行")), "{:?}", report.warnings);
+    assert!(report.warnings.iter().any(|w| w.contains("[index 7]") && w.contains("時刻同期")), "{:?}", report.warnings);
+}
+
+#[test]
+fn a_bundle_round_trips_and_tampering_inside_it_is_found() {
+    let key = LedgerKey::generate("mamori-test").unwrap();
+    let leaves = log(33);
+    let r = roots(&leaves);
+    let write = |leaves: &[Leaf], payload_override: Option<(usize, &str)>| -> Vec<u8> {
+        let mut w = BundleWriter::new(Vec::new());
+        w.line(&Line::Header {
+            format: bundle::FORMAT.into(),
+            origin: ORIGIN.into(),
+            org_id: 1,
+            public_key: key.verifying_key().text().into(),
+            size: leaves.len() as u64,
+            exported_at: "2026-11-22T12:00:00+09:00".into(),
+        })
+        .unwrap();
+        for s in [16u64, 33] {
+            w.line(&Line::Checkpoint { label: format!("チェックポイント size {s}"), text: key.sign(ORIGIN, s, r[s as usize - 1]).text }).unwrap();
+        }
+        let mut f = Frontier::new();
+        for (i, l) in leaves.iter().enumerate() {
+            let mut payload = format!("{{\"n\":{}}}", i + 1);
+            if let Some((at, p)) = payload_override {
+                if at == i {
+                    payload = p.to_owned();
+                }
+            }
+            w.line(&Line::Entry { index: i as u64, leaf: l.canonical(), payload: Some(payload) }).unwrap();
+            let mut stored = Vec::new();
+            f.append(l.hash(), &mut stored);
+            for (idx, h) in stored {
+                w.hash(idx, h).unwrap();
+            }
+        }
+        w.finish().unwrap()
+    };
+    let good = write(&leaves, None);
+    let (header, report) = bundle::verify(&good[..], Some(key.verifying_key()), &[]).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!((header.size, report.entries), (33, 33));
+
+    let (_, report) = bundle::verify(&write(&leaves, Some((9, "{\"n\":999}")))[..], None, &[]).unwrap();
+    assert!(report.problems.iter().any(|p| p.contains("[index 9]") && p.contains("payload")), "{:?}", report.problems);
+
+    let mut edited = leaves.clone();
+    edited[3].target_id = "9999".into();
+    let (_, report) = bundle::verify(&write(&edited, None)[..], None, &[]).unwrap();
+    assert!(report.problems.iter().any(|p| p.contains("チェックポイント size 16")), "{:?}", report.problems);
+
+    // Pinning a different key refuses the bundle outright.
+    let other = LedgerKey::generate("mamori-test").unwrap();
+    assert!(matches!(bundle::verify(&good[..], Some(other.verifying_key()), &[]), Err(bundle::BundleError::KeyMismatch { .. })));
+}
