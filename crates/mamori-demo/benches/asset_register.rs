@@ -73,7 +73,8 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let url = mamori_store::sqlite_url_in(&dir);
-    let store = Store::open(&url, OpenOptions { create: true, ..Default::default() }).await?;
+    let (key, _) = mamori_store::keyfile::load(&mamori_store::keyfile::default_path(&dir), true)?;
+    let store = Store::open(&url, OpenOptions { create: true, ledger_key: Some(std::sync::Arc::new(key)), ..Default::default() }).await?;
     store.migrate().await?;
     let actor = Actor::system("bench");
     let org_id = match store.organizations().await?.into_iter().find(|o| o.code == ORG_CODE) {

@@ -7,14 +7,18 @@
 
 pub mod assets;
 mod dialect;
+pub mod keyfile;
+pub mod ledger;
 pub mod org;
 mod search;
 pub mod systems;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
+mod writer;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -22,6 +26,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 pub use dialect::Backend;
+pub use mamori_ledger::LedgerKey;
+pub use writer::origin;
 
 /// Japan Standard Time, the offset every recorded time carries.
 pub fn jst() -> FixedOffset {
@@ -53,6 +59,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("台帳: {0}")]
+    Ledger(String),
 }
 
 impl StoreError {
@@ -73,6 +81,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    writer: Arc<writer::Writer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -82,12 +91,14 @@ impl std::fmt::Debug for Store {
 }
 
 /// How to open a database.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
     /// Create the SQLite file if it does not exist. Without it a missing file is an error,
     /// never a silent new empty database.
     pub create: bool,
     pub max_connections: Option<u32>,
+    /// The checkpoint signing key. Reading needs none; every write does (see [`keyfile`]).
+    pub ledger_key: Option<Arc<LedgerKey>>,
 }
 
 impl Store {
@@ -123,7 +134,8 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend })
+        let writer = Arc::new(writer::Writer::new(pool.clone(), backend, options.ledger_key));
+        Ok(Self { pool, backend, writer })
     }
 
     pub fn backend(&self) -> Backend {
@@ -132,6 +144,11 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The checkpoint signing key this store writes with, if one was given.
+    pub fn ledger_key(&self) -> Option<&LedgerKey> {
+        self.writer.key.as_deref()
     }
 
     /// Applies the pending migrations of this backend.
@@ -147,19 +164,13 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Starts a write for one organization. The first statement bumps the organization's
-    /// event counter: it takes the write lock (SQLite) or the row lock (PostgreSQL) before
-    /// anything is read, so concurrent writers queue instead of failing, and it hands out
-    /// this change's sequence number.
+    /// Starts a write for one organization. Writers that arrive together share one
+    /// transaction and one signed checkpoint (see `writer.rs`); each works in its own
+    /// savepoint, so one writer's failure undoes only its own changes. The sequence number
+    /// is reserved here and is the change's ledger index plus one.
     pub async fn begin_write(&self, org_id: i64) -> Result<WriteTx> {
-        let mut tx = self.pool.begin().await?;
-        let seq: i64 = sqlx::query("UPDATE organizations SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq")
-            .bind(org_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound("organization"))?
-            .try_get(0)?;
-        Ok(WriteTx { tx, org_id, seq })
+        let (guard, seq) = self.writer.begin(org_id).await?;
+        Ok(WriteTx { guard: Some(guard), writer: self.writer.clone(), org_id, seq })
     }
 
     /// The change record of one organization, newest first.
@@ -239,11 +250,34 @@ pub struct NewEvent {
     pub target_kind: &'static str,
     pub target_id: String,
     pub payload: serde_json::Value,
+    /// `ok`, or the outcome a decision records.
+    pub result: String,
+    /// Personal data to record with the event: `(payload field, value)`. The payload and the
+    /// ledger get a salted commitment; the value is kept apart and can be purged.
+    pub personal: Vec<(String, String)>,
 }
 
 impl NewEvent {
     pub fn new(action: &str, target_kind: &'static str, target_id: impl ToString, payload: serde_json::Value) -> Self {
-        Self { action: action.to_owned(), target_kind, target_id: target_id.to_string(), payload }
+        Self {
+            action: action.to_owned(),
+            target_kind,
+            target_id: target_id.to_string(),
+            payload,
+            result: "ok".to_owned(),
+            personal: Vec::new(),
+        }
+    }
+
+    /// Records `value` as personal data under `field` (see [`NewEvent::personal`]).
+    pub fn with_personal(mut self, field: &str, value: &str) -> Self {
+        self.personal.push((field.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn with_result(mut self, result: &str) -> Self {
+        self.result = result.to_owned();
+        self
     }
 }
 
@@ -263,9 +297,15 @@ pub struct Event {
     pub payload: String,
     pub request_id: String,
     pub profile_version_id: Option<i64>,
+    pub result: String,
 }
 
 impl Event {
+    /// The ledger index of this event.
+    pub fn index(&self) -> u64 {
+        (self.seq - 1) as u64
+    }
+
     fn from_row(r: &AnyRow) -> Result<Self> {
         Ok(Self {
             id: r.try_get("id")?,
@@ -282,53 +322,110 @@ impl Event {
             payload: r.try_get("payload")?,
             request_id: r.try_get("request_id")?,
             profile_version_id: r.try_get("profile_version_id")?,
+            result: r.try_get("result")?,
         })
     }
 }
 
 /// A write in progress. Changes are made through [`WriteTx::conn`]; [`WriteTx::commit`]
-/// appends the event that describes them and commits both together. Dropping a `WriteTx`
-/// without committing rolls everything back.
+/// appends the event that describes them and returns once the batch that holds both is
+/// durable. Dropping a `WriteTx` without committing rolls its changes back.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    guard: Option<writer::Guard>,
+    writer: Arc<writer::Writer>,
     pub org_id: i64,
     pub seq: i64,
 }
 
 impl WriteTx {
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+        writer::Writer::conn(self.guard.as_mut().expect("an uncommitted write holds the batch"))
     }
 
+    /// After a change of the active profile: later events cite the new version.
+    pub async fn refresh_profile_version(&mut self) -> Result<()> {
+        writer::Writer::refresh_profile_version(self.guard.as_mut().expect("held"), self.org_id).await
+    }
+
+    /// Records the event and waits until it and the change are durable. Returns the
+    /// sequence number (the ledger index plus one).
     pub async fn commit(mut self, actor: &Actor, event: NewEvent) -> Result<i64> {
-        let profile_version_id: Option<i64> =
-            sqlx::query("SELECT id FROM profile_versions WHERE org_id = $1 AND is_active = 1")
-                .bind(self.org_id)
-                .fetch_optional(&mut *self.tx)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
-        sqlx::query(
-            "INSERT INTO events (org_id, seq, at, clock_synced, actor_user_id, actor, role, action, target_kind, target_id, payload, request_id, profile_version_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(self.org_id)
-        .bind(self.seq)
-        .bind(now_text())
-        .bind(i64::from(clock_synced()))
-        .bind(actor.user_id)
-        .bind(&actor.label)
-        .bind(&actor.role)
-        .bind(&event.action)
-        .bind(event.target_kind)
-        .bind(&event.target_id)
-        .bind(event.payload.to_string())
-        .bind(&actor.request_id)
-        .bind(profile_version_id)
-        .execute(&mut *self.tx)
-        .await?;
-        self.tx.commit().await?;
+        let mut guard = self.guard.take().expect("commit consumes the write");
+        let mut payload = event.payload.clone();
+        let mut personal = Vec::with_capacity(event.personal.len());
+        for (field, value) in &event.personal {
+            let salt = mamori_ledger::new_salt();
+            let commitment = mamori_ledger::personal_commitment(&salt, value);
+            if let Some(map) = payload.as_object_mut() {
+                map.insert(field.clone(), serde_json::json!({ mamori_ledger::PERSONAL_KEY: commitment }));
+            }
+            personal.push((field, salt, value));
+        }
+        let row = writer::EventRow {
+            org_id: self.org_id,
+            seq: self.seq,
+            at: now_text(),
+            clock_synced: clock_synced(),
+            actor,
+            event: &event,
+            payload: payload.to_string(),
+            profile_version_id: writer::Writer::profile_version(&guard, self.org_id),
+        };
+        let inserted = async {
+            let conn = writer::Writer::conn(&mut guard);
+            sqlx::query(
+                "INSERT INTO events (org_id, seq, at, clock_synced, actor_user_id, actor, role, action, target_kind, target_id, payload, request_id, profile_version_id, result)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(row.org_id)
+            .bind(row.seq)
+            .bind(&row.at)
+            .bind(i64::from(row.clock_synced))
+            .bind(actor.user_id)
+            .bind(&actor.label)
+            .bind(&actor.role)
+            .bind(&event.action)
+            .bind(event.target_kind)
+            .bind(&event.target_id)
+            .bind(&row.payload)
+            .bind(&actor.request_id)
+            .bind(row.profile_version_id)
+            .bind(&event.result)
+            .execute(&mut *conn)
+            .await?;
+            for (field, salt, value) in &personal {
+                sqlx::query("INSERT INTO event_personal (org_id, seq, field, salt, value) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(row.org_id)
+                    .bind(row.seq)
+                    .bind(field.as_str())
+                    .bind(salt)
+                    .bind(value.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        }
+        .await;
+        if let Err(e) = inserted {
+            self.writer.fail(guard).await;
+            return Err(e.into());
+        }
+        let leaf = row.leaf().hash();
+        self.writer.finish(guard, self.org_id, leaf).await?;
         Ok(self.seq)
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if let Some(guard) = self.guard.take() {
+            // The savepoint is still open; whoever takes the lock next rolls it back. If
+            // nobody is queued, a task does, and ends the batch.
+            drop(guard);
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(self.writer.clone().settle());
+            }
+        }
     }
 }
 

@@ -215,6 +215,7 @@ impl Store {
         .fetch_one(w.conn())
         .await?
         .try_get(0)?;
+        w.refresh_profile_version().await?;
         w.commit(
             actor,
             NewEvent::new(
@@ -327,7 +328,8 @@ impl Store {
                 "person",
                 id,
                 serde_json::json!({"staff_no": p.staff_no, "department_id": p.department_id, "post_id": p.post_id, "employment": p.employment}),
-            ),
+            )
+            .with_personal("name", &p.name),
         )
         .await?;
         self.person(org_id, id).await

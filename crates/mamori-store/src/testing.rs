@@ -5,13 +5,18 @@
 
 use sqlx::{Connection, Executor};
 
-use crate::{OpenOptions, Store};
+use std::sync::Arc;
+
+use crate::{LedgerKey, OpenOptions, Store};
 
 pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 pub struct TestDb {
     pub store: Store,
     pub url: String,
+    /// The checkpoint signing key the store writes with; its key file is `key_path`.
+    pub key: Arc<LedgerKey>,
+    pub key_path: std::path::PathBuf,
     _dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
 }
@@ -20,9 +25,13 @@ impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = crate::sqlite_url_in(dir.path());
-        let store = Store::open(&url, OpenOptions { create: true, ..Default::default() }).await.expect("open SQLite");
+        let key_path = crate::keyfile::default_path(dir.path());
+        let key = Arc::new(crate::keyfile::load(&key_path, true).expect("ledger key").0);
+        let store = Store::open(&url, OpenOptions { create: true, ledger_key: Some(key.clone()), ..Default::default() })
+            .await
+            .expect("open SQLite");
         store.migrate().await.expect("migrate SQLite");
-        Self { store, url, _dir: Some(dir), pg_drop: None }
+        Self { store, url, key, key_path, _dir: Some(dir), pg_drop: None }
     }
 
     pub async fn postgres() -> Self {
@@ -35,9 +44,12 @@ impl TestDb {
         conn.close().await.ok();
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
         let url = format!("{base}/{name}");
-        let store = Store::open(&url, OpenOptions::default()).await.expect("open PostgreSQL");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let key_path = crate::keyfile::default_path(dir.path());
+        let key = Arc::new(crate::keyfile::load(&key_path, true).expect("ledger key").0);
+        let store = Store::open(&url, OpenOptions { ledger_key: Some(key.clone()), ..Default::default() }).await.expect("open PostgreSQL");
         store.migrate().await.expect("migrate PostgreSQL");
-        Self { store, url, _dir: None, pg_drop: Some((admin, name)) }
+        Self { store, url, key, key_path, _dir: Some(dir), pg_drop: Some((admin, name)) }
     }
 
     /// Closes the pool and drops a PostgreSQL database. Call at the end of a test.

@@ -103,7 +103,8 @@ impl Store {
         .try_get(0)?;
         w.commit(
             actor,
-            NewEvent::new("user.create", "user", id, serde_json::json!({"login": login, "person_id": person_id, "admin": is_admin})),
+            NewEvent::new("user.create", "user", id, serde_json::json!({"login": login, "person_id": person_id, "admin": is_admin}))
+                .with_personal("display_name", display_name),
         )
         .await?;
         self.user(id).await

@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use mamori_server::{AppState, Settings};
 use mamori_store::{Actor, OpenOptions, Store};
 
+mod ledger_cmd;
+
 #[derive(Parser)]
 #[command(name = "mamori", version, about = "mamori (守り) — 情報セキュリティポリシーを運用するシステム")]
 struct Cli {
@@ -17,13 +19,17 @@ struct Cli {
 }
 
 #[derive(Args, Clone)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// Data directory; the SQLite database lives inside it (mamori.sqlite).
     #[arg(long, env = "MAMORI_DATA_DIR", default_value = "mamori-data")]
     data_dir: PathBuf,
     /// Database URL instead of the data directory: sqlite://PATH or postgres://…
     #[arg(long, env = "MAMORI_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// The checkpoint signing key file (default: ledger.key in the data directory). Keep it
+    /// outside the database and its backups; it is created on first start with mode 0600.
+    #[arg(long, env = "MAMORI_LEDGER_KEY")]
+    ledger_key: Option<PathBuf>,
 }
 
 impl DbArgs {
@@ -31,16 +37,92 @@ impl DbArgs {
         self.database_url.clone().unwrap_or_else(|| mamori_store::sqlite_url_in(&self.data_dir))
     }
 
+    fn key_path(&self) -> PathBuf {
+        self.ledger_key.clone().unwrap_or_else(|| mamori_store::keyfile::default_path(&self.data_dir))
+    }
+
+    /// The signing key; with `create`, made if missing. `None` when missing and not created.
+    pub(crate) fn load_key(&self, create: bool) -> Result<Option<mamori_store::LedgerKey>> {
+        let path = self.key_path();
+        if !create && !path.exists() {
+            return Ok(None);
+        }
+        let (key, created) = mamori_store::keyfile::load(&path, create)?;
+        if created {
+            eprintln!("台帳の署名鍵を作成しました: {}（公開鍵 {}）", path.display(), key.verifying_key().text());
+            eprintln!("鍵ファイルはデータベースとは別に保管してください。公開鍵は検証のために控えておいてください。");
+        }
+        Ok(Some(key))
+    }
+
+    /// Opens the database for writing: with `create`, a new SQLite file; the signing key is
+    /// created on first start, but never beside a database whose checkpoints another key
+    /// signed.
     async fn open(&self, create: bool) -> Result<Store> {
         if self.database_url.is_none() && create {
             std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
         }
         let url = self.url();
-        let store = Store::open(&url, OpenOptions { create, ..Default::default() })
+        let probe = Store::open(&url, OpenOptions { create, ..Default::default() })
+            .await
+            .with_context(|| format!("opening the database ({})", redact(&url)))?;
+        probe.migrate().await.context("applying migrations")?;
+        let existing = first_checkpoint(&probe).await?;
+        probe.close().await;
+        let key = match (self.load_key(false)?, existing) {
+            (Some(key), Some(note)) => {
+                if mamori_ledger::checkpoint::open(&note, key.verifying_key(), None).is_err() {
+                    bail!(
+                        "署名鍵 {} では、このデータベースの既存のチェックポイントを検証できません。正しい鍵ファイルを --ledger-key で指定してください",
+                        self.key_path().display()
+                    );
+                }
+                key
+            }
+            (Some(key), None) => key,
+            (None, Some(_)) => bail!(
+                "署名鍵ファイル {} がありません。このデータベースにはすでに署名付きチェックポイントがあるため、新しい鍵は作りません。鍵ファイルを復元するか --ledger-key で指定してください",
+                self.key_path().display()
+            ),
+            (None, None) => self.load_key(true)?.expect("created"),
+        };
+        let store = Store::open(&url, OpenOptions { create: false, ledger_key: Some(std::sync::Arc::new(key)), ..Default::default() })
             .await
             .with_context(|| format!("opening the database ({})", redact(&url)))?;
         Ok(store)
     }
+
+    /// Opens an existing database; the signing key is loaded if its file exists (reading
+    /// and verifying need none).
+    pub(crate) async fn open_existing(&self) -> Result<Store> {
+        let url = self.url();
+        let key = self.load_key(false)?.map(std::sync::Arc::new);
+        let store = Store::open(&url, OpenOptions { create: false, ledger_key: key, ..Default::default() })
+            .await
+            .with_context(|| format!("opening the database ({})", redact(&url)))?;
+        store.migrate().await.context("applying migrations")?;
+        Ok(store)
+    }
+
+    /// The key to verify with: the one given, else the key file's public half.
+    pub(crate) fn verifying_key(&self, store: &Store, pinned: Option<mamori_ledger::checkpoint::VerifyingKey>) -> Result<mamori_ledger::checkpoint::VerifyingKey> {
+        if let Some(k) = pinned {
+            return Ok(k);
+        }
+        match store.ledger_key() {
+            Some(k) => Ok(k.verifying_key().clone()),
+            None => bail!("署名鍵ファイル {} がありません。公開鍵を --public-key で指定してください", self.key_path().display()),
+        }
+    }
+}
+
+async fn first_checkpoint(store: &Store) -> Result<Option<String>> {
+    for org in store.organizations().await? {
+        if let Some(c) = store.checkpoints(org.id, 1).await?.into_iter().next() {
+            return Ok(Some(c.note));
+        }
+    }
+    Ok(None)
 }
 
 /// Hides a password in a database URL before it is printed.
@@ -137,6 +219,11 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// The tamper-evident ledger: verify, checkpoint, prove, export.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger_cmd::LedgerCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -216,6 +303,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Backup { db, output } => backup(&db, output).await,
+        Command::Ledger { command } => ledger_cmd::run(command).await,
     }
 }
 
@@ -299,7 +387,7 @@ async fn create_org(
 }
 
 async fn demo(data_dir: &Path, server: &ServerArgs, no_serve: bool) -> Result<()> {
-    let db = DbArgs { data_dir: data_dir.to_owned(), database_url: None };
+    let db = DbArgs { data_dir: data_dir.to_owned(), database_url: None, ledger_key: None };
     let fresh = !data_dir.join("mamori.sqlite").exists();
     let store = db.open(true).await?;
     store.migrate().await.context("applying migrations")?;
@@ -370,7 +458,7 @@ async fn serve(store: Store, server: &ServerArgs, banner: Option<&str>) -> Resul
 }
 
 async fn backup(db: &DbArgs, output: Option<PathBuf>) -> Result<()> {
-    let store = db.open(false).await?;
+    let store = db.open_existing().await?;
     match store.backend() {
         mamori_store::Backend::Sqlite => {
             let output = output.unwrap_or_else(|| {
