@@ -243,6 +243,20 @@ impl Access {
         self.can_manage_department(department_id) || self.person.as_ref().is_some_and(|p| p.department_id == department_id)
     }
 
+    /// Who reads the 作業記録・監査証跡: administrators, the CISO, the 統括情報セキュリティ
+    /// 責任者 and the 監査責任者.
+    pub fn reads_audit_trail(&self) -> bool {
+        self.is_admin() || ["ciso", "security_director", "audit_director"].iter().any(|r| self.has_role(r))
+    }
+
+    pub fn require_audit_reader(&self) -> Result<(), AppError> {
+        if self.reads_audit_trail() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.is_admin() {
             Ok(())

@@ -59,6 +59,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
             }
         })
         .collect();
+    let ledger = state.store.ledger_status(access.org_id()).await?;
     Ok(page(
         "ダッシュボード",
         Some(&access),
@@ -88,6 +89,24 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
                     }
                 }
             }
+            h2 { "台帳（改ざん検知）" }
+            dl.facts #ledger-card {
+                dt { "最新の署名付きチェックポイント" }
+                dd #latest-checkpoint-size {
+                    @match &ledger.latest {
+                        Some(c) => { "件数 " (c.size) "（" (wareki_time(&c.created_at)) "）" }
+                        None => { "まだありません" }
+                    }
+                }
+                dt { "最後のアンカー取得" }
+                dd #last-anchor {
+                    @match &ledger.last_anchor {
+                        Some((at, size)) => { (wareki_time(at)) "（件数 " (size) "）" }
+                        None => { "まだ取得していません" }
+                    }
+                }
+            }
+            @if access.reads_audit_trail() { p { a href="/ledger" { "台帳の詳細・アンカーの取得" } } }
             p { a.button href="/assets/new" { "情報資産を登録する" } " " a href="/account/password" { "パスワードを変更する" } }
         },
     ))

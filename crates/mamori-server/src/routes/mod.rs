@@ -49,5 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/policy/clauses", get(policy::clauses))
         .route("/policy/versions", get(policy::versions).post(policy::activate))
         .route("/events", get(events::list))
+        .route("/ledger", get(events::ledger))
+        .route("/ledger/anchor", post(events::take_anchor))
         .merge(api::router())
 }

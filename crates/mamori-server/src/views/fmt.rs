@@ -82,6 +82,8 @@ pub fn action_label(action: &str) -> &str {
         "user.totp_issue" => "二要素認証の鍵の発行",
         "user.totp_enable" => "二要素認証の設定",
         "auth.login" => "ログイン",
+        "ledger.anchor" => "アンカーの取得",
+        "ledger.purge_personal" => "個人情報の消去",
         "auth.failure" => "ログイン失敗",
         "auth.lock" => "アカウントのロック",
         "asset.create" => "情報資産の登録",

@@ -27,7 +27,10 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
                             a href="/policy" { "ポリシー" }
                             @if a.is_admin() {
                                 a href="/org" { "組織・職員" }
-                                a href="/events" { "変更記録" }
+                            }
+                            @if a.reads_audit_trail() {
+                                a href="/events" { "作業記録" }
+                                a href="/ledger" { "台帳" }
                             }
                         }
                         div.me {

@@ -1,5 +1,6 @@
 //! HTTP tests of the server over a real socket, against real databases.
 
 mod access;
+mod audit;
 mod helpers;
 mod signin;
