@@ -23,6 +23,11 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn sqlite() -> Self {
+        Self::sqlite_with(true).await
+    }
+
+    /// A SQLite database; without `migrate`, empty (for tests of the migrations themselves).
+    pub async fn sqlite_with(migrate: bool) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = crate::sqlite_url_in(dir.path());
         let key_path = crate::keyfile::default_path(dir.path());
@@ -30,11 +35,18 @@ impl TestDb {
         let store = Store::open(&url, OpenOptions { create: true, ledger_key: Some(key.clone()), ..Default::default() })
             .await
             .expect("open SQLite");
-        store.migrate().await.expect("migrate SQLite");
+        if migrate {
+            store.migrate().await.expect("migrate SQLite");
+        }
         Self { store, url, key, key_path, _dir: Some(dir), pg_drop: None }
     }
 
     pub async fn postgres() -> Self {
+        Self::postgres_with(true).await
+    }
+
+    /// A fresh PostgreSQL database; without `migrate`, empty.
+    pub async fn postgres_with(migrate: bool) -> Self {
         let admin = std::env::var("MAMORI_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.to_owned());
         let name = format!("mamori_test_{}", hex::encode(rand::random::<[u8; 6]>()));
         let mut conn = sqlx::PgConnection::connect(&admin)
@@ -48,7 +60,9 @@ impl TestDb {
         let key_path = crate::keyfile::default_path(dir.path());
         let key = Arc::new(crate::keyfile::load(&key_path, true).expect("ledger key").0);
         let store = Store::open(&url, OpenOptions { ledger_key: Some(key.clone()), ..Default::default() }).await.expect("open PostgreSQL");
-        store.migrate().await.expect("migrate PostgreSQL");
+        if migrate {
+            store.migrate().await.expect("migrate PostgreSQL");
+        }
         Self { store, url, key, key_path, _dir: Some(dir), pg_drop: Some((admin, name)) }
     }
 
