@@ -311,6 +311,16 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     b.submit("form[action='/account/totp']").await;
     b.change_password(admin_temp, "Kanri-Sekkyoku-2026!").await;
     b.expect_text("#previous-login", "初めてのログイン").await;
+    b.expect_text("#ledger-card", "件数").await;
+
+    // The 作業記録 lists the changes so far, each covered by a signed checkpoint, and the
+    // ledger page shows the public key and the checkpoint to take away as an anchor.
+    b.goto("/events?action=user.*").await;
+    b.expect_text("#events", "署名済").await;
+    b.goto("/ledger").await;
+    b.expect_text("#public-key", "mamori-").await;
+    b.expect_text("#latest-checkpoint", "/testtown").await;
+    screenshot(b, "browser-ledger.png").await;
 
     // 2. Two departments.
     for (code, name) in [("jumin", "住民課"), ("zeimu", "税務課")] {
@@ -409,7 +419,7 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     if !href.starts_with("/policy/clauses#") {
         fail!(b, "clause links should point into /policy/clauses, not {href:?}");
     }
-    screenshot(b).await;
+    screenshot(b, "browser-asset.png").await;
 
     // A's register lists it.
     b.goto("/assets").await;
@@ -460,8 +470,8 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     assert!(asset_ids(&list).contains(&asset_id), "A's API list should contain asset {asset_id}: {list}");
 }
 
-/// Saves the whole asset page to target/browser-asset.png for a person to look at.
-async fn screenshot(b: &Browser) {
+/// Saves the whole page to target/`name` for a person to look at.
+async fn screenshot(b: &Browser, name: &str) {
     let height = b.c.execute("return document.documentElement.scrollHeight", vec![]).await.ok().and_then(|v| v.as_u64()).unwrap_or(1000);
     let _ = b.c.set_window_size(1280, u32::try_from(height.clamp(800, 6000)).unwrap_or(1000) + 120).await;
     let png = match b.c.screenshot().await {
@@ -469,10 +479,10 @@ async fn screenshot(b: &Browser) {
         Err(e) => fail!(b, "cannot take a screenshot: {e}"),
     };
     let _ = b.c.set_window_size(1280, 1000).await;
-    let path = workspace_root().join("target/browser-asset.png");
+    let path = workspace_root().join("target").join(name);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).expect("creating target/");
     }
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-    eprintln!("screenshot of the asset page: {}", path.display());
+    eprintln!("screenshot: {}", path.display());
 }
