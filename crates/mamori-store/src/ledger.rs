@@ -58,9 +58,19 @@ impl EventLeafRow {
 }
 
 /// Events with `after < seq <= up_to`, in order.
-pub(crate) async fn event_rows(conn: &mut sqlx::AnyConnection, org_id: i64, after: i64, up_to: i64) -> Result<Vec<EventLeafRow>> {
+pub(crate) async fn event_rows(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+    after: i64,
+    up_to: i64,
+) -> Result<Vec<EventLeafRow>> {
     let sql = format!("SELECT {LEAF_COLUMNS} FROM events WHERE org_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq");
-    let rows = sqlx::query(&sql).bind(org_id).bind(after).bind(up_to).fetch_all(conn).await?;
+    let rows = sqlx::query(&sql)
+        .bind(org_id)
+        .bind(after)
+        .bind(up_to)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(EventLeafRow::from_row).collect()
 }
 
@@ -135,7 +145,11 @@ pub struct EventFilter {
 }
 
 impl Store {
-    async fn org_code_and_seq(&self, conn: &mut sqlx::AnyConnection, org_id: i64) -> Result<(String, i64)> {
+    async fn org_code_and_seq(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org_id: i64,
+    ) -> Result<(String, i64)> {
         let r = sqlx::query("SELECT code, event_seq FROM organizations WHERE id = $1")
             .bind(org_id)
             .fetch_optional(conn)
@@ -147,15 +161,25 @@ impl Store {
     pub async fn ledger_status(&self, org_id: i64) -> Result<LedgerStatus> {
         let mut conn = self.pool.acquire().await?;
         let (code, _) = self.org_code_and_seq(&mut conn, org_id).await?;
-        let size: i64 = sqlx::query("SELECT ledger_size FROM organizations WHERE id = $1").bind(org_id).fetch_one(&mut *conn).await?.try_get(0)?;
-        let latest = sqlx::query("SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT 1")
+        let size: i64 = sqlx::query("SELECT ledger_size FROM organizations WHERE id = $1")
             .bind(org_id)
-            .fetch_optional(&mut *conn)
+            .fetch_one(&mut *conn)
             .await?
-            .map(|r| CheckpointRow::from_row(&r))
-            .transpose()?;
+            .try_get(0)?;
+        let latest = sqlx::query(
+            "SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| CheckpointRow::from_row(&r))
+        .transpose()?;
         let checkpoints: i64 =
-            sqlx::query("SELECT COUNT(*) FROM ledger_checkpoints WHERE org_id = $1").bind(org_id).fetch_one(&mut *conn).await?.try_get(0)?;
+            sqlx::query("SELECT COUNT(*) FROM ledger_checkpoints WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
         let last_anchor = sqlx::query("SELECT at, payload FROM events WHERE org_id = $1 AND action = 'ledger.anchor' ORDER BY seq DESC LIMIT 1")
             .bind(org_id)
             .fetch_optional(&mut *conn)
@@ -177,11 +201,13 @@ impl Store {
 
     /// Checkpoints, newest first.
     pub async fn checkpoints(&self, org_id: i64, limit: i64) -> Result<Vec<CheckpointRow>> {
-        let rows = sqlx::query("SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT $2")
-            .bind(org_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT $2",
+        )
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(CheckpointRow::from_row).collect()
     }
 
@@ -195,7 +221,12 @@ impl Store {
             .transpose()
     }
 
-    async fn tree_part(&self, conn: &mut sqlx::AnyConnection, org_id: i64, want: Want) -> Result<Vec<Hash>> {
+    async fn tree_part(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org_id: i64,
+        want: Want,
+    ) -> Result<Vec<Hash>> {
         let needed = hashes_needed(want).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let hashes = read_hashes(conn, org_id, &needed).await?;
         let known: HashMap<u64, Hash> = needed.into_iter().zip(hashes).collect();
@@ -205,24 +236,55 @@ impl Store {
     /// The root of the first `size` entries, from the stored hashes.
     pub async fn tree_root(&self, org_id: i64, size: u64) -> Result<Hash> {
         let mut conn = self.pool.acquire().await?;
-        Ok(self.tree_part(&mut conn, org_id, Want::Root { size }).await?[0])
+        Ok(self
+            .tree_part(&mut conn, org_id, Want::Root { size })
+            .await?[0])
     }
 
     /// The proof that entry `index` is in the tree of a signed checkpoint: the one of
     /// `size` if given, else the latest.
-    pub async fn inclusion_proof(&self, org_id: i64, index: u64, size: Option<u64>) -> Result<InclusionProof> {
+    pub async fn inclusion_proof(
+        &self,
+        org_id: i64,
+        index: u64,
+        size: Option<u64>,
+    ) -> Result<InclusionProof> {
         let checkpoint = match size {
-            Some(s) => self.checkpoint_at(org_id, s).await?.ok_or_else(|| StoreError::Invalid(format!("件数 {s} の署名付きチェックポイントはありません")))?,
-            None => self.checkpoints(org_id, 1).await?.into_iter().next().ok_or_else(|| StoreError::Invalid("チェックポイントがまだありません".into()))?,
+            Some(s) => self.checkpoint_at(org_id, s).await?.ok_or_else(|| {
+                StoreError::Invalid(format!("件数 {s} の署名付きチェックポイントはありません"))
+            })?,
+            None => self
+                .checkpoints(org_id, 1)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::Invalid("チェックポイントがまだありません".into()))?,
         };
         if index >= checkpoint.size {
-            return Err(StoreError::Invalid(format!("index {index} はチェックポイント（{} 件）に含まれていません", checkpoint.size)));
+            return Err(StoreError::Invalid(format!(
+                "index {index} はチェックポイント（{} 件）に含まれていません",
+                checkpoint.size
+            )));
         }
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {LEAF_COLUMNS} FROM events WHERE org_id = $1 AND seq = $2");
-        let row = sqlx::query(&sql).bind(org_id).bind(index as i64 + 1).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("ledger entry"))?;
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(index as i64 + 1)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound("ledger entry"))?;
         let leaf = EventLeafRow::from_row(&row)?.leaf.canonical();
-        let proof = self.tree_part(&mut conn, org_id, Want::Inclusion { index, size: checkpoint.size }).await?;
+        let proof = self
+            .tree_part(
+                &mut conn,
+                org_id,
+                Want::Inclusion {
+                    index,
+                    size: checkpoint.size,
+                },
+            )
+            .await?;
         Ok(InclusionProof {
             index,
             size: checkpoint.size,
@@ -235,15 +297,29 @@ impl Store {
     }
 
     /// The proof that the tree of `old` entries is a prefix of the tree of `new`.
-    pub async fn consistency_proof(&self, org_id: i64, old: u64, new: u64) -> Result<ConsistencyProof> {
+    pub async fn consistency_proof(
+        &self,
+        org_id: i64,
+        old: u64,
+        new: u64,
+    ) -> Result<ConsistencyProof> {
         let status = self.ledger_status(org_id).await?;
         if old > new || new > status.size {
-            return Err(StoreError::Invalid(format!("0 ≤ {old} ≤ {new} ≤ {}（台帳の件数）の範囲で指定してください", status.size)));
+            return Err(StoreError::Invalid(format!(
+                "0 ≤ {old} ≤ {new} ≤ {}（台帳の件数）の範囲で指定してください",
+                status.size
+            )));
         }
         let mut conn = self.pool.acquire().await?;
-        let old_root = self.tree_part(&mut conn, org_id, Want::Root { size: old }).await?[0];
-        let new_root = self.tree_part(&mut conn, org_id, Want::Root { size: new }).await?[0];
-        let proof = self.tree_part(&mut conn, org_id, Want::Consistency { old, new }).await?;
+        let old_root = self
+            .tree_part(&mut conn, org_id, Want::Root { size: old })
+            .await?[0];
+        let new_root = self
+            .tree_part(&mut conn, org_id, Want::Root { size: new })
+            .await?[0];
+        let proof = self
+            .tree_part(&mut conn, org_id, Want::Consistency { old, new })
+            .await?;
         drop(conn);
         Ok(ConsistencyProof {
             old,
@@ -260,7 +336,8 @@ impl Store {
     async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
-            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?;
         }
         Ok(tx)
     }
@@ -268,16 +345,38 @@ impl Store {
     /// Verifies an organization's whole ledger: every leaf rebuilt from its event and
     /// hashed, every stored hash recomputed, every checkpoint's signature and root checked,
     /// and each anchor `(label, text)` checked against the log.
-    pub async fn verify_ledger(&self, org_id: i64, key: &VerifyingKey, anchors: &[(String, String)]) -> Result<Report> {
+    pub async fn verify_ledger(
+        &self,
+        org_id: i64,
+        key: &VerifyingKey,
+        anchors: &[(String, String)],
+    ) -> Result<Report> {
         let mut tx = self.snapshot().await?;
         let (code, event_seq) = self.org_code_and_seq(&mut tx, org_id).await?;
         let origin = format!("{}/{}", key.name(), code);
         let mut v = Verifier::new(&origin, key.clone(), Some(org_id));
-        for r in sqlx::query("SELECT id, size, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id").bind(org_id).fetch_all(&mut *tx).await? {
+        for r in sqlx::query("SELECT id, size, root, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id").bind(org_id).fetch_all(&mut *tx).await? {
             let id: i64 = r.try_get("id")?;
             let size: i64 = r.try_get("size")?;
+            let root: Vec<u8> = r.try_get("root")?;
             let note: String = r.try_get("note")?;
-            v.checkpoint(&format!("チェックポイント #{id}（件数 {size}）"), &note);
+            let label = format!("チェックポイント #{id}（件数 {size}）");
+            // The size and root columns are what the pages and proofs use: they must say
+            // what the signed note says.
+            if let Ok(c) = mamori_ledger::checkpoint::open(&note, key, None) {
+                if c.size as i64 != size || c.root.0.as_slice() != root.as_slice() {
+                    v.problem(format!("[{label}] 件数またはルートの列が署名されたチェックポイントと一致しません"));
+                }
+            }
+            v.checkpoint(&label, &note);
+        }
+        let stray: i64 = sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1 AND seq < 1")
+            .bind(org_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        if stray > 0 {
+            v.problem(format!("[index -] 番号が 1 未満の記録が {stray} 件あります（台帳の外から追加されています）"));
         }
         for (label, text) in anchors {
             v.anchor(label, text);
@@ -286,7 +385,12 @@ impl Store {
         let mut last_seq = 0i64;
         let mut hashes_from = 0i64;
         loop {
-            let rows = sqlx::query(&entries_sql).bind(org_id).bind(last_seq).bind(CHUNK).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(&entries_sql)
+                .bind(org_id)
+                .bind(last_seq)
+                .bind(CHUNK)
+                .fetch_all(&mut *tx)
+                .await?;
             if rows.is_empty() {
                 break;
             }
@@ -315,13 +419,20 @@ impl Store {
             let payload: String = r.try_get("payload")?;
             let committed = serde_json::from_str::<serde_json::Value>(&payload)
                 .ok()
-                .and_then(|p| p[&field][mamori_ledger::PERSONAL_KEY].as_str().map(str::to_owned));
+                .and_then(|p| {
+                    p[&field][mamori_ledger::PERSONAL_KEY]
+                        .as_str()
+                        .map(str::to_owned)
+                });
             let matches = match (&salt, committed) {
                 (Some(salt), Some(c)) => mamori_ledger::personal_commitment(salt, &value) == c,
                 _ => false,
             };
             if !matches {
-                v.problem(format!("[index {}] 個人情報「{field}」の保存値が記録時のコミットメントと一致しません", seq - 1));
+                v.problem(format!(
+                    "[index {}] 個人情報「{field}」の保存値が記録時のコミットメントと一致しません",
+                    seq - 1
+                ));
             }
         }
         tx.rollback().await.ok();
@@ -329,7 +440,12 @@ impl Store {
     }
 
     /// Writes the offline bundle of an organization's ledger; returns the number of entries.
-    pub async fn export_ledger<W: Write>(&self, org_id: i64, key: &VerifyingKey, out: W) -> Result<u64> {
+    pub async fn export_ledger<W: Write>(
+        &self,
+        org_id: i64,
+        key: &VerifyingKey,
+        out: W,
+    ) -> Result<u64> {
         let io = |e: std::io::Error| StoreError::Invalid(format!("書き出しに失敗しました: {e}"));
         let mut tx = self.snapshot().await?;
         let (code, event_seq) = self.org_code_and_seq(&mut tx, org_id).await?;
@@ -343,16 +459,31 @@ impl Store {
             exported_at: now_text(),
         })
         .map_err(io)?;
-        for r in sqlx::query("SELECT id, size, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id").bind(org_id).fetch_all(&mut *tx).await? {
+        for r in sqlx::query(
+            "SELECT id, size, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id",
+        )
+        .bind(org_id)
+        .fetch_all(&mut *tx)
+        .await?
+        {
             let id: i64 = r.try_get("id")?;
             let size: i64 = r.try_get("size")?;
-            w.line(&Line::Checkpoint { label: format!("チェックポイント #{id}（件数 {size}）"), text: r.try_get("note")? }).map_err(io)?;
+            w.line(&Line::Checkpoint {
+                label: format!("チェックポイント #{id}（件数 {size}）"),
+                text: r.try_get("note")?,
+            })
+            .map_err(io)?;
         }
         let entries_sql = format!("SELECT {LEAF_COLUMNS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
         let mut last_seq = 0i64;
         let mut count = 0u64;
         loop {
-            let rows = sqlx::query(&entries_sql).bind(org_id).bind(last_seq).bind(CHUNK).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(&entries_sql)
+                .bind(org_id)
+                .bind(last_seq)
+                .bind(CHUNK)
+                .fetch_all(&mut *tx)
+                .await?;
             if rows.is_empty() {
                 break;
             }
@@ -360,7 +491,12 @@ impl Store {
                 let row = EventLeafRow::from_row(r)?;
                 last_seq = row.leaf.seq as i64;
                 count += 1;
-                w.line(&Line::Entry { index: row.leaf.seq.saturating_sub(1), leaf: row.leaf.canonical(), payload: Some(row.payload) }).map_err(io)?;
+                w.line(&Line::Entry {
+                    index: row.leaf.seq.saturating_sub(1),
+                    leaf: row.leaf.canonical(),
+                    payload: Some(row.payload),
+                })
+                .map_err(io)?;
             }
         }
         let mut from = 0i64;
@@ -378,7 +514,9 @@ impl Store {
                 let idx: i64 = r.try_get(0)?;
                 from = idx + 1;
                 let bytes: Vec<u8> = r.try_get(1)?;
-                let hash = <[u8; 32]>::try_from(bytes.as_slice()).map(Hash).unwrap_or(Hash([0; 32]));
+                let hash = <[u8; 32]>::try_from(bytes.as_slice())
+                    .map(Hash)
+                    .unwrap_or(Hash([0; 32]));
                 w.hash(idx as u64, hash).map_err(io)?;
             }
         }
@@ -390,9 +528,17 @@ impl Store {
     /// Purges the cleartext personal data recorded with events about `target` (kind, id),
     /// or with the event `seq`. The commitments in the ledger stay, so verification still
     /// passes; the purge itself is recorded. Returns how many fields were purged.
-    pub async fn purge_personal(&self, org_id: i64, target: Option<(&str, &str)>, seq: Option<i64>, actor: &Actor) -> Result<u64> {
+    pub async fn purge_personal(
+        &self,
+        org_id: i64,
+        target: Option<(&str, &str)>,
+        seq: Option<i64>,
+        actor: &Actor,
+    ) -> Result<u64> {
         if target.is_none() && seq.is_none() {
-            return Err(StoreError::Invalid("消去する対象（対象の種類と ID、または記録番号）を指定してください".into()));
+            return Err(StoreError::Invalid(
+                "消去する対象（対象の種類と ID、または記録番号）を指定してください".into(),
+            ));
         }
         let mut w = self.begin_write(org_id).await?;
         let now = now_text();
@@ -424,26 +570,48 @@ impl Store {
             (None, Some(s)) => ("event".to_owned(), s.to_string()),
             (None, None) => unreachable!("checked above"),
         };
-        w.commit(actor, NewEvent::new("ledger.purge_personal", "ledger", org_id, serde_json::json!({"target_kind": kind, "target_id": id, "fields": purged})))
-            .await?;
+        w.commit(
+            actor,
+            NewEvent::new(
+                "ledger.purge_personal",
+                "ledger",
+                org_id,
+                serde_json::json!({"target_kind": kind, "target_id": id, "fields": purged}),
+            ),
+        )
+        .await?;
         Ok(purged)
     }
 
     /// Personal data recorded with one event: `(field, value)`, the value `None` once purged.
-    pub async fn personal_data(&self, org_id: i64, seq: i64) -> Result<Vec<(String, Option<String>)>> {
-        let rows = sqlx::query("SELECT field, value FROM event_personal WHERE org_id = $1 AND seq = $2 ORDER BY field")
-            .bind(org_id)
-            .bind(seq)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get("field")?, r.try_get("value")?))).collect()
+    pub async fn personal_data(
+        &self,
+        org_id: i64,
+        seq: i64,
+    ) -> Result<Vec<(String, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT field, value FROM event_personal WHERE org_id = $1 AND seq = $2 ORDER BY field",
+        )
+        .bind(org_id)
+        .bind(seq)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("field")?, r.try_get("value")?)))
+            .collect()
     }
 
     /// Records that the checkpoint of `size` was taken away as an anchor (printed, saved
     /// to a file, handed to the auditor).
-    pub async fn record_anchor(&self, org_id: i64, checkpoint: &CheckpointRow, how: &str, actor: &Actor) -> Result<i64> {
-        let w = self.begin_write(org_id).await?;
-        w.commit(
+    pub async fn record_anchor(
+        &self,
+        org_id: i64,
+        checkpoint: &CheckpointRow,
+        how: &str,
+        actor: &Actor,
+    ) -> Result<i64> {
+        self.record_event(
+            org_id,
             actor,
             NewEvent::new(
                 "ledger.anchor",
@@ -456,7 +624,11 @@ impl Store {
     }
 
     /// The 作業記録 search: events matching every given condition, newest first.
-    pub async fn search_events(&self, org_id: i64, filter: &EventFilter) -> Result<Vec<crate::Event>> {
+    pub async fn search_events(
+        &self,
+        org_id: i64,
+        filter: &EventFilter,
+    ) -> Result<Vec<crate::Event>> {
         let mut sql = String::from("SELECT * FROM events WHERE org_id = $1");
         let mut binds: Vec<String> = Vec::new();
         let mut add = |sql: &mut String, clause: &str, value: String| {
@@ -487,19 +659,33 @@ impl Store {
         }
         let before = filter.before_seq.unwrap_or(i64::MAX);
         let n = binds.len();
-        sql.push_str(&format!(" AND seq < ${} ORDER BY seq DESC LIMIT ${}", n + 2, n + 3));
+        sql.push_str(&format!(
+            " AND seq < ${} ORDER BY seq DESC LIMIT ${}",
+            n + 2,
+            n + 3
+        ));
         let mut q = sqlx::query(&sql).bind(org_id);
         for b in &binds {
             q = q.bind(b.as_str());
         }
-        let rows = q.bind(before).bind(filter.limit.clamp(1, 500)).fetch_all(&self.pool).await?;
+        let rows = q
+            .bind(before)
+            .bind(filter.limit.clamp(1, 500))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(crate::Event::from_row).collect()
     }
 }
 
 /// Feeds stored hashes with `from <= idx < due` (all remaining when `due` is `None`);
 /// returns where the next read starts.
-async fn feed_hashes(conn: &mut sqlx::AnyConnection, v: &mut Verifier, org_id: i64, mut from: i64, due: Option<i64>) -> Result<i64> {
+async fn feed_hashes(
+    conn: &mut sqlx::AnyConnection,
+    v: &mut Verifier,
+    org_id: i64,
+    mut from: i64,
+    due: Option<i64>,
+) -> Result<i64> {
     let upper = due.unwrap_or(i64::MAX);
     loop {
         let rows = sqlx::query("SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT $4")

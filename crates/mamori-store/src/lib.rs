@@ -36,7 +36,9 @@ pub fn jst() -> FixedOffset {
 
 /// The current time in JST as stored: RFC 3339 with `+09:00`, to the millisecond.
 pub fn now_text() -> String {
-    Utc::now().with_timezone(&jst()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    Utc::now()
+        .with_timezone(&jst())
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
@@ -86,7 +88,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -104,7 +108,8 @@ pub struct OpenOptions {
 impl Store {
     pub async fn open(url: &str, options: OpenOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
+        let backend =
+            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
         let url = match backend {
             Backend::Sqlite => {
                 let path = sqlite_path(url);
@@ -134,8 +139,16 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let writer = Arc::new(writer::Writer::new(pool.clone(), backend, options.ledger_key));
-        Ok(Self { pool, backend, writer })
+        let writer = Arc::new(writer::Writer::new(
+            pool.clone(),
+            backend,
+            options.ledger_key,
+        ));
+        Ok(Self {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -155,7 +168,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -169,12 +186,63 @@ impl Store {
     /// savepoint, so one writer's failure undoes only its own changes. The sequence number
     /// is reserved here and is the change's ledger index plus one.
     pub async fn begin_write(&self, org_id: i64) -> Result<WriteTx> {
-        let (guard, seq) = self.writer.begin(org_id).await?;
-        Ok(WriteTx { guard: Some(guard), writer: self.writer.clone(), org_id, seq })
+        // In a task of its own, so that a caller dropped while it waits (a client that went
+        // away) cannot leave the batch half-begun: the task finishes, and an unclaimed
+        // `WriteTx` rolls itself back.
+        let writer = self.writer.clone();
+        tokio::spawn(async move {
+            let (guard, seq) = writer.begin(org_id).await?;
+            Ok(WriteTx {
+                guard: Some(guard),
+                writer,
+                org_id,
+                seq,
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Ledger(format!("書き込みを開始できませんでした: {e}")))?
+    }
+
+    /// Records an event that comes with no change of its own — a sign-in, an anchor taken, a
+    /// decision — without a transaction of its own: it joins the current batch and is
+    /// inserted when the batch commits. Returns the sequence number once durable.
+    pub async fn record_event(&self, org_id: i64, actor: &Actor, event: NewEvent) -> Result<i64> {
+        let (payload, personal) = seal_payload(&event);
+        let at = now_text();
+        let synced = clock_synced();
+        let owned_actor = actor.clone();
+        let owned_event = event.clone();
+        let writer = self.writer.clone();
+        let actor = actor.clone();
+        // In a task of its own: once queued, the event is recorded even if the caller goes away.
+        tokio::spawn(async move {
+            writer
+                .record(org_id, &actor, event, move |seq, profile_version_id| {
+                    writer::Deferred {
+                        org_id,
+                        seq,
+                        at,
+                        clock_synced: synced,
+                        actor: owned_actor,
+                        event: owned_event,
+                        payload,
+                        profile_version_id,
+                        personal,
+                    }
+                })
+                .await
+        })
+        .await
+        .map_err(|e| StoreError::Ledger(format!("記録できませんでした: {e}")))?
     }
 
     /// The change record of one organization, newest first.
-    pub async fn events(&self, org_id: i64, target: Option<(&str, &str)>, limit: i64) -> Result<Vec<Event>> {
+    pub async fn events(
+        &self,
+        org_id: i64,
+        target: Option<(&str, &str)>,
+        limit: i64,
+    ) -> Result<Vec<Event>> {
         let rows = match target {
             Some((kind, id)) => {
                 sqlx::query(
@@ -201,9 +269,14 @@ impl Store {
     /// Writes a consistent copy of a SQLite database while it is in use (`VACUUM INTO`).
     pub async fn backup_sqlite_to(&self, path: &std::path::Path) -> Result<()> {
         if self.backend != Backend::Sqlite {
-            return Err(StoreError::Invalid("online backup is for SQLite; use pg_dump for PostgreSQL".into()));
+            return Err(StoreError::Invalid(
+                "online backup is for SQLite; use pg_dump for PostgreSQL".into(),
+            ));
         }
-        sqlx::query("VACUUM INTO $1").bind(path.display().to_string()).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.display().to_string())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -217,7 +290,10 @@ impl Store {
 }
 
 fn sqlite_path(url: &str) -> &str {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     rest.split('?').next().unwrap_or(rest)
 }
 
@@ -239,7 +315,12 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(label: &str) -> Self {
-        Self { user_id: None, label: label.to_owned(), role: String::new(), request_id: String::new() }
+        Self {
+            user_id: None,
+            label: label.to_owned(),
+            role: String::new(),
+            request_id: String::new(),
+        }
     }
 }
 
@@ -258,7 +339,12 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn new(action: &str, target_kind: &'static str, target_id: impl ToString, payload: serde_json::Value) -> Self {
+    pub fn new(
+        action: &str,
+        target_kind: &'static str,
+        target_id: impl ToString,
+        payload: serde_json::Value,
+    ) -> Self {
         Self {
             action: action.to_owned(),
             target_kind,
@@ -339,37 +425,53 @@ pub struct WriteTx {
 
 impl WriteTx {
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        writer::Writer::conn(self.guard.as_mut().expect("an uncommitted write holds the batch"))
+        writer::Writer::conn(
+            self.guard
+                .as_mut()
+                .expect("an uncommitted write holds the batch"),
+        )
     }
 
     /// After a change of the active profile: later events cite the new version.
     pub async fn refresh_profile_version(&mut self) -> Result<()> {
-        writer::Writer::refresh_profile_version(self.guard.as_mut().expect("held"), self.org_id).await
+        writer::Writer::refresh_profile_version(self.guard.as_mut().expect("held"), self.org_id)
+            .await
     }
 
     /// Records the event and waits until it and the change are durable. Returns the
     /// sequence number (the ledger index plus one).
     pub async fn commit(mut self, actor: &Actor, event: NewEvent) -> Result<i64> {
-        let mut guard = self.guard.take().expect("commit consumes the write");
-        let mut payload = event.payload.clone();
-        let mut personal = Vec::with_capacity(event.personal.len());
-        for (field, value) in &event.personal {
-            let salt = mamori_ledger::new_salt();
-            let commitment = mamori_ledger::personal_commitment(&salt, value);
-            if let Some(map) = payload.as_object_mut() {
-                map.insert(field.clone(), serde_json::json!({ mamori_ledger::PERSONAL_KEY: commitment }));
-            }
-            personal.push((field, salt, value));
-        }
+        // The rest runs in a task of its own, so that a caller dropped mid-commit cannot
+        // strand the batch or leave a savepoint half-released.
+        let guard = self.guard.take().expect("commit consumes the write");
+        let writer = self.writer.clone();
+        let (org_id, seq) = (self.org_id, self.seq);
+        let actor = actor.clone();
+        tokio::spawn(
+            async move { Self::commit_inner(guard, writer, org_id, seq, &actor, event).await },
+        )
+        .await
+        .map_err(|e| StoreError::Ledger(format!("変更を確定できませんでした: {e}")))?
+    }
+
+    async fn commit_inner(
+        mut guard: writer::Guard,
+        writer: Arc<writer::Writer>,
+        org_id: i64,
+        seq: i64,
+        actor: &Actor,
+        event: NewEvent,
+    ) -> Result<i64> {
+        let (payload, personal) = seal_payload(&event);
         let row = writer::EventRow {
-            org_id: self.org_id,
-            seq: self.seq,
+            org_id,
+            seq,
             at: now_text(),
             clock_synced: clock_synced(),
             actor,
             event: &event,
-            payload: payload.to_string(),
-            profile_version_id: writer::Writer::profile_version(&guard, self.org_id),
+            payload,
+            profile_version_id: writer::Writer::profile_version(&guard, org_id),
         };
         let inserted = async {
             let conn = writer::Writer::conn(&mut guard);
@@ -407,12 +509,12 @@ impl WriteTx {
         }
         .await;
         if let Err(e) = inserted {
-            self.writer.fail(guard).await;
+            writer.fail(guard).await;
             return Err(e.into());
         }
         let leaf = row.leaf().hash();
-        self.writer.finish(guard, self.org_id, leaf).await?;
-        Ok(self.seq)
+        writer.finish(guard, org_id, leaf).await?;
+        Ok(seq)
     }
 }
 
@@ -427,6 +529,25 @@ impl Drop for WriteTx {
             }
         }
     }
+}
+
+/// The payload as stored and committed: each personal-data field replaced by its salted
+/// commitment. Returns the payload text and `(field, salt, value)` for `event_personal`.
+fn seal_payload(event: &NewEvent) -> (String, Vec<(String, String, String)>) {
+    let mut payload = event.payload.clone();
+    let mut personal = Vec::with_capacity(event.personal.len());
+    for (field, value) in &event.personal {
+        let salt = mamori_ledger::new_salt();
+        let commitment = mamori_ledger::personal_commitment(&salt, value);
+        if let Some(map) = payload.as_object_mut() {
+            map.insert(
+                field.clone(),
+                serde_json::json!({ mamori_ledger::PERSONAL_KEY: commitment }),
+            );
+        }
+        personal.push((field.clone(), salt, value.clone()));
+    }
+    (payload.to_string(), personal)
 }
 
 /// Whether the system clock is known to be synchronized (対策基準7.1(3)②). Read from the

@@ -45,10 +45,73 @@ pub(crate) struct Batch {
     waiters: Vec<oneshot::Sender<std::result::Result<(), String>>>,
     /// A writer left its savepoint open (it was dropped without committing); the next
     /// holder of the lock rolls it back and returns its sequence number.
-    open_savepoint: Option<i64>,
+    open_savepoint: Option<OpenSavepoint>,
     /// Each organization's tree edge as of the last commit, so a batch reads nothing to
     /// append. Checked against `organizations.ledger_size` at every batch's first write.
     frontiers: HashMap<i64, Frontier>,
+    /// Events recorded without a change of their own ([`Writer::record`]): inserted with
+    /// the batch, in multi-row statements, when it commits.
+    deferred: Vec<Deferred>,
+}
+
+/// One writer's savepoint: its name is unique in the batch, and rolling it back gives back
+/// the sequence number and the profile version the writer may have changed.
+#[derive(Debug, Clone)]
+struct OpenSavepoint {
+    org_id: i64,
+    seq: i64,
+    profile_version_id: Option<i64>,
+}
+
+impl OpenSavepoint {
+    fn name(&self) -> String {
+        format!("mamori_w{}_{}", self.org_id, self.seq)
+    }
+}
+
+/// Counts a writer as queued until it holds the lock, also when its future is dropped
+/// while it waits.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Rolls one writer's savepoint back and undoes what the batch remembered of it.
+async fn undo(g: &mut Guard, sp: &OpenSavepoint) -> std::result::Result<(), sqlx::Error> {
+    let name = sp.name();
+    let tx = g.tx.as_mut().expect("a savepoint lives in a transaction");
+    tx.execute(format!("ROLLBACK TO SAVEPOINT {name}").as_str())
+        .await?;
+    tx.execute(format!("RELEASE SAVEPOINT {name}").as_str())
+        .await?;
+    if let Some(org) = g.orgs.get_mut(&sp.org_id) {
+        org.next_seq -= 1;
+        org.profile_version_id = sp.profile_version_id;
+    }
+    Ok(())
+}
+
+/// An event waiting for its batch's commit, with its personal-data rows.
+pub(crate) struct Deferred {
+    pub org_id: i64,
+    pub seq: i64,
+    pub at: String,
+    pub clock_synced: bool,
+    pub actor: Actor,
+    pub event: NewEvent,
+    pub payload: String,
+    pub profile_version_id: Option<i64>,
+    pub personal: Vec<(String, String, String)>,
 }
 
 struct OrgBatch {
@@ -101,28 +164,25 @@ pub(crate) type Guard = OwnedMutexGuard<Batch>;
 
 impl Writer {
     pub(crate) fn new(pool: sqlx::AnyPool, backend: Backend, key: Option<Arc<LedgerKey>>) -> Self {
-        Self { batch: Arc::new(Mutex::new(Batch::default())), waiting: AtomicUsize::new(0), key, pool, backend }
+        Self {
+            batch: Arc::new(Mutex::new(Batch::default())),
+            waiting: AtomicUsize::new(0),
+            key,
+            pool,
+            backend,
+        }
     }
 
     /// Takes the batch lock, tidies after a writer that left without committing, and
     /// opens the batch transaction if none is open.
     async fn acquire(&self) -> Result<Guard> {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let queued = Queued::new(&self.waiting);
         let mut g = self.batch.clone().lock_owned().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        if let Some(org_id) = g.open_savepoint.take() {
-            let undo = async {
-                let tx = g.tx.as_mut().expect("a savepoint lives in a transaction");
-                tx.execute("ROLLBACK TO SAVEPOINT mamori_write").await?;
-                tx.execute("RELEASE SAVEPOINT mamori_write").await?;
-                Ok::<_, sqlx::Error>(())
-            };
-            if let Err(e) = undo.await {
+        drop(queued);
+        if let Some(sp) = g.open_savepoint.take() {
+            if let Err(e) = undo(&mut g, &sp).await {
                 abort(&mut g, &e.to_string()).await;
                 return Err(e.into());
-            }
-            if let Some(org) = g.orgs.get_mut(&org_id) {
-                org.next_seq -= 1;
             }
         }
         if g.tx.is_none() {
@@ -133,7 +193,8 @@ impl Writer {
 
     /// Starts one writer's part of the batch: the organization's row is held, a savepoint
     /// is open and a sequence number reserved.
-    pub(crate) async fn begin(&self, org_id: i64) -> Result<(Guard, i64)> {
+    /// Takes the lock with the organization's row held in the batch.
+    async fn acquire_org(&self, org_id: i64) -> Result<Guard> {
         let mut g = self.acquire().await?;
         if !g.orgs.contains_key(&org_id) {
             match touch(g.tx.as_mut().expect("open"), org_id).await {
@@ -150,14 +211,77 @@ impl Writer {
                 }
             }
         }
-        if let Err(e) = g.tx.as_mut().expect("open").execute("SAVEPOINT mamori_write").await {
+        Ok(g)
+    }
+
+    /// Records an event that comes with no change of its own (a sign-in, an anchor, a
+    /// decision): no savepoint and no statement of its own; the batch inserts it when it
+    /// commits. The event is checked here against the table's constraints, so it cannot
+    /// fail the batch. Returns the sequence number once durable.
+    pub(crate) async fn record(
+        &self,
+        org_id: i64,
+        actor: &Actor,
+        event: NewEvent,
+        make: impl FnOnce(i64, Option<i64>) -> Deferred,
+    ) -> Result<i64> {
+        if event.action.is_empty() {
+            return Err(StoreError::Invalid("an event needs an action".into()));
+        }
+        let mut g = self.acquire_org(org_id).await?;
+        let org = g.orgs.get_mut(&org_id).expect("touched");
+        org.next_seq += 1;
+        let seq = org.next_seq;
+        let deferred = make(seq, org.profile_version_id);
+        let leaf = crate::writer::EventRow {
+            org_id,
+            seq,
+            at: deferred.at.clone(),
+            clock_synced: deferred.clock_synced,
+            actor,
+            event: &event,
+            payload: deferred.payload.clone(),
+            profile_version_id: deferred.profile_version_id,
+        }
+        .leaf()
+        .hash();
+        org.leaves.push(leaf);
+        g.deferred.push(deferred);
+        let (tx, rx) = oneshot::channel();
+        g.waiters.push(tx);
+        if self.waiting.load(Ordering::SeqCst) == 0 || g.waiters.len() >= MAX_BATCH {
+            self.commit_batch(&mut g).await;
+        }
+        drop(g);
+        match rx.await {
+            Ok(Ok(())) => Ok(seq),
+            Ok(Err(message)) => Err(StoreError::Ledger(message)),
+            Err(_) => Err(StoreError::Ledger(
+                "書き込みの確定を待つ間に停止しました".into(),
+            )),
+        }
+    }
+
+    pub(crate) async fn begin(&self, org_id: i64) -> Result<(Guard, i64)> {
+        let mut g = self.acquire_org(org_id).await?;
+        let org = g.orgs.get(&org_id).expect("touched above");
+        let sp = OpenSavepoint {
+            org_id,
+            seq: org.next_seq + 1,
+            profile_version_id: org.profile_version_id,
+        };
+        if let Err(e) =
+            g.tx.as_mut()
+                .expect("open")
+                .execute(format!("SAVEPOINT {}", sp.name()).as_str())
+                .await
+        {
             abort(&mut g, &e.to_string()).await;
             return Err(e.into());
         }
-        let org = g.orgs.get_mut(&org_id).expect("touched above");
-        org.next_seq += 1;
-        let seq = org.next_seq;
-        g.open_savepoint = Some(org_id);
+        g.orgs.get_mut(&org_id).expect("touched above").next_seq += 1;
+        let seq = sp.seq;
+        g.open_savepoint = Some(sp);
         Ok((g, seq))
     }
 
@@ -182,12 +306,24 @@ impl Writer {
     /// Ends one writer's part: its savepoint is released and its leaf queued. Returns the
     /// receiver that says when the batch is durable.
     pub(crate) async fn finish(&self, mut g: Guard, org_id: i64, leaf: Hash) -> Result<()> {
-        if let Err(e) = Self::conn(&mut g).execute("RELEASE SAVEPOINT mamori_write").await {
+        let name = g
+            .open_savepoint
+            .as_ref()
+            .expect("a writer's savepoint is open")
+            .name();
+        if let Err(e) = Self::conn(&mut g)
+            .execute(format!("RELEASE SAVEPOINT {name}").as_str())
+            .await
+        {
             abort(&mut g, &e.to_string()).await;
             return Err(e.into());
         }
         g.open_savepoint = None;
-        g.orgs.get_mut(&org_id).expect("touched at begin").leaves.push(leaf);
+        g.orgs
+            .get_mut(&org_id)
+            .expect("touched at begin")
+            .leaves
+            .push(leaf);
         let (tx, rx) = oneshot::channel();
         g.waiters.push(tx);
         if self.waiting.load(Ordering::SeqCst) == 0 || g.waiters.len() >= MAX_BATCH {
@@ -197,27 +333,18 @@ impl Writer {
         match rx.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(StoreError::Ledger(message)),
-            Err(_) => Err(StoreError::Ledger("書き込みの確定を待つ間に停止しました".into())),
+            Err(_) => Err(StoreError::Ledger(
+                "書き込みの確定を待つ間に停止しました".into(),
+            )),
         }
     }
 
     /// Undoes one writer's part after it failed, keeping the rest of the batch.
     pub(crate) async fn fail(&self, mut g: Guard) {
-        let undo = async {
-            let conn = Self::conn(&mut g);
-            conn.execute("ROLLBACK TO SAVEPOINT mamori_write").await?;
-            conn.execute("RELEASE SAVEPOINT mamori_write").await?;
-            Ok::<_, sqlx::Error>(())
-        };
-        match undo.await {
-            Ok(()) => {
-                if let Some(org_id) = g.open_savepoint.take() {
-                    if let Some(org) = g.orgs.get_mut(&org_id) {
-                        org.next_seq -= 1;
-                    }
-                }
+        if let Some(sp) = g.open_savepoint.take() {
+            if let Err(e) = undo(&mut g, &sp).await {
+                abort(&mut g, &e.to_string()).await;
             }
-            Err(e) => abort(&mut g, &e.to_string()).await,
         }
         self.release(g).await;
     }
@@ -243,13 +370,18 @@ impl Writer {
         let Some(mut tx) = g.tx.take() else { return };
         let orgs = std::mem::take(&mut g.orgs);
         let waiters = std::mem::take(&mut g.waiters);
+        let deferred = std::mem::take(&mut g.deferred);
         if waiters.is_empty() {
             // Nothing was written (every writer failed): end the transaction.
             let _ = tx.rollback().await;
             return;
         }
-        let cache: HashMap<i64, Frontier> = orgs.keys().filter_map(|k| g.frontiers.get(k).map(|f| (*k, f.clone()))).collect();
+        let cache: HashMap<i64, Frontier> = orgs
+            .keys()
+            .filter_map(|k| g.frontiers.get(k).map(|f| (*k, f.clone())))
+            .collect();
         let outcome = async {
+            insert_deferred(&mut tx, &deferred).await?;
             let mut new_frontiers = Vec::new();
             for (org_id, org) in &orgs {
                 let frontier = append(&mut tx, self, cache.get(org_id), *org_id, org).await?;
@@ -291,12 +423,16 @@ async fn abort(g: &mut Guard, message: &str) {
         g.frontiers.remove(org_id);
     }
     g.open_savepoint = None;
+    g.deferred.clear();
     for w in std::mem::take(&mut g.waiters) {
         let _ = w.send(Err(format!("変更を確定できませんでした: {message}")));
     }
 }
 
-async fn touch(conn: &mut sqlx::AnyConnection, org_id: i64) -> std::result::Result<Option<OrgBatch>, sqlx::Error> {
+async fn touch(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+) -> std::result::Result<Option<OrgBatch>, sqlx::Error> {
     let Some(row) = sqlx::query("UPDATE organizations SET event_seq = event_seq WHERE id = $1 RETURNING code, event_seq, ledger_size")
         .bind(org_id)
         .fetch_optional(&mut *conn)
@@ -316,7 +452,10 @@ async fn touch(conn: &mut sqlx::AnyConnection, org_id: i64) -> std::result::Resu
     }))
 }
 
-pub(crate) async fn active_profile_version(conn: &mut sqlx::AnyConnection, org_id: i64) -> std::result::Result<Option<i64>, sqlx::Error> {
+pub(crate) async fn active_profile_version(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+) -> std::result::Result<Option<i64>, sqlx::Error> {
     sqlx::query("SELECT id FROM profile_versions WHERE org_id = $1 AND is_active = 1")
         .bind(org_id)
         .fetch_optional(conn)
@@ -338,7 +477,10 @@ async fn append(
     org_id: i64,
     org: &OrgBatch,
 ) -> Result<Frontier> {
-    let key = writer.key.as_ref().ok_or_else(|| StoreError::Ledger("台帳の署名鍵が読み込まれていません".into()))?;
+    let key = writer
+        .key
+        .as_ref()
+        .ok_or_else(|| StoreError::Ledger("台帳の署名鍵が読み込まれていません".into()))?;
     let mut frontier = match cached {
         Some(f) if f.size() == org.ledger_size => f.clone(),
         _ => load_frontier(tx, org_id, org.ledger_size).await?,
@@ -346,7 +488,8 @@ async fn append(
     let mut stored: Vec<(u64, Hash)> = Vec::with_capacity(org.leaves.len() * 2 + 8);
     // A database written before the ledger existed: its earlier events become leaves first.
     if (frontier.size() as i64) < org.base_seq {
-        let rows = crate::ledger::event_rows(tx, org_id, frontier.size() as i64, org.base_seq).await?;
+        let rows =
+            crate::ledger::event_rows(tx, org_id, frontier.size() as i64, org.base_seq).await?;
         for r in rows {
             frontier.append(r.leaf()?.hash(), &mut stored);
         }
@@ -357,6 +500,10 @@ async fn append(
                 frontier.size()
             )));
         }
+    }
+    if org.leaves.is_empty() && stored.is_empty() {
+        // Every writer of this organization in the batch failed: nothing to sign.
+        return Ok(frontier);
     }
     for leaf in &org.leaves {
         frontier.append(*leaf, &mut stored);
@@ -380,18 +527,30 @@ async fn append(
     Ok(frontier)
 }
 
-pub(crate) async fn load_frontier(conn: &mut sqlx::AnyConnection, org_id: i64, size: u64) -> Result<Frontier> {
+pub(crate) async fn load_frontier(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+    size: u64,
+) -> Result<Frontier> {
     let indexes = Frontier::indexes(size);
     let hashes = read_hashes(conn, org_id, &indexes).await?;
     Frontier::from_hashes(size, &hashes).map_err(|e| StoreError::Ledger(e.to_string()))
 }
 
 /// Reads stored hashes by index, in the order asked.
-pub(crate) async fn read_hashes(conn: &mut sqlx::AnyConnection, org_id: i64, indexes: &[u64]) -> Result<Vec<Hash>> {
+pub(crate) async fn read_hashes(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+    indexes: &[u64],
+) -> Result<Vec<Hash>> {
     let mut found: HashMap<u64, Hash> = HashMap::with_capacity(indexes.len());
     for chunk in indexes.chunks(500) {
-        let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND idx IN ({list})");
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql =
+            format!("SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND idx IN ({list})");
         let mut q = sqlx::query(&sql).bind(org_id);
         for i in chunk {
             q = q.bind(*i as i64);
@@ -403,23 +562,92 @@ pub(crate) async fn read_hashes(conn: &mut sqlx::AnyConnection, org_id: i64, ind
     }
     indexes
         .iter()
-        .map(|i| found.get(i).copied().ok_or_else(|| StoreError::Ledger(format!("保存ハッシュ {i} がありません"))))
+        .map(|i| {
+            found
+                .get(i)
+                .copied()
+                .ok_or_else(|| StoreError::Ledger(format!("保存ハッシュ {i} がありません")))
+        })
         .collect()
 }
 
 pub(crate) fn to_hash(bytes: Vec<u8>) -> Result<Hash> {
-    <[u8; 32]>::try_from(bytes).map(Hash).map_err(|_| StoreError::Ledger("保存ハッシュが32バイトではありません".into()))
+    <[u8; 32]>::try_from(bytes)
+        .map(Hash)
+        .map_err(|_| StoreError::Ledger("保存ハッシュが32バイトではありません".into()))
 }
 
-async fn insert_hashes(conn: &mut sqlx::AnyConnection, _backend: Backend, org_id: i64, stored: &[(u64, Hash)]) -> Result<()> {
+async fn insert_hashes(
+    conn: &mut sqlx::AnyConnection,
+    _backend: Backend,
+    org_id: i64,
+    stored: &[(u64, Hash)],
+) -> Result<()> {
     for chunk in stored.chunks(300) {
-        let values = (0..chunk.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>().join(", ");
+        let values = (0..chunk.len())
+            .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!("INSERT INTO ledger_hashes (org_id, idx, hash) VALUES {values}");
         let mut q = sqlx::query(&sql).bind(org_id);
         for (idx, hash) in chunk {
             q = q.bind(*idx as i64).bind(hash.0.to_vec());
         }
         q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts the batch's deferred events and their personal-data rows, many per statement.
+async fn insert_deferred(conn: &mut sqlx::AnyConnection, deferred: &[Deferred]) -> Result<()> {
+    const COLUMNS: usize = 14;
+    for chunk in deferred.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|r| {
+                format!(
+                    "({})",
+                    (1..=COLUMNS)
+                        .map(|c| format!("${}", r * COLUMNS + c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO events (org_id, seq, at, clock_synced, actor_user_id, actor, role, action, target_kind, target_id, payload, request_id, profile_version_id, result) VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql);
+        for d in chunk {
+            q = q
+                .bind(d.org_id)
+                .bind(d.seq)
+                .bind(d.at.as_str())
+                .bind(i64::from(d.clock_synced))
+                .bind(d.actor.user_id)
+                .bind(d.actor.label.as_str())
+                .bind(d.actor.role.as_str())
+                .bind(d.event.action.as_str())
+                .bind(d.event.target_kind)
+                .bind(d.event.target_id.as_str())
+                .bind(d.payload.as_str())
+                .bind(d.actor.request_id.as_str())
+                .bind(d.profile_version_id)
+                .bind(d.event.result.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for d in deferred {
+        for (field, salt, value) in &d.personal {
+            sqlx::query("INSERT INTO event_personal (org_id, seq, field, salt, value) VALUES ($1, $2, $3, $4, $5)")
+                .bind(d.org_id)
+                .bind(d.seq)
+                .bind(field.as_str())
+                .bind(salt.as_str())
+                .bind(value.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
     }
     Ok(())
 }

@@ -254,6 +254,19 @@ async fn ledger_suite(db: TestDb) {
     std::fs::write(&wrong_file, &wrong.text).unwrap();
     verify_fails_with(&db, &["--anchor", &wrong_file.display().to_string()], &["wrong-30.txt", "一致しません"]);
 
+    // 10. A backdated event slipped in outside the numbering, and a checkpoint row whose
+    // root column (what pages and proofs use) disagrees with its signed note.
+    exec(&db, "INSERT INTO events (org_id, seq, at, clock_synced, actor, role, action, target_kind, target_id, payload, request_id)
+               SELECT org_id, 0, '2020-01-01T09:00:00.000+09:00', 1, 'ghost', '', 'asset.note', 'asset', '1', '{}', '' FROM events WHERE seq = 1").await;
+    verify_fails_with(&db, &[], &["番号が 1 未満"]);
+    exec(&db, "DELETE FROM events WHERE seq = 0").await;
+    verify_passes(&db);
+    let root_before: Vec<u8> = sqlx::query("SELECT root FROM ledger_checkpoints WHERE id = $1").bind(cp_id).fetch_one(store.pool()).await.unwrap().get(0);
+    sqlx::query("UPDATE ledger_checkpoints SET root = $1 WHERE id = $2").bind(vec![7u8; 32]).bind(cp_id).execute(store.pool()).await.unwrap();
+    verify_fails_with(&db, &[], &[&format!("チェックポイント #{cp_id}"), "列が署名"]);
+    sqlx::query("UPDATE ledger_checkpoints SET root = $1 WHERE id = $2").bind(root_before).bind(cp_id).execute(store.pool()).await.unwrap();
+    verify_passes(&db);
+
     // 9. The tail truncated, consistently: events, hashes and checkpoints beyond 40 gone,
     // the counters wound back. Only the anchor printed earlier shows it.
     let keep_hashes = tlog_count(40);
