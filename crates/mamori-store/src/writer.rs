@@ -247,19 +247,8 @@ impl Writer {
         .hash();
         org.leaves.push(leaf);
         g.deferred.push(deferred);
-        let (tx, rx) = oneshot::channel();
-        g.waiters.push(tx);
-        if self.waiting.load(Ordering::SeqCst) == 0 || g.waiters.len() >= MAX_BATCH {
-            self.commit_batch(&mut g).await;
-        }
-        drop(g);
-        match rx.await {
-            Ok(Ok(())) => Ok(seq),
-            Ok(Err(message)) => Err(StoreError::Ledger(message)),
-            Err(_) => Err(StoreError::Ledger(
-                "書き込みの確定を待つ間に停止しました".into(),
-            )),
-        }
+        self.wait_durable(g).await?;
+        Ok(seq)
     }
 
     pub(crate) async fn begin(&self, org_id: i64) -> Result<(Guard, i64)> {
@@ -324,6 +313,12 @@ impl Writer {
             .expect("touched at begin")
             .leaves
             .push(leaf);
+        self.wait_durable(g).await
+    }
+
+    /// Joins the batch's waiters, commits the batch if nobody else is queued (or it is full),
+    /// and waits until it is durable.
+    async fn wait_durable(&self, mut g: Guard) -> Result<()> {
         let (tx, rx) = oneshot::channel();
         g.waiters.push(tx);
         if self.waiting.load(Ordering::SeqCst) == 0 || g.waiters.len() >= MAX_BATCH {
@@ -333,9 +328,7 @@ impl Writer {
         match rx.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(StoreError::Ledger(message)),
-            Err(_) => Err(StoreError::Ledger(
-                "書き込みの確定を待つ間に停止しました".into(),
-            )),
+            Err(_) => Err(StoreError::Ledger("書き込みの確定を待つ間に停止しました".into())),
         }
     }
 
