@@ -3,6 +3,10 @@
 ALTER TABLE events ADD COLUMN result TEXT NOT NULL DEFAULT 'ok';
 ALTER TABLE organizations ADD COLUMN ledger_size BIGINT NOT NULL DEFAULT 0;
 
+-- The 作業記録 search by action, and the dashboard's "last anchor taken" (newest
+-- `ledger.anchor`), without scanning the whole change record.
+CREATE INDEX events_action ON events (org_id, action, seq);
+
 CREATE TABLE ledger_hashes (
     org_id  BIGINT NOT NULL REFERENCES organizations(id),
     idx     BIGINT NOT NULL,

@@ -8,6 +8,10 @@ ALTER TABLE events ADD COLUMN result TEXT NOT NULL DEFAULT 'ok';
 -- only in a database written before the ledger existed, which catches up on its next write.
 ALTER TABLE organizations ADD COLUMN ledger_size INTEGER NOT NULL DEFAULT 0;
 
+-- The 作業記録 search by action, and the dashboard's "last anchor taken" (newest
+-- `ledger.anchor`), without scanning the whole change record.
+CREATE INDEX events_action ON events (org_id, action, seq);
+
 -- Stored hashes in tlog order: idx = stored_hash_index(level, n).
 CREATE TABLE ledger_hashes (
     org_id  INTEGER NOT NULL REFERENCES organizations(id),
