@@ -5,6 +5,7 @@
 //! values (a file name and its text, an asset's classes) and returns values.
 
 pub mod bundled;
+pub mod duties;
 pub mod handling;
 pub mod ids;
 pub mod load;
@@ -12,7 +13,7 @@ pub mod profile;
 
 pub use handling::{AppliedRestriction, RestrictionSource};
 pub use ids::{ClauseId, IdError, Symbol};
-pub use load::{parse_profile, ProfileError, ProfileErrorKind, ProfileErrors, FORMAT_VERSION};
+pub use load::{parse_profile, ProfileError, ProfileErrorKind, ProfileErrors, RuleProblem, FORMAT_VERSION};
 pub use profile::*;
 
 use sha2::{Digest, Sha256};

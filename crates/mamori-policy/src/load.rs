@@ -35,6 +35,23 @@ pub enum ProfileErrorKind {
     UnknownDocument { clause: String },
     BadDate { value: String },
     Empty { what: &'static str },
+    /// A decision rule states something it cannot mean.
+    BadRule { rule: String, problem: RuleProblem },
+}
+
+/// What is wrong with a decision rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleProblem {
+    /// A forbid rule carries an approval, requirements or duties.
+    ForbidWithRequirements,
+    /// `min` ranks above `max`.
+    LevelOrder,
+    /// A class condition with neither `min` nor `max`.
+    EmptyClassCondition,
+    /// A `report` duty without `to`.
+    ReportWithoutAddressee,
+    /// A `record` duty without `record`.
+    RecordWithoutName,
 }
 
 impl fmt::Display for ProfileErrorKind {
@@ -68,6 +85,16 @@ impl fmt::Display for ProfileErrorKind {
                 write!(f, "日付 `{value}` は YYYY-MM-DD の形で書いてください")
             }
             Self::Empty { what } => write!(f, "{what} が一つもありません"),
+            Self::BadRule { rule, problem } => {
+                let how = match problem {
+                    RuleProblem::ForbidWithRequirements => "effect = \"forbid\" の規則には approval・requires・duties を書けません（禁止は条件付きにできません。条件付きなら permit にしてください）",
+                    RuleProblem::LevelOrder => "min が max より上位の区分です。min ≤ max にしてください",
+                    RuleProblem::EmptyClassCondition => "classes の条件に min も max もありません。どちらかを書いてください",
+                    RuleProblem::ReportWithoutAddressee => "kind = \"report\" の義務には報告先 to（役割）を書いてください",
+                    RuleProblem::RecordWithoutName => "kind = \"record\" の義務には記録の名前 record を書いてください",
+                };
+                write!(f, "判断規則 `{rule}`: {how}")
+            }
         }
     }
 }
@@ -160,7 +187,8 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
         errors,
     );
     unique_symbols(p.obligations.iter().map(|o| &o.id), "定例業務", text_span_of(at.text, "[[obligations]]"), at, errors);
-    unique_symbols(p.approval_rules.iter().map(|o| &o.id), "承認規則", text_span_of(at.text, "[[approval_rules]]"), at, errors);
+    let approvals = unique_symbols(p.approval_rules.iter().map(|o| &o.id), "承認規則", text_span_of(at.text, "[[approval_rules]]"), at, errors);
+    unique_symbols(p.decision_rules.iter().map(|o| &o.id), "判断規則", text_span_of(at.text, "[[decision_rules]]"), at, errors);
 
     let check_role = |r: &Spanned<Symbol>, errors: &mut Vec<ProfileError>| {
         if !roles.contains(r.get_ref().as_str()) {
@@ -262,6 +290,9 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
     for a in &p.approval_rules {
         check_role(&a.approver, errors);
     }
+    for rule in &p.decision_rules {
+        validate_decision_rule(p, rule, &axes, &zones, &approvals, &check_role, at, errors);
+    }
 
     // The clause catalogue, and every citation against it.
     let mut catalogue = HashSet::new();
@@ -280,6 +311,75 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
     for (clause, provenance) in citations(p) {
         if provenance == Provenance::Document && !catalogue.contains(clause.get_ref().as_str()) {
             errors.push(at.error(clause.span(), ProfileErrorKind::UncitedClause { clause: clause.get_ref().to_string() }));
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn validate_decision_rule(
+    p: &Profile,
+    rule: &crate::profile::DecisionRule,
+    axes: &HashMap<&str, HashSet<&str>>,
+    zones: &HashSet<&str>,
+    approvals: &HashSet<&str>,
+    check_role: &dyn Fn(&Spanned<Symbol>, &mut Vec<ProfileError>),
+    at: &Locator,
+    errors: &mut Vec<ProfileError>,
+) {
+    use crate::profile::{DutyKind, Effect};
+    let bad = |problem: RuleProblem| ProfileErrorKind::BadRule { rule: rule.id.to_string(), problem };
+    let rule_span = rule.clause.span();
+    for c in &rule.classes {
+        let Some(levels) = axes.get(c.axis.get_ref().as_str()) else {
+            errors.push(at.error(c.axis.span(), ProfileErrorKind::UnknownReference { what: "分類", id: c.axis.get_ref().to_string() }));
+            continue;
+        };
+        for l in [&c.min, &c.max].into_iter().flatten() {
+            if !levels.contains(l.get_ref().as_str()) {
+                errors.push(at.error(
+                    l.span(),
+                    ProfileErrorKind::UnknownLevel { axis: c.axis.get_ref().to_string(), level: l.get_ref().clone() },
+                ));
+            }
+        }
+        match (&c.min, &c.max) {
+            (None, None) => errors.push(at.error(c.axis.span(), bad(RuleProblem::EmptyClassCondition))),
+            (Some(min), Some(max)) => {
+                let rank = |id: &str| p.axis(c.axis.get_ref().as_str()).and_then(|a| a.level(id)).map(|l| *l.rank.get_ref());
+                if let (Some(a), Some(b)) = (rank(min.get_ref()), rank(max.get_ref())) {
+                    if a > b {
+                        errors.push(at.error(min.span(), bad(RuleProblem::LevelOrder)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for z in &rule.zones {
+        if !zones.contains(z.get_ref().as_str()) {
+            errors.push(at.error(z.span(), ProfileErrorKind::UnknownReference { what: "領域", id: z.get_ref().to_string() }));
+        }
+    }
+    for r in &rule.subject_roles {
+        check_role(r, errors);
+    }
+    if let Some(a) = &rule.approval {
+        if !approvals.contains(a.get_ref().as_str()) {
+            errors.push(at.error(a.span(), ProfileErrorKind::UnknownReference { what: "承認規則", id: a.get_ref().to_string() }));
+        }
+    }
+    if rule.effect == Effect::Forbid && (rule.approval.is_some() || !rule.requires.is_empty() || !rule.duties.is_empty()) {
+        errors.push(at.error(rule_span.clone(), bad(RuleProblem::ForbidWithRequirements)));
+    }
+    for d in &rule.duties {
+        if let Some(to) = &d.to {
+            check_role(to, errors);
+        }
+        if d.kind == DutyKind::Report && d.to.is_none() {
+            errors.push(at.error(rule_span.clone(), bad(RuleProblem::ReportWithoutAddressee)));
+        }
+        if d.kind == DutyKind::Record && d.record.is_none() {
+            errors.push(at.error(rule_span.clone(), bad(RuleProblem::RecordWithoutName)));
         }
     }
 }
@@ -317,6 +417,7 @@ pub(crate) fn citations(p: &Profile) -> Vec<(&Spanned<crate::ids::ClauseId>, Pro
     out.extend(p.external_reports.iter().map(|x| (&x.clause, x.provenance)));
     out.extend(p.obligations.iter().map(|x| (&x.clause, x.provenance)));
     out.extend(p.approval_rules.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.decision_rules.iter().map(|x| (&x.clause, x.provenance)));
     out
 }
 

@@ -60,6 +60,9 @@ pub struct Profile {
     /// room for them from the start; the validator checks their references.
     #[serde(default)]
     pub approval_rules: Vec<ApprovalRule>,
+    /// The rules the decision engine decides by (see `mamori-engine`).
+    #[serde(default)]
+    pub decision_rules: Vec<DecisionRule>,
     #[serde(default)]
     pub clauses: Vec<Clause>,
 }
@@ -378,6 +381,323 @@ pub struct ApprovalRule {
     pub form: Option<String>,
     #[serde(default)]
     pub record: Option<String>,
+    pub clause: Spanned<ClauseId>,
+    pub provenance: Provenance,
+}
+
+/// An action the decision engine decides on. Closed: each one has a workflow, a form and
+/// records behind it, so a new action is a code change as well as a profile change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// 送信 (対策基準2(2)⑥).
+    Send,
+    /// 運搬 (2(2)⑦).
+    Transport,
+    /// 外部への提供・公表 (2(2)⑧).
+    Provide,
+    /// 保管 (2(2)⑤).
+    Store,
+    /// 複製 (2(2)①(ウ), 3A: 必要以上の複製禁止).
+    Copy,
+    /// 廃棄・リース返却 (2(2)⑨).
+    Dispose,
+    /// 端末・媒体・情報資産・ソフトウェアの外部への持出し (5.1(1)③(ア)).
+    TakeOut,
+    /// 外部での情報処理業務 (5.1(1)③(イ)).
+    ProcessOutside,
+    /// 支給以外の端末・媒体の庁内への持込み・業務利用 (5.1(1)④).
+    BringIn,
+    /// 持ち込んだ又は持ち帰った端末の庁内ネットワークへの接続 (6.2(2)⑥).
+    ConnectDevice,
+    /// ソフトウェアの導入 (6.1(17)).
+    InstallSoftware,
+    /// 機器の改造・増設・交換 (6.1(18)).
+    ChangeHardware,
+    /// 外部ネットワークとの接続 (6.1(10)①).
+    ConnectExternalNetwork,
+    /// 外部から内部のネットワーク・情報システムへのアクセス (6.2(2)).
+    RemoteAccess,
+    /// 庁外へのサーバ等の機器の設置 (4.1(6)).
+    PlaceEquipmentOutside,
+    /// ソーシャルメディアでの発信 (6.1(22)).
+    PostSocialMedia,
+    /// 他の団体との情報システムに関する情報・ソフトウェアの交換 (6.1(3)).
+    ExchangeSystemInfo,
+    /// クラウドサービスの利用 (8.3, 8.4).
+    UseCloudService,
+    /// 例外措置 (7.4).
+    Exception,
+    /// 電磁的記録媒体への書出し (3(1)①, 6.1(5)②(イ)).
+    ExportToMedia,
+    /// 情報システム（端末）の利用・ログイン (3(1)①, 6.2).
+    AccessSystem,
+    /// システム変更等の作業 (6.1(4)③: 2名以上で作業し互いに確認).
+    ChangeSystem,
+}
+
+impl Action {
+    pub const ALL: [Action; 22] = [
+        Action::Send,
+        Action::Transport,
+        Action::Provide,
+        Action::Store,
+        Action::Copy,
+        Action::Dispose,
+        Action::TakeOut,
+        Action::ProcessOutside,
+        Action::BringIn,
+        Action::ConnectDevice,
+        Action::InstallSoftware,
+        Action::ChangeHardware,
+        Action::ConnectExternalNetwork,
+        Action::RemoteAccess,
+        Action::PlaceEquipmentOutside,
+        Action::PostSocialMedia,
+        Action::ExchangeSystemInfo,
+        Action::UseCloudService,
+        Action::Exception,
+        Action::ExportToMedia,
+        Action::AccessSystem,
+        Action::ChangeSystem,
+    ];
+
+    /// The position in [`Action::ALL`]: the row of the engine's table.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The id used in the profile, the API and records.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Transport => "transport",
+            Self::Provide => "provide",
+            Self::Store => "store",
+            Self::Copy => "copy",
+            Self::Dispose => "dispose",
+            Self::TakeOut => "take_out",
+            Self::ProcessOutside => "process_outside",
+            Self::BringIn => "bring_in",
+            Self::ConnectDevice => "connect_device",
+            Self::InstallSoftware => "install_software",
+            Self::ChangeHardware => "change_hardware",
+            Self::ConnectExternalNetwork => "connect_external_network",
+            Self::RemoteAccess => "remote_access",
+            Self::PlaceEquipmentOutside => "place_equipment_outside",
+            Self::PostSocialMedia => "post_social_media",
+            Self::ExchangeSystemInfo => "exchange_system_info",
+            Self::UseCloudService => "use_cloud_service",
+            Self::Exception => "exception",
+            Self::ExportToMedia => "export_to_media",
+            Self::AccessSystem => "access_system",
+            Self::ChangeSystem => "change_system",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.id() == id)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Send => "送信",
+            Self::Transport => "運搬",
+            Self::Provide => "外部への提供・公表",
+            Self::Store => "保管",
+            Self::Copy => "複製",
+            Self::Dispose => "廃棄",
+            Self::TakeOut => "外部への持出し",
+            Self::ProcessOutside => "外部での情報処理業務",
+            Self::BringIn => "支給以外の端末等の持込み",
+            Self::ConnectDevice => "持込み端末の庁内ネットワーク接続",
+            Self::InstallSoftware => "ソフトウェアの導入",
+            Self::ChangeHardware => "機器の改造・増設・交換",
+            Self::ConnectExternalNetwork => "外部ネットワークとの接続",
+            Self::RemoteAccess => "外部からのアクセス",
+            Self::PlaceEquipmentOutside => "庁外への機器の設置",
+            Self::PostSocialMedia => "ソーシャルメディアでの発信",
+            Self::ExchangeSystemInfo => "他団体との情報システム情報の交換",
+            Self::UseCloudService => "クラウドサービスの利用",
+            Self::Exception => "例外措置",
+            Self::ExportToMedia => "電磁的記録媒体への書出し",
+            Self::AccessSystem => "情報システムの利用",
+            Self::ChangeSystem => "システム変更等の作業",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Allows the action when it matches, with its approval, requirements and duties.
+    Permit,
+    /// Forbids the action when it matches; beats every permit.
+    Forbid,
+}
+
+/// Where the action happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    /// 庁舎内.
+    Office,
+    /// 庁外.
+    Outside,
+}
+
+/// Whose device is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Device {
+    /// 支給された端末・媒体.
+    Issued,
+    /// 支給以外（私物・他団体）の端末・媒体.
+    Private,
+}
+
+/// A fact about the request that a permit may require; unmet, the action is denied and the
+/// denial says which fact is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    /// パスワード等による暗号化を行った.
+    Encrypted,
+    /// 多要素認証で利用者を確認した.
+    Mfa,
+    /// ウイルス感染・パッチ適用状況を確認した.
+    MalwareChecked,
+    /// 安全管理措置（CISO が定めたもの）を講じた.
+    SafetyMeasures,
+}
+
+impl Fact {
+    pub const ALL: [Fact; 4] = [Fact::Encrypted, Fact::Mfa, Fact::MalwareChecked, Fact::SafetyMeasures];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Encrypted => "encrypted",
+            Self::Mfa => "mfa",
+            Self::MalwareChecked => "malware_checked",
+            Self::SafetyMeasures => "safety_measures",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.id() == id)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Encrypted => "暗号化",
+            Self::Mfa => "多要素認証",
+            Self::MalwareChecked => "ウイルス感染・パッチ適用状況の確認",
+            Self::SafetyMeasures => "安全管理措置",
+        }
+    }
+}
+
+/// A condition on one classification axis: the object's level on `axis` is at least `min`
+/// and at most `max` (by rank). An object not classified on the axis is taken at the axis's
+/// highest level: an unknown class is handled as the strictest (対策基準2(2)③(ウ)).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassCondition {
+    pub axis: Spanned<Symbol>,
+    #[serde(default)]
+    pub min: Option<Spanned<String>>,
+    #[serde(default)]
+    pub max: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DutyKind {
+    /// 暗号化する.
+    Encrypt,
+    /// 鍵付きのケース等に格納する.
+    LockedCase,
+    /// 施錠可能な場所に保管する.
+    LockedStorage,
+    /// 記録を作成する（`record` と `fields`）.
+    Record,
+    /// 二人で作業し、互いに確認する.
+    TwoPerson,
+    /// 報告する（`to` に、`within_days` 日以内、なければ速やかに）.
+    Report,
+    /// 返却・持ち帰りを記録する.
+    Return,
+}
+
+impl DutyKind {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Encrypt => "暗号化",
+            Self::LockedCase => "鍵付きケースへの格納",
+            Self::LockedStorage => "施錠保管",
+            Self::Record => "記録",
+            Self::TwoPerson => "二人作業",
+            Self::Report => "報告",
+            Self::Return => "返却の記録",
+        }
+    }
+}
+
+/// Something the actor must do when the action is permitted.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DutySpec {
+    pub kind: DutyKind,
+    pub text: String,
+    /// The record to make, as the policy names it (持出・持込記録, 廃棄記録 …).
+    #[serde(default)]
+    pub record: Option<String>,
+    /// The fields the record must hold.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Who is told, for `report`.
+    #[serde(default)]
+    pub to: Option<Spanned<Symbol>>,
+    /// Days from the decision, for `report`; none means "速やかに".
+    #[serde(default)]
+    pub within_days: Option<u32>,
+}
+
+/// A rule of the decision engine. It applies to a request when every condition it states
+/// holds; conditions it leaves out hold for any request.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRule {
+    pub id: Symbol,
+    pub action: Action,
+    pub effect: Effect,
+    /// A short statement of the rule, shown with the decision.
+    pub text: String,
+    // -- conditions --
+    #[serde(default)]
+    pub classes: Vec<ClassCondition>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub device: Option<Device>,
+    /// The zones the object (asset or system) may belong to (any of them).
+    #[serde(default)]
+    pub zones: Vec<Spanned<Symbol>>,
+    /// Only when the subject holds one of these roles.
+    #[serde(default)]
+    pub subject_roles: Vec<Spanned<Symbol>>,
+    /// Only in an emergency (`true`) or only outside one (`false`).
+    #[serde(default)]
+    pub emergency: Option<bool>,
+    // -- what a permit asks for --
+    /// The approval rule (`[[approval_rules]]` id) whose approver must approve first.
+    #[serde(default)]
+    pub approval: Option<Spanned<Symbol>>,
+    /// Facts that must hold, or the action is denied.
+    #[serde(default)]
+    pub requires: Vec<Fact>,
+    #[serde(default)]
+    pub duties: Vec<DutySpec>,
     pub clause: Spanned<ClauseId>,
     pub provenance: Provenance,
 }

@@ -91,6 +91,18 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let v = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let t = v.strip_prefix("Bearer ")?.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+/// A new service token: `mamori_` and 32 random bytes, URL-safe base64.
+pub fn new_service_token() -> String {
+    format!("mamori_{}", random_token())
+}
+
 pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
     parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
@@ -152,6 +164,8 @@ pub struct Access {
     pub roles: Vec<RoleAssignment>,
     pub profile: Arc<Profile>,
     pub profile_version_id: i64,
+    /// The decision engine of that profile version.
+    pub engine: Arc<mamori_engine::Engine>,
     pub departments: Arc<Vec<Department>>,
     pub request_id: String,
 }
@@ -336,8 +350,8 @@ impl FromRequestParts<AppState> for Access {
                 Redirect::to(step).into_response()
             }));
         }
-        let (profile_version_id, profile) = state
-            .profile(signed.user.org_id)
+        let (profile_version_id, profile, engine) = state
+            .active(signed.user.org_id)
             .await?
             .ok_or_else(|| AppError::internal("the organization has no active profile"))?;
         let person = match signed.user.person_id {
@@ -357,6 +371,7 @@ impl FromRequestParts<AppState> for Access {
             roles,
             profile,
             profile_version_id,
+            engine,
             departments,
             request_id,
         })

@@ -19,6 +19,7 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
+use mamori_engine::Engine;
 use mamori_policy::Profile;
 use mamori_store::Store;
 use tokio::sync::RwLock;
@@ -26,8 +27,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use settings::Settings;
 
-/// (profile version id, parsed profile)
-type CachedProfile = (i64, Arc<Profile>);
+/// (profile version id, parsed profile, its compiled decision engine)
+type CachedProfile = (i64, Arc<Profile>, Arc<Engine>);
 
 use crate::error::AppError;
 
@@ -37,27 +38,96 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Parsed active profiles by organization, with the profile version id they came from.
     profiles: Arc<RwLock<HashMap<i64, CachedProfile>>>,
+    /// The service-token path of `POST /api/v1/decisions`: checked without a database query
+    /// on most calls (see [`FastPath`]).
+    fast: Arc<FastPath>,
+}
+
+/// Caches for machine clients of the decision API. A token is trusted for
+/// [`FastPath::TOKEN_TTL`] after it was last read from the database (so a revocation takes
+/// effect within that time), and an organization's engine for [`FastPath::ENGINE_TTL`] after
+/// its active profile version was last checked (so an activation by another process takes
+/// effect within that time; one in this process at once).
+#[derive(Default)]
+pub struct FastPath {
+    tokens: std::sync::RwLock<HashMap<String, (std::time::Instant, mamori_store::requests::ApiToken)>>,
+    engines: std::sync::RwLock<HashMap<i64, (std::time::Instant, Arc<Engine>)>>,
+}
+
+impl FastPath {
+    pub const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    pub const ENGINE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 }
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings), profiles: Arc::default() }
+        Self { store, settings: Arc::new(settings), profiles: Arc::default(), fast: Arc::default() }
+    }
+
+    /// The live service token with this SHA-256, from the cache or the database.
+    pub async fn service_token(&self, token_hash: &str) -> Result<Option<mamori_store::requests::ApiToken>, AppError> {
+        if let Some((at, t)) = self.fast.tokens.read().ok().and_then(|m| m.get(token_hash).cloned()) {
+            if at.elapsed() < FastPath::TOKEN_TTL {
+                return Ok(Some(t));
+            }
+        }
+        let found = self.store.api_token_by_hash(token_hash).await?;
+        if let Ok(mut m) = self.fast.tokens.write() {
+            match &found {
+                Some(t) => {
+                    m.insert(token_hash.to_owned(), (std::time::Instant::now(), t.clone()));
+                }
+                None => {
+                    m.remove(token_hash);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The organization's engine for the service-token path.
+    pub async fn engine_cached(&self, org_id: i64) -> Result<Option<Arc<Engine>>, AppError> {
+        if let Some((at, e)) = self.fast.engines.read().ok().and_then(|m| m.get(&org_id).cloned()) {
+            if at.elapsed() < FastPath::ENGINE_TTL {
+                return Ok(Some(e));
+            }
+        }
+        let engine = self.engine(org_id).await?;
+        if let (Some(e), Ok(mut m)) = (&engine, self.fast.engines.write()) {
+            m.insert(org_id, (std::time::Instant::now(), e.clone()));
+        }
+        Ok(engine)
     }
 
     /// The organization's active profile, parsed once per version.
     pub async fn profile(&self, org_id: i64) -> Result<Option<(i64, Arc<Profile>)>, AppError> {
+        Ok(self.active(org_id).await?.map(|(v, p, _)| (v, p)))
+    }
+
+    /// The decision engine compiled from the organization's active profile.
+    pub async fn engine(&self, org_id: i64) -> Result<Option<Arc<Engine>>, AppError> {
+        Ok(self.active(org_id).await?.map(|(_, _, e)| e))
+    }
+
+    pub(crate) async fn active(&self, org_id: i64) -> Result<Option<CachedProfile>, AppError> {
         let Some(active) = self.store.active_profile(org_id).await? else { return Ok(None) };
-        if let Some((version, p)) = self.profiles.read().await.get(&org_id) {
-            if *version == active.id {
-                return Ok(Some((*version, p.clone())));
+        if let Some(cached) = self.profiles.read().await.get(&org_id) {
+            if cached.0 == active.id {
+                return Ok(Some(cached.clone()));
             }
         }
         // A stored profile was validated before it was activated; failing here means the
         // database was changed behind mamori's back or this build reads the format differently.
         let parsed = mamori_policy::parse_profile(&active.file_name, &active.content).map_err(AppError::internal)?;
-        let parsed = Arc::new(parsed);
-        self.profiles.write().await.insert(org_id, (active.id, parsed.clone()));
-        Ok(Some((active.id, parsed)))
+        // Decisions name the profile version by its number and the start of its digest.
+        let version = format!("{}@{}", active.version_no, &active.digest[..active.digest.len().min(12)]);
+        let engine = Engine::compile(&parsed, version).map_err(AppError::internal)?;
+        let cached = (active.id, Arc::new(parsed), Arc::new(engine));
+        self.profiles.write().await.insert(org_id, cached.clone());
+        if let Ok(mut m) = self.fast.engines.write() {
+            m.remove(&org_id);
+        }
+        Ok(Some(cached))
     }
 }
 

@@ -10,6 +10,7 @@ mod dialect;
 pub mod keyfile;
 pub mod ledger;
 pub mod org;
+pub mod requests;
 mod search;
 pub mod systems;
 #[cfg(feature = "testing")]

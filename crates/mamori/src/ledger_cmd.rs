@@ -100,7 +100,7 @@ pub struct OrgArg {
 }
 
 impl OrgArg {
-    async fn resolve(&self, store: &Store) -> Result<mamori_store::org::Organization> {
+    pub(crate) async fn resolve(&self, store: &Store) -> Result<mamori_store::org::Organization> {
         let orgs = store.organizations().await?;
         match &self.org {
             Some(code) => orgs.into_iter().find(|o| &o.code == code).with_context(|| format!("団体コード {code} の団体はありません")),

@@ -10,6 +10,7 @@ use mamori_server::{AppState, Settings};
 use mamori_store::{Actor, OpenOptions, Store};
 
 mod ledger_cmd;
+mod token_cmd;
 
 #[derive(Parser)]
 #[command(name = "mamori", version, about = "mamori (守り) — 情報セキュリティポリシーを運用するシステム")]
@@ -224,6 +225,11 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::LedgerCommand,
     },
+    /// Service tokens for machine clients of the decision API.
+    Token {
+        #[command(subcommand)]
+        command: token_cmd::TokenCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +310,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Backup { db, output } => backup(&db, output).await,
         Command::Ledger { command } => ledger_cmd::run(command).await,
+        Command::Token { command } => token_cmd::run(command).await,
     }
 }
 

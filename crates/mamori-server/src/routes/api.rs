@@ -20,6 +20,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/assets/{id}", get(get_asset))
         .route("/api/v1/systems", get(list_systems))
         .route("/api/v1/profile", get(profile))
+        .route("/api/v1/decisions", axum::routing::post(super::decisions::decide))
+        .route("/api/v1/actions", get(super::decisions::actions))
+        .route("/api/v1/requests", get(super::requests::api_list).post(super::requests::api_create))
+        .route("/api/v1/requests/{id}", get(super::requests::api_show))
+        .route("/api/v1/requests/{id}/approve", axum::routing::post(super::requests::api_approve))
+        .route("/api/v1/requests/{id}/refuse", axum::routing::post(super::requests::api_refuse))
+        .route("/api/v1/requests/{id}/complete", axum::routing::post(super::requests::api_complete))
 }
 
 /// Accepts `"12"` or `12` for an id field, so forms and JSON share one input type.
@@ -151,14 +158,71 @@ async fn openapi() -> Json<Value> {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "資産"}, "404": {"description": "ない、または閲覧できない"}}}},
             "/api/v1/systems": {"get": {"summary": "情報システムの一覧", "responses": {"200": {"description": "一覧"}}}},
-            "/api/v1/profile": {"get": {"summary": "有効なポリシー（プロファイル）の概要", "responses": {"200": {"description": "プロファイル"}}}}
+            "/api/v1/profile": {"get": {"summary": "有効なポリシー（プロファイル）の概要", "responses": {"200": {"description": "プロファイル"}}}},
+            "/api/v1/actions": {"get": {"summary": "判断できる行為（action）と、それぞれの判断規則", "responses": {"200": {"description": "行為の一覧"}}}},
+            "/api/v1/decisions": {"post": {
+                "summary": "判断（ステートレス）: この行為をしてよいか、どうすればよいか。根拠条項つき",
+                "description": "有効なプロファイルの判断規則で判断します。禁止規則が一つでも当てはまれば不可、許可規則が一つも当てはまらなければ不可（足りない条件を missing に示す）、当てはまる許可規則の要件（requires）が欠ければ不可、承認が未取得なら承認が必要（approvals）、それ以外は許可（duties に義務）。subject を省くと呼び出した利用者の役割で判断します。記録は残しません。",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecisionRequest"}}}},
+                "responses": {"200": {"description": "判断", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decision"}}}},
+                              "400": {"description": "入力の誤り（未知の action・役割・分類・区分・領域、JSONの誤り）"},
+                              "401": {"description": "未ログイン"}, "403": {"description": "CSRFトークンがない"}}}},
+            "/api/v1/requests": {
+                "get": {"summary": "自分の申請と、自分が決裁する承認待ちの申請", "responses": {"200": {"description": "mine, to_decide"}}},
+                "post": {"summary": "申請の作成（判断エンジンが判断し、承認者を決める）",
+                         "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/RequestForm"}}}},
+                         "responses": {"201": {"description": "申請（pending または permitted）"}, "400": {"description": "入力の誤り"},
+                                       "422": {"description": "規定により認められない（decision に根拠と足りない条件）"}}}},
+            "/api/v1/requests/{id}": {"get": {"summary": "申請と判断", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                                             "responses": {"200": {"description": "申請"}, "404": {"description": "ない、または閲覧できない"}}}},
+            "/api/v1/requests/{id}/approve": {"post": {"summary": "承認（承認者の役割・代理のみ。申請者本人は override_justification がなければ不可）",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}},
+                "responses": {"200": {"description": "承認済みの申請"}, "400": {"description": "職務の分離・役割がない"}, "409": {"description": "承認待ちではない"}}}},
+            "/api/v1/requests/{id}/refuse": {"post": {"summary": "却下", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}},
+                "responses": {"200": {"description": "却下した申請"}, "400": {"description": "役割がない"}, "409": {"description": "承認待ちではない"}}}},
+            "/api/v1/requests/{id}/complete": {"post": {"summary": "完了の記録: 持ち出したものの返却、廃棄の実施（note に処理方法が必須）、またはシステム変更等の作業（note に作業内容、checked_by_person_id に確認者が必須）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}},
+                "responses": {"200": {"description": "返却済みの申請"}, "409": {"description": "承認済みでない、または記録済み"}}}}
         },
-        "components": {"schemas": {"Asset": {"type": "object", "required": ["name", "department_id", "kind", "medium"], "properties": {
+        "components": {"schemas": {
+          "RequestForm": {"type": "object", "required": ["action"], "properties": {
+            "action": {"type": "string"}, "asset_id": {"type": "integer"}, "subject": {"type": "string"}, "purpose": {"type": "string"},
+            "destination": {"type": "string"}, "starts_on": {"type": "string", "format": "date"}, "due_on": {"type": "string", "format": "date"},
+            "device": {"enum": ["issued", "private"]}, "encrypted": {"type": "boolean"}, "safety_measures": {"type": "boolean"},
+            "malware_checked": {"type": "boolean"}, "emergency": {"type": "boolean"}}},
+          "Verdict": {"type": "object", "properties": {"comment": {"type": "string"}, "override_justification": {"type": "string"},
+            "completed_on": {"type": "string", "format": "date"}, "note": {"type": "string"},
+            "service_manager_person_id": {"type": "integer", "description": "クラウドサービスの承認時に指名する管理者"},
+            "checked_by_person_id": {"type": "integer", "description": "システム変更等の作業の確認者（作業者とは別の人）"}}},
+          "Asset": {"type": "object", "required": ["name", "department_id", "kind", "medium"], "properties": {
             "name": {"type": "string"}, "description": {"type": "string"}, "department_id": {"type": "integer"},
             "kind": {"enum": ["information", "document", "system_document", "equipment"]},
             "medium": {"enum": ["electronic", "paper", "removable_media"]},
             "location": {"type": "string"}, "zone": {"type": "string"}, "system_id": {"type": "integer"},
             "confidentiality": {"type": "string", "description": "空なら要判断"}, "integrity": {"type": "string"}, "availability": {"type": "string"},
-            "personal_info": {"type": "boolean"}, "specific_personal_info": {"type": "boolean"}, "retention": {"type": "string"}}}}}
+            "personal_info": {"type": "boolean"}, "specific_personal_info": {"type": "boolean"}, "retention": {"type": "string"}}},
+          "DecisionRequest": {"type": "object", "required": ["action"], "additionalProperties": false, "properties": {
+            "action": {"type": "string", "enum": mamori_policy::Action::ALL.iter().map(|a| a.id()).collect::<Vec<_>>()},
+            "subject": {"type": "object", "additionalProperties": false, "properties": {
+                "user": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}}, "department": {"type": "string"}}},
+            "object": {"type": "object", "additionalProperties": false, "properties": {
+                "kind": {"type": "string"}, "id": {"type": "string"},
+                "classes": {"type": "object", "additionalProperties": {"type": "string"}, "description": "分類 → 区分（例 {\"confidentiality\": \"3B\"}）。書かない分類は最も厳しい区分とみなす"},
+                "zone": {"type": "string"}, "department": {"type": "string"}}},
+            "context": {"type": "object", "additionalProperties": false, "properties": {
+                "location": {"enum": ["office", "outside"]}, "device": {"enum": ["issued", "private"]},
+                "approvals": {"type": "array", "items": {"type": "string"}, "description": "承認を得ている役割"},
+                "facts": {"type": "array", "items": {"enum": mamori_policy::Fact::ALL.iter().map(|f| f.id()).collect::<Vec<_>>()}},
+                "emergency": {"type": "boolean"}, "date": {"type": "string", "format": "date"}}}}},
+          "Decision": {"type": "object", "properties": {
+            "outcome": {"enum": ["permitted", "needs_approval", "denied"]}, "outcome_ja": {"type": "string"},
+            "clauses": {"type": "array", "items": {"type": "string"}, "description": "判断の根拠条項"},
+            "deciding": {"type": "array", "items": {"type": "object"}, "description": "判断を決めた規則（id・条項・出典・内容）"},
+            "approvals": {"type": "array", "items": {"type": "object"}, "description": "必要な承認（役割・申請書・記録・条項）"},
+            "duties": {"type": "array", "items": {"type": "object"}, "description": "許可に伴う義務（暗号化・記録・報告と期限 …）"},
+            "missing": {"type": "array", "items": {"type": "object"}, "description": "不可のとき、足りない条件（規則・条項・条件）"},
+            "profile_version": {"type": "string"}}}}}
     }))
 }

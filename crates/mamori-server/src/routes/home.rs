@@ -60,6 +60,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
         })
         .collect();
     let ledger = state.store.ledger_status(access.org_id()).await?;
+    let reminders = crate::routes::requests::reminders(&state, &access).await?;
     Ok(page(
         "ダッシュボード",
         Some(&access),
@@ -77,6 +78,21 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
                 @if let Some(p) = &access.person { dt { "所属" } dd { (access.department_name(p.department_id)) } }
                 dt { "役割" } dd { @if role_names.is_empty() { "—" } @else { (role_names.join("、")) } }
                 dt { "ポリシー" } dd { (access.profile.profile.source) "（" (access.profile.profile.edition) "）" }
+            }
+            h2 { "申請・承認" }
+            div #reminders {
+                @if reminders.to_decide.is_empty() && reminders.overdue.is_empty() {
+                    p { "決裁待ちの申請や、返却期限を過ぎた持出しはありません。" }
+                }
+                @if !reminders.to_decide.is_empty() {
+                    p { a href="/requests" { "あなたの決裁を待っている申請が " (reminders.to_decide.len()) " 件あります。" } }
+                }
+                @if !reminders.overdue.is_empty() {
+                    p.error { "返却予定日を過ぎた持出しが " (reminders.overdue.len()) " 件あります（対策基準5.1(1)⑤の記録）:" }
+                    ul { @for r in &reminders.overdue {
+                        li { a href={"/requests/" (r.id)} { (r.subject) } " — " (r.applicant_name) "、返却予定日 " (r.due_on.as_deref().unwrap_or("")) }
+                    } }
+                }
             }
             h2 { "分類が要判断の情報資産" }
             @if pending.is_empty() {

@@ -3,10 +3,12 @@
 mod api;
 mod assets;
 mod auth_pages;
+mod decisions;
 mod events;
 mod home;
 mod org;
 mod policy;
+mod requests;
 mod systems;
 
 use axum::routing::{get, post};
@@ -30,6 +32,12 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{id}/edit", get(assets::edit_form))
         .route("/assets/{id}/reclassify", post(assets::reclassify))
         .route("/assets/{id}/copy", post(assets::copy))
+        .route("/requests", get(requests::list).post(requests::create))
+        .route("/requests/new", get(requests::new_form))
+        .route("/requests/{id}", get(requests::show))
+        .route("/requests/{id}/approve", post(requests::approve))
+        .route("/requests/{id}/refuse", post(requests::refuse))
+        .route("/requests/{id}/complete", post(requests::completed))
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/new", get(systems::new_form))
         .route("/systems/{id}", get(systems::show).post(systems::update))

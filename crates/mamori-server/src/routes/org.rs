@@ -40,6 +40,18 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
         d
     };
     let csrf = &access.session.csrf_token;
+    let holdings: Vec<mamori_policy::duties::Holding> = roles
+        .iter()
+        .map(|r| mamori_policy::duties::Holding {
+            person_id: r.person_id,
+            person_name: r.person_name.clone(),
+            role: r.role.clone(),
+            department_id: r.department_id,
+            department_name: r.department_id.and_then(|d| access.departments.iter().find(|x| x.id == d)).map(|d| d.name.clone()),
+            is_deputy: r.is_deputy,
+        })
+        .collect();
+    let findings = mamori_policy::duties::analyse(profile, &holdings);
     Ok(page(
         "組織・職員",
         Some(&access),
@@ -71,6 +83,12 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
                 label { "職名" input type="text" name="name" required; }
                 label { "序列（大きいほど上位）" input type="number" name="rank" value="0"; }
                 button type="submit" { "職を追加" }
+            }
+            h2 { "職務の分離の点検" }
+            @if findings.is_empty() {
+                p.small #duty-findings { "互いに牽制すべき役割の兼務や、代理のいない承認者は見つかりませんでした。" }
+            } @else {
+                ul #duty-findings { @for f in &findings { li { (f.text) "（" (f.clause) "）" } } }
             }
             h2 { "役割の割当て" }
             table #roles {

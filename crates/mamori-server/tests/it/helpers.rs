@@ -103,6 +103,20 @@ impl TestApp {
         c
     }
 
+    /// A client signed in, through password and TOTP, as a holder of a role that needs a
+    /// second factor (the CISO, the 統括).
+    pub async fn totp_client(&self, login: &str, department_id: i64, role: &str) -> Client {
+        const SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
+        let id = self.user(login, department_id, Some(role)).await;
+        sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE id = $2").bind(SECRET).bind(id).execute(self.store().pool()).await.unwrap();
+        let c = self.client();
+        c.login(login, PASSWORD).await;
+        let totp = auth::totp_for(SECRET, "mamori", login).unwrap();
+        let p = c.submit("/login/totp", "/login/totp", &[("code", &totp.generate(auth::unix_now()))]).await;
+        assert_eq!(p.url, "/", "{login} is signed in");
+        c
+    }
+
     pub fn client(&self) -> Client {
         Client {
             base: self.base.clone(),

@@ -2,5 +2,7 @@
 
 mod access;
 mod audit;
+mod decisions;
 mod helpers;
+mod requests;
 mod signin;

@@ -4,7 +4,9 @@
 //! TOTP and a new password, builds a tiny organization (two departments, two people, a
 //! security manager, two accounts). Person A registers a 自治体機密性3B asset and sees its
 //! handling restrictions with their clauses; person B, in another department, can find it
-//! neither in the pages nor through the API.
+//! neither in the pages nor through the API. Person C, a staff member of A's department,
+//! files a 持出 request for the asset; C cannot approve it; A approves it; the 持出・持込記録
+//! lists it and its return is recorded.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -334,7 +336,7 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     }
 
     // 3. Two people, one in each.
-    for (no, name, dept) in [("1001", "住民 花子", "住民課"), ("2001", "税務 太郎", "税務課")] {
+    for (no, name, dept) in [("1001", "住民 花子", "住民課"), ("2001", "税務 太郎", "税務課"), ("1002", "住民 次郎", "住民課")] {
         b.goto("/org/people").await;
         b.fill("form[action='/org/people'] input[name=staff_no]", no).await;
         b.fill("form[action='/org/people'] input[name=name]", name).await;
@@ -362,7 +364,7 @@ async fn scenario(b: &Browser, admin_temp: &str) {
 
     // 5. Accounts for A and B; the page shows each temporary password once.
     let mut temps = Vec::new();
-    for (login, person) in [("hanako", "住民 花子 (1001)"), ("taro", "税務 太郎 (2001)")] {
+    for (login, person) in [("hanako", "住民 花子 (1001)"), ("taro", "税務 太郎 (2001)"), ("jiro", "住民 次郎 (1002)")] {
         b.goto("/org").await;
         b.fill("form[action='/org/users'] input[name=login]", login).await;
         b.select_label("form[action='/org/users'] select[name=person_id]", person).await;
@@ -374,7 +376,7 @@ async fn scenario(b: &Browser, admin_temp: &str) {
         }
         temps.push(temp);
     }
-    let (a_temp, b_temp) = (temps[0].clone(), temps[1].clone());
+    let (a_temp, b_temp, c_temp) = (temps[0].clone(), temps[1].clone(), temps[2].clone());
     b.sign_out().await;
 
     // 6. A: temporary password → password change (no TOTP for a 情報セキュリティ管理者).
@@ -468,6 +470,92 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     let (status, list) = get_json(&a_http, &format!("{base}/api/v1/assets"), None).await;
     assert_eq!(status, 200, "{list}");
     assert!(asset_ids(&list).contains(&asset_id), "A's API list should contain asset {asset_id}: {list}");
+
+    take_out_request(b, asset_id, asset_name, &c_temp, a_password).await;
+}
+
+/// 11–13. C, a staff member of 住民課, files a 持出 request for the 3B asset; C cannot
+/// approve it; A, the 課長 (情報セキュリティ管理者 of 住民課), approves it; the 持出・持込記録
+/// lists it, and the return is recorded.
+async fn take_out_request(b: &Browser, asset_id: i64, asset_name: &str, c_temp: &str, a_password: &str) {
+    let base = b.base.clone();
+    b.sign_in("jiro", c_temp).await;
+    b.change_password(c_temp, "Kawazoi-Sakura-2026!").await;
+    b.goto(&format!("/requests/new?action=take_out&asset_id={asset_id}")).await;
+    b.fill("input[name=destination]", "福岡県庁").await;
+    b.fill("textarea[name=purpose]", "住民票データの照合").await;
+    // Date inputs take their value in the page's locale when typed; set it as the form sends it.
+    if let Err(e) = b.c.execute("document.querySelector('input[name=due_on]').value = '2026-12-01'", vec![]).await {
+        fail!(b, "cannot set the return date: {e}");
+    }
+    // First without encryption: the rules refuse and say what is missing.
+    b.submit("form[action='/requests']").await;
+    let denied = b.expect_text("#denied", "対策基準2(1)").await;
+    if !denied.contains("暗号化") {
+        fail!(b, "the refusal should say encryption is missing:\n{denied}");
+    }
+    if let Err(e) = b.c.execute("document.querySelector('input[name=due_on]').value = '2026-12-01'", vec![]).await {
+        fail!(b, "cannot set the return date: {e}");
+    }
+    b.find("input[name=encrypted]").await.click().await.unwrap_or_else(|e| panic!("cannot tick 暗号化: {e}"));
+    b.submit("form[action='/requests']").await;
+    let path = b.path().await;
+    let Some(request_id) = path.strip_prefix("/requests/").and_then(|s| s.parse::<i64>().ok()) else {
+        fail!(b, "filing the request should open /requests/ID, not {path}");
+    };
+    b.expect_text("h1", "情報資産持出・持込申請書").await;
+    b.expect_text("#status", "承認待ち").await;
+    b.expect_text("main", "対策基準5.1(1)③(ア)").await;
+    if b.c.find(Locator::Css("#approve")).await.is_ok() {
+        fail!(b, "the applicant must not be offered to approve their own request");
+    }
+    screenshot(b, "browser-request.png").await;
+    // Nor can they approve it by posting the form themselves.
+    let cookie = b.session_cookie().await;
+    let http = reqwest::Client::builder().timeout(WAIT).build().expect("HTTP client");
+    let (_, me) = get_json(&http, &format!("{base}/api/v1/me"), Some(&cookie)).await;
+    let csrf = me["csrf_token"].as_str().unwrap_or_default().to_owned();
+    let res = http
+        .post(format!("{base}/requests/{request_id}/approve"))
+        .header("cookie", format!("mamori_session={cookie}"))
+        .form(&[("csrf", csrf.as_str()), ("comment", "自分で承認")])
+        .send()
+        .await
+        .expect("POST approve");
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap_or_default();
+    assert!(status == 400 || status == 403, "the applicant's own approval must be refused, got {status}");
+    assert!(body.contains("決裁できるのは") || body.contains("職務の分離"), "the refusal should say why: {body}");
+    b.goto(&format!("/requests/{request_id}")).await;
+    b.expect_text("#status", "承認待ち").await;
+    b.sign_out().await;
+
+    // A, the 課長, finds it waiting and approves it.
+    b.sign_in("hanako", a_password).await;
+    b.goto("/requests").await;
+    b.expect_text("#to-decide", asset_name).await;
+    b.goto(&format!("/requests/{request_id}")).await;
+    b.fill(&format!("form[action='/requests/{request_id}/approve'] input[name=comment]"), "暗号化を確認しました").await;
+    b.submit(&format!("form[action='/requests/{request_id}/approve']")).await;
+    b.expect_text("#status", "承認済み").await;
+    b.expect_text("#decided-by", "住民 花子").await;
+    b.goto("/requests").await;
+    let records = b.expect_text("#take-out-records", asset_name).await;
+    if !records.contains("2026-12-01") || !records.contains("承認済み") {
+        fail!(b, "the 持出・持込記録 should list the approved take-out with its return date:\n{records}");
+    }
+    // The return is recorded; the record shows it.
+    b.goto(&format!("/requests/{request_id}")).await;
+    b.fill(&format!("form[action='/requests/{request_id}/complete'] input[name=note]"), "媒体の返却を確認").await;
+    b.submit(&format!("form[action='/requests/{request_id}/complete']")).await;
+    b.expect_text("#status", "返却済み").await;
+    b.expect_text("#completed", "住民 花子").await;
+    b.goto("/requests").await;
+    let records = b.expect_text("#take-out-records", "返却済み").await;
+    if !records.contains(asset_name) {
+        fail!(b, "the record should still list the returned take-out:\n{records}");
+    }
+    screenshot(b, "browser-take-out-records.png").await;
 }
 
 /// Saves the whole page to target/`name` for a person to look at.
