@@ -114,6 +114,19 @@ pub struct Verdict {
     pub service_manager_person_id: Option<i64>,
 }
 
+/// The step that closes a request.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// Who did it (returned, disposed, carried out the work).
+    pub person_id: i64,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+    /// What was checked on return; the disposal method; the work done.
+    pub note: String,
+    /// The second person of two-person work.
+    pub checked_by: Option<i64>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub applicant_person_id: Option<i64>,
@@ -356,16 +369,9 @@ impl Store {
     /// Closes an approved (or permitted) request: the return of what was taken out
     /// (持出・持込記録の返却欄), the disposal done (廃棄記録: date, person, method), or a system
     /// change carried out by two people (作業記録: `checked_by` is the second person).
-    pub async fn complete_request(
-        &self,
-        org_id: i64,
-        id: i64,
-        person_id: i64,
-        on: &str,
-        note: &str,
-        checked_by: Option<i64>,
-        actor: &Actor,
-    ) -> Result<Request> {
+    pub async fn complete_request(&self, org_id: i64, id: i64, c: &Completion, actor: &Actor) -> Result<Request> {
+        let Completion { person_id, on, note, checked_by } = c;
+        let (person_id, on, note, checked_by) = (*person_id, on.as_str(), note.as_str(), *checked_by);
         let before = self.request(org_id, id).await?;
         if checked_by == Some(person_id) {
             return Err(StoreError::Invalid("作業者と確認者は別の人にしてください".into()));

@@ -10,7 +10,7 @@ use axum::Json;
 use maud::{html, Markup};
 use mamori_engine::{DecisionJson, RequestInput};
 use mamori_policy::{Action, Fact, Location, RoleScope};
-use mamori_store::requests::{status, NewRequest, Request, RequestFilter, Verdict};
+use mamori_store::requests::{status, Completion, NewRequest, Request, RequestFilter, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -379,7 +379,8 @@ async fn complete(state: &AppState, access: &Access, id: i64, f: &VerdictForm) -
     if let Some(p) = problems.first() {
         return Err(AppError::BadRequest(p.clone()));
     }
-    Ok(state.store.complete_request(access.org_id(), id, person.id, &on, f.note.trim(), checked_by, &access.actor()).await?)
+    let completion = Completion { person_id: person.id, on, note: f.note.trim().to_owned(), checked_by };
+    Ok(state.store.complete_request(access.org_id(), id, &completion, &access.actor()).await?)
 }
 
 pub fn status_label(s: &str) -> &'static str {
