@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, FixedOffset};
 use tlog_tiles::split_stored_hash_index;
 
-use crate::checkpoint::{self, SignedCheckpoint, VerifyingKey};
+use crate::checkpoint::{self, CheckpointError, SignedCheckpoint, VerifyingKey};
 use crate::{Frontier, Hash, Leaf};
 
 /// How many problem messages a report keeps; the count goes on.
@@ -107,8 +107,27 @@ impl Verifier {
         self.add(label, text, true)
     }
 
+    /// Adds a stored checkpoint the caller has already opened with
+    /// [`checkpoint::open`]`(text, key, None)`, `key` being this verifier's key: the same as
+    /// [`Verifier::checkpoint`] with that text, for a caller that needs the opened checkpoint
+    /// itself and would otherwise check its signature twice.
+    pub fn opened_checkpoint(&mut self, label: &str, opened: Result<SignedCheckpoint, CheckpointError>) {
+        let opened = opened.and_then(|c| {
+            if c.origin == self.origin {
+                Ok(c)
+            } else {
+                Err(CheckpointError::WrongOrigin { expected: self.origin.clone(), found: c.origin })
+            }
+        });
+        self.add_opened(label, opened, false)
+    }
+
     fn add(&mut self, label: &str, text: &str, anchor: bool) {
         let opened = checkpoint::open(text, &self.key, Some(&self.origin));
+        self.add_opened(label, opened, anchor)
+    }
+
+    fn add_opened(&mut self, label: &str, opened: Result<SignedCheckpoint, CheckpointError>, anchor: bool) {
         let checkpoint = match opened {
             Ok(c) => c,
             Err(e) => {

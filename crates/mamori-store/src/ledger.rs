@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use mamori_ledger::bundle::{self, BundleWriter, Line};
 use mamori_ledger::checkpoint::VerifyingKey;
@@ -14,8 +15,41 @@ use sqlx::{Executor, Row};
 use crate::writer::{read_hashes, to_hash};
 use crate::{now_text, Actor, Backend, NewEvent, Result, Store, StoreError};
 
-/// Rows read per round trip when walking the whole ledger.
-const CHUNK: i64 = 20_000;
+mod read;
+mod sqlite_read;
+
+/// What a verification feeds the verifier before the first entry: the stored checkpoints
+/// `(id, size, root, note)`, the count of events numbered below 1, and the anchors.
+struct Prepared {
+    key: VerifyingKey,
+    checkpoints: Vec<(i64, i64, Vec<u8>, String)>,
+    stray: i64,
+    anchors: Vec<(String, String)>,
+}
+
+impl Prepared {
+    fn feed(&self, v: &mut Verifier) {
+        let notes: Vec<&str> = self.checkpoints.iter().map(|c| c.3.as_str()).collect();
+        let opened = read::open_checkpoints(&notes, &self.key);
+        for ((id, size, root, _), opened) in self.checkpoints.iter().zip(opened) {
+            let label = format!("チェックポイント #{id}（件数 {size}）");
+            // The size and root columns are what the pages and proofs use: they must say
+            // what the signed note says.
+            if let Ok(c) = &opened {
+                if c.size as i64 != *size || c.root.0.as_slice() != root.as_slice() {
+                    v.problem(format!("[{label}] 件数またはルートの列が署名されたチェックポイントと一致しません"));
+                }
+            }
+            v.opened_checkpoint(&label, opened);
+        }
+        if self.stray > 0 {
+            v.problem(format!("[index -] 番号が 1 未満の記録が {} 件あります（台帳の外から追加されています）", self.stray));
+        }
+        for (label, text) in &self.anchors {
+            v.anchor(label, text);
+        }
+    }
+}
 
 const LEAF_COLUMNS: &str =
     "org_id, seq, at, clock_synced, actor_user_id, actor, role, action, target_kind, target_id, payload, request_id, profile_version_id, result";
@@ -351,58 +385,70 @@ impl Store {
         key: &VerifyingKey,
         anchors: &[(String, String)],
     ) -> Result<Report> {
+        self.verify_ledger_reading(org_id, key, anchors, true).await
+    }
+
+    /// [`Store::verify_ledger`] reading through sqlx only, never the SQLite file directly:
+    /// for tests that compare the two reads.
+    #[cfg(feature = "testing")]
+    pub async fn verify_ledger_through_sqlx(
+        &self,
+        org_id: i64,
+        key: &VerifyingKey,
+        anchors: &[(String, String)],
+    ) -> Result<Report> {
+        self.verify_ledger_reading(org_id, key, anchors, false).await
+    }
+
+    async fn verify_ledger_reading(
+        &self,
+        org_id: i64,
+        key: &VerifyingKey,
+        anchors: &[(String, String)],
+        direct: bool,
+    ) -> Result<Report> {
         let mut tx = self.snapshot().await?;
         let (code, event_seq) = self.org_code_and_seq(&mut tx, org_id).await?;
         let origin = format!("{}/{}", key.name(), code);
-        let mut v = Verifier::new(&origin, key.clone(), Some(org_id));
+        let new_verifier = || Verifier::new(&origin, key.clone(), Some(org_id));
+        let mut checkpoints = Vec::new();
         for r in sqlx::query("SELECT id, size, root, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id").bind(org_id).fetch_all(&mut *tx).await? {
             let id: i64 = r.try_get("id")?;
             let size: i64 = r.try_get("size")?;
             let root: Vec<u8> = r.try_get("root")?;
             let note: String = r.try_get("note")?;
-            let label = format!("チェックポイント #{id}（件数 {size}）");
-            // The size and root columns are what the pages and proofs use: they must say
-            // what the signed note says.
-            if let Ok(c) = mamori_ledger::checkpoint::open(&note, key, None) {
-                if c.size as i64 != size || c.root.0.as_slice() != root.as_slice() {
-                    v.problem(format!("[{label}] 件数またはルートの列が署名されたチェックポイントと一致しません"));
-                }
-            }
-            v.checkpoint(&label, &note);
+            checkpoints.push((id, size, root, note));
         }
         let stray: i64 = sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1 AND seq < 1")
             .bind(org_id)
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-        if stray > 0 {
-            v.problem(format!("[index -] 番号が 1 未満の記録が {stray} 件あります（台帳の外から追加されています）"));
-        }
-        for (label, text) in anchors {
-            v.anchor(label, text);
-        }
-        let entries_sql = format!("SELECT {LEAF_COLUMNS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
-        let mut last_seq = 0i64;
-        let mut hashes_from = 0i64;
-        loop {
-            let rows = sqlx::query(&entries_sql)
-                .bind(org_id)
-                .bind(last_seq)
-                .bind(CHUNK)
-                .fetch_all(&mut *tx)
-                .await?;
-            if rows.is_empty() {
-                break;
+        let prepared = Arc::new(Prepared { key: key.clone(), checkpoints, stray, anchors: anchors.to_vec() });
+        // Checking the checkpoints' signatures is most of the work when there are many:
+        // it is done on the verifying side, while the first events are being read.
+        let before_entries = |p: Arc<Prepared>| move |v: &mut Verifier| p.feed(v);
+        let mut fast = None;
+        if let Some(file) = self.sqlite_file.as_ref().filter(|_| direct) {
+            // On SQLite the file is read directly (see `ledger/sqlite_read.rs`), in a
+            // snapshot of its own, up to what this snapshot holds; rows beyond that (which
+            // only tampering makes) are read the usual way, which reports them.
+            let beyond: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM events WHERE org_id = $1 AND seq > $2) + (SELECT COUNT(*) FROM ledger_hashes WHERE org_id = $1 AND idx >= $3)",
+            )
+            .bind(org_id)
+            .bind(event_seq)
+            .bind(read::stored_hash_count(event_seq.max(0) as u64) as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+            if beyond == 0 {
+                fast = read::feed_verifier_from_file(file.clone(), org_id, event_seq, new_verifier(), before_entries(prepared.clone())).await?;
             }
-            for r in &rows {
-                let row = EventLeafRow::from_row(r)?;
-                last_seq = row.leaf.seq as i64;
-                v.entry(row.leaf.seq.saturating_sub(1), &row.leaf, None);
-            }
-            let due = v.stored_hashes_due() as i64;
-            hashes_from = feed_hashes(&mut tx, &mut v, org_id, hashes_from, Some(due)).await?;
         }
-        feed_hashes(&mut tx, &mut v, org_id, hashes_from, None).await?;
+        let mut v = match fast {
+            Some(v) => v,
+            None => read::feed_verifier(&mut tx, self.backend, org_id, new_verifier(), before_entries(prepared)).await?,
+        };
         // Cleartext personal data that is still kept must match its commitment.
         let personal = sqlx::query(
             "SELECT p.seq, p.field, p.salt, p.value, e.payload FROM event_personal p JOIN events e ON e.org_id = p.org_id AND e.seq = p.seq
@@ -474,22 +520,10 @@ impl Store {
             })
             .map_err(io)?;
         }
-        let entries_sql = format!("SELECT {LEAF_COLUMNS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
-        let mut last_seq = 0i64;
+        let mut reader = read::Reader::new(&mut tx, self.backend, org_id).await?;
         let mut count = 0u64;
-        loop {
-            let rows = sqlx::query(&entries_sql)
-                .bind(org_id)
-                .bind(last_seq)
-                .bind(CHUNK)
-                .fetch_all(&mut *tx)
-                .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for r in &rows {
-                let row = EventLeafRow::from_row(r)?;
-                last_seq = row.leaf.seq as i64;
+        while let Some(events) = reader.events(&mut tx).await? {
+            for row in events.into_rows()? {
                 count += 1;
                 w.line(&Line::Entry {
                     index: row.leaf.seq.saturating_sub(1),
@@ -499,25 +533,9 @@ impl Store {
                 .map_err(io)?;
             }
         }
-        let mut from = 0i64;
-        loop {
-            let rows = sqlx::query("SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3")
-                .bind(org_id)
-                .bind(from)
-                .bind(CHUNK * 2)
-                .fetch_all(&mut *tx)
-                .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for r in &rows {
-                let idx: i64 = r.try_get(0)?;
-                from = idx + 1;
-                let bytes: Vec<u8> = r.try_get(1)?;
-                let hash = <[u8; 32]>::try_from(bytes.as_slice())
-                    .map(Hash)
-                    .unwrap_or(Hash([0; 32]));
-                w.hash(idx as u64, hash).map_err(io)?;
+        while let Some(hashes) = reader.hashes(&mut tx, None).await? {
+            for (idx, hash) in hashes.items {
+                w.hash(idx as u64, hash.unwrap_or(Hash([0; 32]))).map_err(io)?;
             }
         }
         w.finish().map_err(io)?;
@@ -674,38 +692,5 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(crate::Event::from_row).collect()
-    }
-}
-
-/// Feeds stored hashes with `from <= idx < due` (all remaining when `due` is `None`);
-/// returns where the next read starts.
-async fn feed_hashes(
-    conn: &mut sqlx::AnyConnection,
-    v: &mut Verifier,
-    org_id: i64,
-    mut from: i64,
-    due: Option<i64>,
-) -> Result<i64> {
-    let upper = due.unwrap_or(i64::MAX);
-    loop {
-        let rows = sqlx::query("SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT $4")
-            .bind(org_id)
-            .bind(from)
-            .bind(upper)
-            .bind(CHUNK * 2)
-            .fetch_all(&mut *conn)
-            .await?;
-        if rows.is_empty() {
-            return Ok(from);
-        }
-        for r in &rows {
-            let idx: i64 = r.try_get(0)?;
-            let bytes: Vec<u8> = r.try_get(1)?;
-            from = idx + 1;
-            match <[u8; 32]>::try_from(bytes.as_slice()) {
-                Ok(b) => v.stored_hash(idx as u64, Hash(b)),
-                Err(_) => v.problem(format!("[中間ハッシュ {idx}] 32バイトではありません")),
-            }
-        }
     }
 }

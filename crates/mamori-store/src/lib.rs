@@ -85,6 +85,9 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     writer: Arc<writer::Writer>,
+    /// The SQLite database file, which whole-ledger reads open directly (`None` for
+    /// PostgreSQL and for an in-memory database).
+    sqlite_file: Option<Arc<std::path::PathBuf>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -111,6 +114,12 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend =
             Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
+        let sqlite_file = match backend {
+            Backend::Sqlite if sqlite_path(url) != ":memory:" && !url.contains("mode=memory") => {
+                Some(Arc::new(std::path::PathBuf::from(sqlite_path(url))))
+            }
+            _ => None,
+        };
         let url = match backend {
             Backend::Sqlite => {
                 let path = sqlite_path(url);
@@ -149,6 +158,7 @@ impl Store {
             pool,
             backend,
             writer,
+            sqlite_file,
         })
     }
 

@@ -374,7 +374,7 @@ impl Writer {
             .filter_map(|k| g.frontiers.get(k).map(|f| (*k, f.clone())))
             .collect();
         let outcome = async {
-            insert_deferred(&mut tx, &deferred).await?;
+            insert_deferred(&mut tx, self.backend, &deferred).await?;
             let mut new_frontiers = Vec::new();
             for (org_id, org) in &orgs {
                 let frontier = append(&mut tx, self, cache.get(org_id), *org_id, org).await?;
@@ -572,11 +572,11 @@ pub(crate) fn to_hash(bytes: Vec<u8>) -> Result<Hash> {
 
 async fn insert_hashes(
     conn: &mut sqlx::AnyConnection,
-    _backend: Backend,
+    backend: Backend,
     org_id: i64,
     stored: &[(u64, Hash)],
 ) -> Result<()> {
-    for chunk in stored.chunks(300) {
+    for chunk in stored.chunks(backend.rows_per_insert(2)) {
         let values = (0..chunk.len())
             .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
             .collect::<Vec<_>>()
@@ -592,9 +592,9 @@ async fn insert_hashes(
 }
 
 /// Inserts the batch's deferred events and their personal-data rows, many per statement.
-async fn insert_deferred(conn: &mut sqlx::AnyConnection, deferred: &[Deferred]) -> Result<()> {
+async fn insert_deferred(conn: &mut sqlx::AnyConnection, backend: Backend, deferred: &[Deferred]) -> Result<()> {
     const COLUMNS: usize = 14;
-    for chunk in deferred.chunks(200) {
+    for chunk in deferred.chunks(backend.rows_per_insert(COLUMNS)) {
         let values = (0..chunk.len())
             .map(|r| {
                 format!(

@@ -1,0 +1,111 @@
+//! On SQLite, `verify_ledger` reads the database file directly (`ledger/sqlite_read.rs`).
+//! Whatever the file holds, that read must report exactly what the read through sqlx
+//! reports: the same problems, naming the same indexes, on a clean ledger and after each
+//! tampering — including values it cannot vouch for, where it hands over to sqlx.
+
+use mamori_store::testing::TestDb;
+use mamori_store::{Actor, NewEvent};
+
+async fn exec(db: &TestDb, sql: &str) {
+    sqlx::raw_sql(sql).execute(db.store.pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Both reads, compared; returns the report, or the error both failed with.
+async fn both(db: &TestDb, org_id: i64, case: &str) -> Result<mamori_ledger::Report, String> {
+    let key = db.key.verifying_key();
+    let (direct, sqlx) = match (db.store.verify_ledger(org_id, key, &[]).await, db.store.verify_ledger_through_sqlx(org_id, key, &[]).await) {
+        (Ok(direct), Ok(sqlx)) => (direct, sqlx),
+        (Err(direct), Err(sqlx)) => {
+            assert_eq!(direct.to_string(), sqlx.to_string(), "{case}: errors differ");
+            return Err(direct.to_string());
+        }
+        (direct, sqlx) => panic!("{case}: direct read {direct:?}, sqlx read {sqlx:?}"),
+    };
+    assert_eq!(direct.problems, sqlx.problems, "{case}: problems differ");
+    assert_eq!(direct.warnings, sqlx.warnings, "{case}: warnings differ");
+    assert_eq!(
+        (direct.entries, direct.stored_hashes, direct.checkpoints, direct.problem_count, direct.root),
+        (sqlx.entries, sqlx.stored_hashes, sqlx.checkpoints, sqlx.problem_count, sqlx.root),
+        "{case}: counts differ"
+    );
+    Ok(direct)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_read_reports_what_the_sqlx_read_reports() {
+    let db = TestDb::sqlite().await;
+    let actor = Actor::system("test");
+    let org = db.store.create_organization("paths", "検証町", &actor).await.unwrap();
+    // More than two spans of events (5,000) and of stored hashes (10,000).
+    let writers: Vec<_> = (0..32)
+        .map(|w| {
+            let store = db.store.clone();
+            let actor = actor.clone();
+            tokio::spawn(async move {
+                for i in 0..400 {
+                    store
+                        .record_event(org.id, &actor, NewEvent::new("test.append", "test", w * 1000 + i, serde_json::json!({"w": w, "i": i, "s": "総務\t\"課\"\\"})))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let clean = both(&db, org.id, "clean").await.unwrap();
+    assert!(clean.ok(), "{:?}", clean.problems);
+    assert_eq!(clean.entries, 12_801);
+
+    for t in ["events_no_update", "events_no_delete", "ledger_hashes_no_update", "ledger_hashes_no_delete"] {
+        exec(&db, &format!("DROP TRIGGER {t}")).await;
+    }
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "a changed actor",
+            "UPDATE events SET actor = actor || 'X' WHERE seq = 6001",
+            "UPDATE events SET actor = substr(actor, 1, length(actor) - 1) WHERE seq = 6001",
+            "[index 6000]",
+        ),
+        (
+            "a text stored as a BLOB",
+            "UPDATE events SET actor = CAST(actor AS BLOB) WHERE seq = 12000",
+            "UPDATE events SET actor = CAST(actor AS TEXT) WHERE seq = 12000",
+            "",
+        ),
+        (
+            "an edited stored hash",
+            "UPDATE ledger_hashes SET hash = zeroblob(32) WHERE idx = 15000",
+            "",
+            "[中間ハッシュ 15000（",
+        ),
+        (
+            "a stored hash of 31 bytes",
+            "PRAGMA ignore_check_constraints = ON; UPDATE ledger_hashes SET hash = zeroblob(31) WHERE idx = 21000; PRAGMA ignore_check_constraints = OFF",
+            "",
+            "[中間ハッシュ 21000]",
+        ),
+        ("a row beyond the ledger", "INSERT INTO events (org_id, seq, at, actor, action, target_kind, target_id, payload) SELECT org_id, 99999, at, actor, action, target_kind, target_id, payload FROM events WHERE seq = 3", "DELETE FROM events WHERE seq = 99999", ""),
+        ("a deleted middle row", "DELETE FROM events WHERE seq = 5001", "", "[index 5000]"),
+    ];
+    for (case, tamper, undo, needle) in cases {
+        exec(&db, tamper).await;
+        let report = match both(&db, org.id, case).await {
+            Ok(report) => report,
+            // A value of the wrong type fails the verification as an error, on both reads.
+            Err(e) => {
+                assert!(case.contains("BLOB") && e.contains("actor"), "{case}: {e}");
+                exec(&db, undo).await;
+                continue;
+            }
+        };
+        if !needle.is_empty() {
+            assert!(report.problems.iter().any(|p| p.contains(needle)), "{case}: no problem names {needle}: {:?}", report.problems);
+        }
+        assert!(!report.ok(), "{case}: not detected");
+        if !undo.is_empty() {
+            exec(&db, undo).await;
+        }
+    }
+}
