@@ -10,6 +10,7 @@ use mamori_server::{AppState, Settings};
 use mamori_store::{Actor, OpenOptions, Store};
 
 mod ledger_cmd;
+mod policy_cmd;
 mod token_cmd;
 
 #[derive(Parser)]
@@ -230,6 +231,11 @@ enum Command {
         #[command(subcommand)]
         command: token_cmd::TokenCommand,
     },
+    /// Policy documents: compile a policy text into a draft profile and a review report.
+    Policy {
+        #[command(subcommand)]
+        command: policy_cmd::PolicyCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -311,6 +317,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Backup { db, output } => backup(&db, output).await,
         Command::Ledger { command } => ledger_cmd::run(command).await,
         Command::Token { command } => token_cmd::run(command).await,
+        Command::Policy { command } => policy_cmd::run(command),
     }
 }
 

@@ -64,3 +64,30 @@ fn serve_refuses_a_missing_database_without_create() {
     run.assert_failure().assert_stderr_contains("does not exist").assert_stderr_contains("--create");
     assert!(!data.join("mamori.sqlite").exists(), "serve without --create must not create the database\n{run}");
 }
+
+#[test]
+fn policy_compile_writes_a_draft_that_validates_and_a_report_of_every_line() {
+    let seed = workspace_root().join("crates/mamori-compiler/tests/seeds/004_e5ba308fd86ab30f.txt");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (draft, report) = (dir.path().join("draft.toml"), dir.path().join("report.md"));
+    let gold = workspace_root().join("crates/mamori-compiler/tests/gold/004_shime.toml");
+    run(&[
+        "policy",
+        "compile",
+        seed.to_str().expect("UTF-8 path"),
+        "-o",
+        draft.to_str().expect("UTF-8 path"),
+        "--report",
+        report.to_str().expect("UTF-8 path"),
+        "--eval",
+        gold.to_str().expect("UTF-8 path"),
+    ])
+    .assert_success()
+    .assert_stdout_contains("duties");
+    run(&["profile", "check", draft.to_str().expect("UTF-8 path")]).assert_success().assert_stdout_contains("OK");
+    let report = std::fs::read_to_string(&report).expect("the report was written");
+    assert!(report.contains("対策基準5.1(1)③"), "the report lists the clauses it recognized");
+
+    let missing = dir.path().join("no-such-policy.txt");
+    run(&["policy", "compile", missing.to_str().expect("UTF-8 path")]).assert_failure().assert_stderr_contains("ポリシー文書");
+}
