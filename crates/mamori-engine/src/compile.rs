@@ -53,6 +53,74 @@ pub(crate) struct ClassRange {
     pub max: u8,
 }
 
+/// How many class ranges a [`Check`] holds inline; a rule with more is checked by its
+/// [`Rule`] itself.
+const CHECK_CLASSES: usize = 4;
+
+/// A rule's conditions packed into one small value, so that the decision loop reads one
+/// contiguous array (20–50 rules per request at 500 rules) instead of following each rule's
+/// heap-allocated parts. It counts failed conditions exactly as `decide::first_unmet` does;
+/// that function still names the unmet condition where one is reported.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Check {
+    /// `(axis, min, max)` of each class range, in the rule's order; `n_classes` of them.
+    classes: [(u8, u8, u8); CHECK_CLASSES],
+    n_classes: u8,
+    /// More class ranges than fit: count with the rule.
+    pub(crate) overflow: bool,
+    location: Option<Location>,
+    device: Option<Device>,
+    zones: u64,
+    subject_roles: u64,
+    emergency: Option<bool>,
+    pub(crate) forbid: bool,
+}
+
+impl Check {
+    fn of(rule: &Rule) -> Self {
+        let mut classes = [(0, 0, 0); CHECK_CLASSES];
+        for (slot, c) in classes.iter_mut().zip(&rule.classes) {
+            *slot = (c.axis, c.min, c.max);
+        }
+        Check {
+            classes,
+            n_classes: rule.classes.len().min(CHECK_CLASSES) as u8,
+            overflow: rule.classes.len() > CHECK_CLASSES,
+            location: rule.location,
+            device: rule.device,
+            zones: rule.zones,
+            subject_roles: rule.subject_roles.0,
+            emergency: rule.emergency,
+            forbid: rule.effect == Effect::Forbid,
+        }
+    }
+
+    /// How many of the rule's conditions `q` fails. Unknown location, device or zone fail a
+    /// permit's condition and meet a forbid's.
+    #[inline]
+    pub(crate) fn failures(&self, q: &Query) -> u32 {
+        let mut n = 0u32;
+        for &(axis, min, max) in &self.classes[..self.n_classes as usize] {
+            let level = q.levels[axis as usize];
+            n += u32::from(level < min || level > max);
+        }
+        if let Some(want) = self.location {
+            n += u32::from(!q.location.map_or(self.forbid, |l| l == want));
+        }
+        if let Some(want) = self.device {
+            n += u32::from(!q.device.map_or(self.forbid, |d| d == want));
+        }
+        if self.zones != 0 {
+            n += u32::from(!q.zone.map_or(self.forbid, |z| self.zones & (1 << z) != 0));
+        }
+        n += u32::from(self.subject_roles != 0 && self.subject_roles & q.roles.0 == 0);
+        if let Some(want) = self.emergency {
+            n += u32::from(q.emergency != want);
+        }
+        n
+    }
+}
+
 /// A decision rule, compiled.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Rule {
@@ -94,6 +162,8 @@ pub struct Engine {
     pub(crate) zones: Vec<Symbol>,
     zone_index: HashMap<String, u8>,
     pub(crate) rules: Vec<Rule>,
+    /// `checks[i]`: the conditions of `rules[i]`, packed for the decision loop.
+    pub(crate) checks: Vec<Check>,
     /// `table[action][level of the first axis]`: the rules that can apply, in profile order.
     table: Vec<Vec<Vec<u16>>>,
 }
@@ -201,7 +271,8 @@ impl Engine {
                 }
             }
         }
-        Ok(Self { version: version.into(), roles, role_index, axes, zones, zone_index, rules, table })
+        let checks = rules.iter().map(Check::of).collect();
+        Ok(Self { version: version.into(), roles, role_index, axes, zones, zone_index, rules, checks, table })
     }
 
     /// The profile version this engine was compiled from.

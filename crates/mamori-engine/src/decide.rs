@@ -1,6 +1,6 @@
 //! Deciding one query.
 
-use mamori_policy::{Device, DutyKind, DutySpec, Effect, Fact, Location};
+use mamori_policy::{Device, DutyKind, DutySpec, Fact, Location};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
@@ -107,17 +107,24 @@ impl Engine {
         let mut permits: Vec<&Rule> = Vec::new();
         let mut near: Vec<Missing<'_>> = Vec::new();
         for &i in self.candidates(q) {
-            let rule = &self.rules[i as usize];
-            let forbid = rule.effect == Effect::Forbid;
-            match first_unmet(rule, q, forbid) {
-                (0, _) => {
+            let check = &self.checks[i as usize];
+            let forbid = check.forbid;
+            let failures = if check.overflow { first_unmet(&self.rules[i as usize], q, forbid).0 } else { check.failures(q) };
+            match failures {
+                0 => {
+                    let rule = &self.rules[i as usize];
                     if forbid {
                         forbids.push(rule)
                     } else {
                         permits.push(rule)
                     }
                 }
-                (1, Some(unmet)) if !forbid && forbids.is_empty() => near.push(Missing { rule, unmet }),
+                1 if !forbid && forbids.is_empty() => {
+                    let rule = &self.rules[i as usize];
+                    if let (_, Some(unmet)) = first_unmet(rule, q, false) {
+                        near.push(Missing { rule, unmet });
+                    }
+                }
                 _ => {}
             }
         }
@@ -162,13 +169,7 @@ impl Engine {
                 }
             }
         }
-        d.outcome = if d.deciding.is_empty() {
-            d.deciding = permits.clone();
-            Outcome::Permitted
-        } else {
-            Outcome::NeedsApproval
-        };
-        for rule in permits {
+        for rule in &permits {
             for spec in &rule.duties {
                 let due = match (spec.kind, q.date) {
                     (DutyKind::Report, Some(day)) => Some(day + chrono::Days::new(u64::from(spec.within_days.unwrap_or(0)))),
@@ -177,6 +178,12 @@ impl Engine {
                 d.duties.push(Duty { rule, spec, due });
             }
         }
+        d.outcome = if d.deciding.is_empty() {
+            d.deciding = permits;
+            Outcome::Permitted
+        } else {
+            Outcome::NeedsApproval
+        };
         d
     }
 }
