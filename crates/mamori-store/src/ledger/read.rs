@@ -10,6 +10,10 @@
 //!
 //! [`feed_verifier`] reads the next span while the previous one is verified: the reading
 //! stays on the async task that holds the snapshot, the verifying runs on a blocking thread.
+//!
+//! On a SQLite file, verification reads past sqlx altogether ([`feed_verifier_from_file`],
+//! `sqlite_read.rs`) and comes back to [`feed_verifier`] only for what that read cannot
+//! vouch for; the packed read serves PostgreSQL, in-memory SQLite and the bundle export.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
