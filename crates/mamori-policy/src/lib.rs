@@ -8,6 +8,7 @@ pub mod bundled;
 pub mod duties;
 pub mod handling;
 pub mod ids;
+pub mod incident;
 pub mod load;
 pub mod profile;
 

@@ -37,6 +37,8 @@ pub enum ProfileErrorKind {
     Empty { what: &'static str },
     /// A decision rule states something it cannot mean.
     BadRule { rule: String, problem: RuleProblem },
+    /// A value out of its range; `problem` says what is allowed.
+    Invalid { what: &'static str, problem: String },
 }
 
 /// What is wrong with a decision rule.
@@ -85,6 +87,7 @@ impl fmt::Display for ProfileErrorKind {
                 write!(f, "日付 `{value}` は YYYY-MM-DD の形で書いてください")
             }
             Self::Empty { what } => write!(f, "{what} が一つもありません"),
+            Self::Invalid { what, problem } => write!(f, "{what} の値が範囲外です: {problem}"),
             Self::BadRule { rule, problem } => {
                 let how = match problem {
                     RuleProblem::ForbidWithRequirements => "effect = \"forbid\" の規則には approval・requires・duties を書けません（禁止は条件付きにできません。条件付きなら permit にしてください）",
@@ -281,6 +284,18 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
     for report in &p.external_reports {
         check_role(&report.responsible, errors);
     }
+    if let Some(ir) = &p.incident_response {
+        for r in &ir.contact_point {
+            check_role(r, errors);
+        }
+        let minutes = &ir.acknowledge_within_minutes;
+        if *minutes.get_ref() == 0 || *minutes.get_ref() > 7 * 24 * 60 {
+            errors.push(at.error(
+                minutes.span(),
+                ProfileErrorKind::Invalid { what: "acknowledge_within_minutes", problem: "1〜10080（7日）の分数で指定してください".into() },
+            ));
+        }
+    }
     for o in &p.obligations {
         check_role(&o.responsible, errors);
         if let Some(r) = &o.report_to {
@@ -411,6 +426,7 @@ pub(crate) fn citations(p: &Profile) -> Vec<(&Spanned<crate::ids::ClauseId>, Pro
         }
     }
     out.extend(p.handling_rules.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.incident_response.iter().map(|x| (&x.clause, x.provenance)));
     out.extend(p.zones.iter().map(|x| (&x.clause, x.provenance)));
     out.extend(p.zone_rules.iter().map(|x| (&x.clause, x.provenance)));
     out.extend(p.incident_levels.iter().map(|x| (&x.clause, x.provenance)));

@@ -52,6 +52,10 @@ pub struct Profile {
     pub zone_rules: Vec<ZoneRule>,
     #[serde(default)]
     pub incident_levels: Vec<IncidentLevel>,
+    /// How a report travels once it is made: the single point of contact and how long
+    /// "速やかに" is before an unacknowledged notice escalates.
+    #[serde(default)]
+    pub incident_response: Option<IncidentResponse>,
     #[serde(default)]
     pub external_reports: Vec<ExternalReport>,
     #[serde(default)]
@@ -303,8 +307,23 @@ pub struct IncidentLevel {
     pub provenance: Provenance,
 }
 
+/// How reports are routed beyond the level table.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentResponse {
+    /// Roles told of every report whatever its level: the policy's 「情報セキュリティに関する
+    /// 統一的な窓口」 (志免町 5.3(1)①), which is the CSIRT.
+    #[serde(default)]
+    pub contact_point: Vec<Spanned<Symbol>>,
+    /// Minutes a notice may stay unacknowledged before it escalates to the role the notified
+    /// role `reports_to`. The policy says 速やかに; the number is the organization's reading.
+    pub acknowledge_within_minutes: Spanned<u32>,
+    pub clause: Spanned<ClauseId>,
+    pub provenance: Provenance,
+}
+
 /// A fact about an incident that can trigger an external reporting obligation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentFact {
     Confirmed,

@@ -6,6 +6,7 @@
 pub mod auth;
 mod csrf;
 pub mod error;
+pub mod notify;
 mod routes;
 pub mod settings;
 pub mod views;
@@ -25,7 +26,7 @@ use mamori_store::Store;
 use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use settings::Settings;
+pub use settings::{MailSettings, Settings};
 
 /// (profile version id, parsed profile, its compiled decision engine)
 type CachedProfile = (i64, Arc<Profile>, Arc<Engine>);

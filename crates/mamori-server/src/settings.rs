@@ -15,6 +15,20 @@ pub struct Settings {
     pub min_password_length: usize,
     /// The issuer name shown in authenticator apps.
     pub totp_issuer: String,
+    /// Where incident notices are mailed from; `None` keeps notices in the app only.
+    pub mail: Option<MailSettings>,
+}
+
+/// Outgoing mail for notices (インシデントの通知).
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain, for a relay on the local network), `smtp://host?tls=required`
+    /// (STARTTLS) or `smtps://host` — lettre's URL form.
+    pub smtp_url: String,
+    /// The sender, e.g. `mamori <mamori@town.example.lg.jp>`.
+    pub from: String,
+    /// The address people open mamori at, for the link in a notice (`https://mamori.town.lg.jp`).
+    pub base_url: String,
 }
 
 impl Default for Settings {
@@ -25,6 +39,7 @@ impl Default for Settings {
             secure_cookies: false,
             min_password_length: 12,
             totp_issuer: "mamori".to_owned(),
+            mail: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! which cannot be committed without the change-record event that describes it.
 
 pub mod assets;
+pub mod incidents;
 mod dialect;
 pub mod keyfile;
 pub mod ledger;

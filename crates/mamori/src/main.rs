@@ -155,6 +155,16 @@ struct ServerArgs {
     /// Mark cookies Secure (set when mamori is reached over HTTPS).
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Mail server for incident notices: smtp://host:port (plain, local relay),
+    /// smtp://host?tls=required (STARTTLS) or smtps://host. Without it, notices stay in the app.
+    #[arg(long, env = "MAMORI_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of notices, e.g. "mamori <mamori@town.example.lg.jp>".
+    #[arg(long, env = "MAMORI_MAIL_FROM", default_value = "mamori <mamori@localhost>")]
+    mail_from: String,
+    /// The address people open mamori at, for links in notices.
+    #[arg(long, env = "MAMORI_BASE_URL")]
+    base_url: Option<String>,
 }
 
 impl ServerArgs {
@@ -165,10 +175,24 @@ impl ServerArgs {
         if self.session_idle_minutes < 1 {
             bail!("--session-idle-minutes must be at least 1");
         }
+        let mail = match &self.smtp_url {
+            Some(url) => {
+                if !mamori_server::notify::is_mailbox(&self.mail_from) {
+                    bail!("--mail-from {:?} is not a mail address (e.g. \"mamori <mamori@town.example.lg.jp>\")", self.mail_from);
+                }
+                Some(mamori_server::MailSettings {
+                    smtp_url: url.clone(),
+                    from: self.mail_from.clone(),
+                    base_url: self.base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)),
+                })
+            }
+            None => None,
+        };
         Ok(Settings {
             lockout_limit: self.lockout_limit,
             session_idle: Duration::from_secs(self.session_idle_minutes * 60),
             secure_cookies: self.secure_cookies,
+            mail,
             ..Settings::default()
         })
     }
@@ -430,6 +454,7 @@ async fn demo(data_dir: &Path, server: &ServerArgs, no_serve: bool) -> Result<()
                 ("somu", summary.security_director_person_id),
                 ("jumin-kacho", summary.security_manager_person_id),
                 ("jumin-staff", summary.staff_person_id),
+                ("csirt", summary.csirt_person_id),
             ] {
                 let person = store.person(org_id, person_id).await?;
                 let password = mamori_server::auth::temporary_password();
@@ -462,11 +487,14 @@ async fn serve(store: Store, server: &ServerArgs, banner: Option<&str>) -> Resul
     let addr = listener.local_addr()?;
     println!("http://{addr}/ で待ち受けています{}（Ctrl+C で終了）", banner.map(|b| format!("（{b}）")).unwrap_or_default());
     let state = AppState::new(store.clone(), settings);
+    // Escalations of unacknowledged incident notices and their mail, every 30 seconds.
+    let notifier = mamori_server::notify::spawn(state.clone());
     mamori_server::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
     .context("serving")?;
+    notifier.abort();
     store.close().await;
     Ok(())
 }

@@ -27,6 +27,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/requests/{id}/approve", axum::routing::post(super::requests::api_approve))
         .route("/api/v1/requests/{id}/refuse", axum::routing::post(super::requests::api_refuse))
         .route("/api/v1/requests/{id}/complete", axum::routing::post(super::requests::api_complete))
+        .route("/api/v1/incidents", get(super::incidents::api_list).post(super::incidents::api_create))
+        .route("/api/v1/incidents/{id}", get(super::incidents::api_show).put(super::incidents::api_update))
+        .route("/api/v1/incidents/{id}/acknowledge", axum::routing::post(super::incidents::api_acknowledge))
+        .route("/api/v1/incidents/{id}/triage", axum::routing::post(super::incidents::api_triage))
+        .route("/api/v1/incidents/{id}/tasks", axum::routing::post(super::incidents::api_add_task))
+        .route("/api/v1/incidents/{id}/external/{report_id}", axum::routing::post(super::incidents::api_file_external))
 }
 
 /// Accepts `"12"` or `12` for an id field, so forms and JSON share one input type.

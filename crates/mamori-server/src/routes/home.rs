@@ -61,6 +61,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
         .collect();
     let ledger = state.store.ledger_status(access.org_id()).await?;
     let reminders = crate::routes::requests::reminders(&state, &access).await?;
+    let incidents = crate::routes::incidents::reminders(&state, &access).await?;
     Ok(page(
         "ダッシュボード",
         Some(&access),
@@ -79,6 +80,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
                 dt { "役割" } dd { @if role_names.is_empty() { "—" } @else { (role_names.join("、")) } }
                 dt { "ポリシー" } dd { (access.profile.profile.source) "（" (access.profile.profile.edition) "）" }
             }
+            (crate::routes::incidents::dashboard_card(&access, &incidents))
             h2 { "申請・承認" }
             div #reminders {
                 @if reminders.to_decide.is_empty() && reminders.overdue.is_empty() {

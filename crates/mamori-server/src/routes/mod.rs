@@ -6,6 +6,7 @@ mod auth_pages;
 mod decisions;
 mod events;
 mod home;
+mod incidents;
 mod org;
 mod policy;
 mod requests;
@@ -38,6 +39,19 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/approve", post(requests::approve))
         .route("/requests/{id}/refuse", post(requests::refuse))
         .route("/requests/{id}/complete", post(requests::completed))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/new", get(incidents::new_form))
+        .route("/incidents/{id}", get(incidents::show).post(incidents::update))
+        .route("/incidents/{id}/acknowledge", post(incidents::acknowledge_page))
+        .route("/incidents/{id}/triage", post(incidents::triage_page))
+        .route("/incidents/{id}/tasks", post(incidents::add_task_page))
+        .route("/incidents/{id}/tasks/{task_id}/done", post(incidents::task_done_page))
+        .route("/incidents/{id}/findings", post(incidents::findings_page))
+        .route("/incidents/{id}/external/{report_id}", post(incidents::file_external_page))
+        .route("/incidents/{id}/close", post(incidents::close_page))
+        .route("/incidents/{id}/occurrence-report", get(incidents::occurrence_report))
+        .route("/incidents/{id}/response-report", get(incidents::response_report))
+        .route("/emergency-plan", get(incidents::emergency_plan))
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/new", get(systems::new_form))
         .route("/systems/{id}", get(systems::show).post(systems::update))

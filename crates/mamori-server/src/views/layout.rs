@@ -25,6 +25,7 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
                             a href="/assets" { "情報資産台帳" }
                             a href="/systems" { "情報システム台帳" }
                             a href="/requests" { "申請・承認" }
+                            a href="/incidents" { "インシデント" }
                             a href="/policy" { "ポリシー" }
                             @if a.is_admin() {
                                 a href="/org" { "組織・職員" }

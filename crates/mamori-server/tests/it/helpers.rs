@@ -11,6 +11,8 @@ pub const PASSWORD: &str = "correct-horse-battery-staple";
 
 pub struct TestApp {
     pub base: String,
+    /// The server's state, for calling into it directly (the notifier's rounds).
+    pub state: AppState,
     pub db: Option<TestDb>,
     pub org_id: i64,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -36,14 +38,15 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = AppState::new(store, settings);
+        let serving = state.clone();
         tokio::spawn(async move {
-            mamori_server::serve(listener, state, async {
+            mamori_server::serve(listener, serving, async {
                 let _ = rx.await;
             })
             .await
             .unwrap();
         });
-        Self { base, db: Some(db), org_id: org.id, shutdown: Some(tx) }
+        Self { base, state, db: Some(db), org_id: org.id, shutdown: Some(tx) }
     }
 
     pub fn store(&self) -> &mamori_store::Store {
@@ -82,6 +85,22 @@ impl TestApp {
         let user = self.store().create_user(self.org_id, Some(person.id), login, &person.name, &hash, false, &actor).await.unwrap();
         self.store().set_password(&user, &hash, false, &actor).await.unwrap();
         user.id
+    }
+
+    /// The person behind a user account.
+    pub async fn person_of(&self, user_id: i64) -> i64 {
+        sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1").bind(user_id).fetch_one(self.store().pool()).await.unwrap()
+    }
+
+    /// The person behind the account `login`.
+    pub async fn person_by_login(&self, login: &str) -> i64 {
+        sqlx::query_scalar("SELECT person_id FROM users WHERE login = $1").bind(login).fetch_one(self.store().pool()).await.unwrap()
+    }
+
+    /// Gives the person behind the account `login` a mail address.
+    pub async fn set_email(&self, login: &str, email: &str) {
+        let person = self.person_by_login(login).await;
+        sqlx::query("UPDATE people SET email = $1 WHERE id = $2").bind(email).bind(person).execute(self.store().pool()).await.unwrap();
     }
 
     /// A client signed in as an administrator of 総務課, through password and TOTP.

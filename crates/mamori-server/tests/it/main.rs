@@ -4,5 +4,6 @@ mod access;
 mod audit;
 mod decisions;
 mod helpers;
+mod incidents;
 mod requests;
 mod signin;

@@ -26,6 +26,9 @@ const MAMORI_ENV: &[&str] = &[
     "MAMORI_LOCKOUT_LIMIT",
     "MAMORI_SESSION_IDLE_MINUTES",
     "MAMORI_SECURE_COOKIES",
+    "MAMORI_SMTP_URL",
+    "MAMORI_MAIL_FROM",
+    "MAMORI_BASE_URL",
 ];
 
 /// A `mamori` command with a clean environment.

@@ -1,0 +1,215 @@
+//! Incident notices: routing a report to people, mailing the notices, and escalating the
+//! ones nobody acknowledged in time.
+//!
+//! [`run_due`] does one round of the work that time makes due — escalations, then mail —
+//! for the instant it is given; the server calls it every [`TICK`] with the current time,
+//! and tests call it with the time they want, which is the controllable clock.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use mamori_policy::incident::{self, Directory, Holder, Reason};
+use mamori_policy::Profile;
+use mamori_store::incidents::{initial_mail_status, NewNotice, Notice};
+use mamori_store::{jst, Actor};
+
+use crate::error::AppError;
+use crate::{AppState, MailSettings};
+
+/// How often the server looks for due escalations and unsent mail.
+pub const TICK: Duration = Duration::from_secs(30);
+
+/// The people and structure routing needs, as of `day` (`YYYY-MM-DD`) for absences.
+pub async fn directory(state: &AppState, org_id: i64, day: &str) -> Result<Directory, AppError> {
+    let store = &state.store;
+    let holders = store
+        .role_assignments(org_id)
+        .await?
+        .into_iter()
+        .map(|a| Holder { role: a.role, person_id: a.person_id, department_id: a.department_id, is_deputy: a.is_deputy })
+        .collect();
+    let parents = store.departments(org_id).await?.into_iter().filter_map(|d| d.parent_id.map(|p| (d.id, p))).collect();
+    let absent = store.absences(org_id, day, false).await?.into_iter().map(|a| a.person_id).collect();
+    Ok(Directory { holders, parents, absent })
+}
+
+/// The notices to create for `roles` on an incident in `department_id` at `now`, leaving out
+/// anyone already told in the same capacity (`already`: (person, role)). Also returns the
+/// roles nobody could be found for.
+pub fn notices_for(
+    profile: &Profile,
+    roles: &[(String, Reason)],
+    department_id: i64,
+    dir: &Directory,
+    now: DateTime<FixedOffset>,
+    already: &HashSet<(i64, String)>,
+    escalated_from: Option<i64>,
+) -> (Vec<NewNotice>, Vec<String>) {
+    let routing = incident::route(profile, roles, department_id, dir);
+    let minutes = i64::from(incident::acknowledge_within_minutes(profile));
+    let by = (now.with_timezone(&jst()) + chrono::Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+    let notices = routing
+        .recipients
+        .into_iter()
+        .filter(|r| !already.contains(&(r.person_id, r.role.clone())))
+        .map(|r| NewNotice {
+            person_id: r.person_id,
+            role: r.role,
+            department_id: r.department_id,
+            as_deputy: r.as_deputy,
+            reason: r.reason.as_str().to_owned(),
+            acknowledge_by: by.clone(),
+            escalated_from,
+        })
+        .collect();
+    (notices, routing.unresolved)
+}
+
+pub fn mail_status(state: &AppState) -> &'static str {
+    initial_mail_status(state.settings.mail.is_some())
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Round {
+    pub escalated: usize,
+    pub mailed: usize,
+    pub mail_failed: usize,
+}
+
+/// Escalates the notices due at `now`, then mails what is unsent.
+pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Round, AppError> {
+    let mut round = Round::default();
+    let actor = Actor::system("notifier");
+    let now_text = now.with_timezone(&jst()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+    let mut dirs: HashMap<i64, Directory> = HashMap::new();
+    for n in state.store.due_notices(&now_text).await? {
+        let Some((_, profile)) = state.profile(n.org_id).await? else { continue };
+        let next = incident::escalation_role(&profile, &n.role);
+        let to = match &next {
+            Some(role) => {
+                if !dirs.contains_key(&n.org_id) {
+                    dirs.insert(n.org_id, directory(state, n.org_id, &now_text[..10]).await?);
+                }
+                let dir = &dirs[&n.org_id];
+                let already: HashSet<(i64, String)> =
+                    state.store.incident_notices(n.org_id, n.incident_id).await?.into_iter().map(|x| (x.person_id, x.role)).collect();
+                notices_for(&profile, &[(role.clone(), Reason::Escalation)], n.incident_department_id, dir, now, &already, Some(n.id)).0
+            }
+            None => Vec::new(),
+        };
+        match state.store.escalate_notice(&n, &to, next.as_deref(), mail_status(state), &actor).await {
+            Ok(()) => round.escalated += 1,
+            // Acknowledged or escalated by someone else meanwhile.
+            Err(mamori_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(mail) = &state.settings.mail {
+        let mailer = Mailer::new(mail)?;
+        for n in state.store.unmailed_notices(200).await? {
+            let profile = state.profile(n.org_id).await?.map(|(_, p)| p);
+            if n.person_email.trim().is_empty() {
+                state.store.set_notice_mail(&n, "no_address", "", &actor).await?;
+                continue;
+            }
+            match mailer.send(&n, profile.as_deref(), mail).await {
+                Ok(()) => {
+                    round.mailed += 1;
+                    state.store.set_notice_mail(&n, "sent", "", &actor).await?;
+                }
+                Err(e) => {
+                    round.mail_failed += 1;
+                    tracing::warn!(notice = n.id, error = %e, "mailing an incident notice failed");
+                    state.store.set_notice_mail(&n, "failed", &e, &actor).await?;
+                }
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// Runs [`run_due`] every [`TICK`] until the process ends.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    let state = Arc::new(state);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(TICK);
+        loop {
+            every.tick().await;
+            let now = chrono::Utc::now().with_timezone(&jst());
+            if let Err(e) = run_due(&state, now).await {
+                tracing::warn!(error = %e, "incident notifier round failed");
+            }
+        }
+    })
+}
+
+/// Whether `text` is a mail address lettre accepts as a sender (`名前 <a@b>` or `a@b`).
+pub fn is_mailbox(text: &str) -> bool {
+    text.parse::<Mailbox>().is_ok()
+}
+
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    fn new(mail: &MailSettings) -> Result<Self, AppError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&mail.smtp_url)
+            .map_err(|e| AppError::internal(format!("MAMORI_SMTP_URL {}: {e}", mail.smtp_url)))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = mail.from.parse().map_err(|e| AppError::internal(format!("MAMORI_MAIL_FROM {}: {e}", mail.from)))?;
+        Ok(Self { transport, from })
+    }
+
+    async fn send(&self, n: &Notice, profile: Option<&Profile>, mail: &MailSettings) -> Result<(), String> {
+        let to: Mailbox = format!("{} <{}>", n.person_name, n.person_email.trim()).parse().map_err(|e| format!("宛先 {}: {e}", n.person_email))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject(n))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body(n, profile, &mail.base_url))
+            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+fn level_text(level: Option<i64>) -> String {
+    level.map(|l| format!("レベル{l}")).unwrap_or_else(|| "レベル未判断".to_owned())
+}
+
+pub fn subject(n: &Notice) -> String {
+    let head = if n.reason == Reason::Escalation.as_str() { "【mamori・未確認のため通知】" } else { "【mamori】" };
+    format!("{head}インシデント報告 第{}号（{}）の確認をお願いします", n.incident_id, level_text(n.incident_level))
+}
+
+/// The mail says that there is a report and where to read it, not what it says: the report
+/// itself may be 機密性2 or higher and stays in mamori.
+pub fn body(n: &Notice, profile: Option<&Profile>, base_url: &str) -> String {
+    let role = profile
+        .and_then(|p| p.roles.iter().find(|r| r.id.as_str() == n.role))
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| n.role.clone());
+    let capacity = if n.as_deputy { format!("{role}（代理）") } else { role };
+    let minutes = profile.map(incident::acknowledge_within_minutes).unwrap_or(60);
+    format!(
+        "{name} 様\n\n\
+         {capacity}として、インシデント報告 第{id}号（{level}）の通知が届いています。\n\n\
+         次のページで内容を確認し、「確認しました」を押してください。\n\
+         {base}/incidents/{id}\n\n\
+         通知から{minutes}分以内に確認がない場合、上位の役割へ通知します（確認期限 {by}）。\n\
+         このメールには報告の内容を記載していません。内容は mamori でのみ確認できます。\n",
+        name = n.person_name,
+        id = n.incident_id,
+        level = level_text(n.incident_level),
+        base = base_url.trim_end_matches('/'),
+        by = n.acknowledge_by.get(..16).unwrap_or(&n.acknowledge_by).replace('T', " "),
+    )
+}
