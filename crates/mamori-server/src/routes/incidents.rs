@@ -392,7 +392,7 @@ fn report_form(access: &Access, action: &str, f: &ReportForm, problems: &[String
             div.error role="alert" id="problems" { p { "保存していません。次の点を直してください。" } ul { @for p in problems { li { (p) } } } }
         }
         p.small { "分かることだけで構いません。まず送信し、詳しいことは後から追記できます。送信すると、レベルに応じた報告先と統一的な窓口（CSIRT）に通知されます。途中で「下書き保存」もできます。" }
-        form method="post" action=(action) id="report-form" {
+        form.stack method="post" action=(action) id="report-form" {
             (csrf_field(&access.session.csrf_token))
             label { "何が起きたか（件名）" input type="text" name="title" id="title" value=(f.title) maxlength="200"; }
             label { "被害・影響のレベル"
@@ -633,7 +633,7 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
                 dt { "原因" } dd { (i.cause) } dt { "被害・影響" } dd { (i.impact) } dt { "対応" } dd { (i.response) } dt { "再発防止策" } dd { (i.recurrence_prevention) }
             }
             @if csirt && open {
-                form method="post" action={"/incidents/" (i.id) "/findings"} id="findings-form" {
+                form.stack method="post" action={"/incidents/" (i.id) "/findings"} id="findings-form" {
                     (csrf_field(&access.session.csrf_token))
                     label { "原因" textarea name="cause" rows="3" maxlength="5000" { (i.cause) } }
                     label { "被害・影響" textarea name="impact" rows="3" maxlength="5000" { (i.impact) } }
@@ -693,7 +693,7 @@ fn triage_form(access: &Access, i: &Incident) -> Markup {
         _ => false,
     };
     html! {
-        form method="post" action={"/incidents/" (i.id) "/triage"} id="triage-form" {
+        form.stack method="post" action={"/incidents/" (i.id) "/triage"} id="triage-form" {
             (csrf_field(&access.session.csrf_token))
             fieldset {
                 legend { "情報セキュリティインシデントであるか（対策基準5.3(3)①）" }
@@ -797,7 +797,7 @@ fn task_table(access: &Access, i: &Incident, tasks: &[Task], me: Option<i64>, cs
 fn task_form(access: &Access, i: &Incident, people: &[mamori_store::org::Person], systems: &[mamori_store::systems::System]) -> Markup {
     let ciso_only = !is_csirt(access);
     html! {
-        form method="post" action={"/incidents/" (i.id) "/tasks"} id="task-form" {
+        form.stack method="post" action={"/incidents/" (i.id) "/tasks"} id="task-form" {
             (csrf_field(&access.session.csrf_token))
             label { "種類"
                 select name="kind" id="task-kind" {
@@ -1115,7 +1115,7 @@ fn print_shell(title: &str, org_name: &str, body: Markup) -> Response {
                 link rel="stylesheet" href="/static/style.css";
             }
             body.print-page {
-                p.noprint.small { "この頁はブラウザの印刷機能（Ctrl+P）で A4 に印刷できます。" }
+                p.noprint.small { a href="/" { "ダッシュボードへ戻る" } "　この頁はブラウザの印刷機能（Ctrl+P）で A4 に印刷できます。" }
                 header.report-head { p.small { (org_name) } h1 { (title) } }
                 (body)
             }
@@ -1160,9 +1160,11 @@ pub async fn occurrence_report(State(state): State<AppState>, access: Access, Pa
             } }
             tr { th { "原因" } td.pre { (i.cause) } }
             tr { th { "被害・影響" } td.pre { (i.impact) } }
+            tr { th { "対応（応急措置・復旧）" } td.pre { (i.response) } }
+            tr { th { "再発防止策" } td.pre { (i.recurrence_prevention) } }
             tr { th { "報告先（通知）" } td { @for n in &notices { (n.person_name) "（" (role_name(p, &n.role)) @if n.as_deputy { "・代理" } "）" @if n.acknowledged_at.is_some() { " 確認済み" } br; } } }
         }
-        p.small { "根拠: " (p.profile.source) " 5.3(3)④（「インシデント等発生状況報告書」を用いて原因を究明）。mamori の作業記録（第" (i.id) "号の経過）から作成。" }
+        p.small { "作成: " (wareki_date(today())) "。根拠: 対策基準5.3(3)④（「インシデント等発生状況報告書」を用いて原因を究明）。mamori の作業記録（第" (i.id) "号の経過）から作成。" }
     };
     Ok(print_shell("インシデント等発生状況報告書", &org.name, body))
 }
@@ -1210,7 +1212,7 @@ pub async fn response_report(State(state): State<AppState>, access: Access, Path
                 td { @match filings.iter().find(|f| f.report_id == d.id) { Some(f) => { (f.filed_on) " " (f.filed_by_name) }, None => { "未報告" } } } } } } }
         h2 { "経過" }
         (timeline_table(&timeline))
-        p.small { "根拠: " (p.profile.source) " 5.3(3)④（対応を「インシデント等対応状況報告書」に記録し、保存）。" }
+        p.small { "作成: " (wareki_date(today())) "。根拠: 対策基準5.3(3)④（対応を「インシデント等対応状況報告書」に記録し、保存）。" }
     };
     Ok(print_shell("インシデント等対応状況報告書", &org.name, body))
 }
@@ -1224,6 +1226,23 @@ pub async fn emergency_plan(State(state): State<AppState>, access: Access) -> Re
     let people: std::collections::HashMap<i64, mamori_store::org::Person> =
         state.store.people(access.org_id(), None, 100_000, 0).await?.into_iter().map(|x| (x.id, x)).collect();
     let absent = state.store.absences(access.org_id(), &today().to_string(), true).await?;
+    // The roles a report can reach: the level table's, the contact point, and whom they
+    // report to or are deputised by, transitively.
+    let mut routed: Vec<String> = p.incident_levels.iter().flat_map(|l| l.report_to.iter().map(|r| r.get_ref().to_string())).collect();
+    if let Some(ir) = &p.incident_response {
+        routed.extend(ir.contact_point.iter().map(|r| r.get_ref().to_string()));
+    }
+    let mut k = 0;
+    while k < routed.len() {
+        if let Some(role) = p.role(&routed[k]) {
+            for next in [&role.reports_to, &role.deputy].into_iter().flatten() {
+                if !routed.iter().any(|x| x == next.get_ref().as_str()) {
+                    routed.push(next.get_ref().to_string());
+                }
+            }
+        }
+        k += 1;
+    }
     let body = html! {
         p.small { "現在の役割の割当てから自動で作成しています（" (wareki_date(today())) "時点）。割当てを変えると、この計画も変わります。" }
         h2 { "1. 関係者の連絡先（緊急連絡網）" }
@@ -1232,7 +1251,7 @@ pub async fn emergency_plan(State(state): State<AppState>, access: Access) -> Re
             tbody {
                 @for role in &p.roles {
                     @let holders: Vec<&mamori_store::org::RoleAssignment> = assignments.iter().filter(|a| a.role == role.id.as_str()).collect();
-                    @if !holders.is_empty() && role.scope != RoleScope::System || role.id.as_str() == "csirt" {
+                    @if routed.iter().any(|r| r == role.id.as_str()) {
                         @for a in &holders { tr {
                             td { (role.name) }
                             td { @if role.scope == RoleScope::Department { (a.department_id.map(|d| access.department_name(d)).unwrap_or_default()) } }
@@ -1245,7 +1264,23 @@ pub async fn emergency_plan(State(state): State<AppState>, access: Access) -> Re
             }
         }
         @if !absent.is_empty() {
-            p { "不在予定: " @for a in &absent { (a.person_name) "（" (a.starts_on) "〜" (a.ends_on) "） " } }
+            p id="absences" { "不在（この期間は代理に通知します）: " @for a in &absent { (a.person_name) "（" (a.starts_on) "〜" (a.ends_on) @if !a.note.is_empty() { "、" (a.note) } "） " } }
+        }
+        @if let Some(me) = &access.person {
+            form.inline.noprint method="post" action="/absences" id="absence-form" {
+                (csrf_field(&access.session.csrf_token))
+                @if access.is_admin() {
+                    label { "職員"
+                        select name="person_id" {
+                            @for x in people.values().filter(|x| x.active) { option value=(x.id) selected[x.id == me.id] { (x.name) "（" (x.staff_no) "）" } }
+                        }
+                    }
+                } @else { input type="hidden" name="person_id" value=(me.id); }
+                label { "不在の開始日" input type="date" name="starts_on" required; }
+                label { "終了日" input type="date" name="ends_on" required; }
+                label { "理由（任意）" input type="text" name="note" maxlength="100"; }
+                button type="submit" { "不在を登録" }
+            }
         }
         h2 { "2. 報告先（被害・影響のレベル別）" }
         table.report id="level-table" {
@@ -1277,9 +1312,44 @@ pub async fn emergency_plan(State(state): State<AppState>, access: Access) -> Re
         }
         h2 { "6. 再発防止措置の策定" }
         p { "CSIRT が原因を究明し再発防止策を検討して CISO に報告し、CISO が必要な措置を指示する（対策基準5.3(3)④⑤）。mamori では各報告の「指示・対策」で完了まで追跡します。" }
-        p.small { "根拠: " (p.profile.source) " 7.3(1)(2)。" }
+        p.small { "根拠: 対策基準7.3(1)(2)（緊急時対応計画に盛り込むべき内容）。" }
     };
     Ok(print_shell("緊急時対応計画", &org.name, body))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AbsenceForm {
+    #[serde(default, deserialize_with = "crate::routes::api::number_or_text")]
+    pub person_id: String,
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(default)]
+    pub ends_on: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records an absence: one's own, or anyone's by an administrator.
+pub async fn add_absence(State(state): State<AppState>, access: Access, Form(f): Form<AbsenceForm>) -> Result<Response, AppError> {
+    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+    let person_id = f.person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("職員を選んでください".into()))?;
+    if person_id != me.id && !access.is_admin() {
+        return Err(AppError::BadRequest("他の職員の不在は管理者が登録します".into()));
+    }
+    let mut problems = Vec::new();
+    let starts = parse_day("不在の開始日", &f.starts_on, &mut problems);
+    let ends = parse_day("終了日", &f.ends_on, &mut problems);
+    let (Some(starts), Some(ends)) = (starts, ends) else {
+        if problems.is_empty() {
+            problems.push("不在の開始日と終了日を入力してください".into());
+        }
+        return Err(AppError::BadRequest(problems.join(" ")));
+    };
+    if f.note.chars().count() > 100 {
+        return Err(AppError::BadRequest("理由は100字以内で入力してください".into()));
+    }
+    state.store.add_absence(access.org_id(), person_id, &starts, &ends, &f.note, &access.actor()).await?;
+    Ok(Redirect::to("/emergency-plan").into_response())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/occurrence-report", get(incidents::occurrence_report))
         .route("/incidents/{id}/response-report", get(incidents::response_report))
         .route("/emergency-plan", get(incidents::emergency_plan))
+        .route("/absences", post(incidents::add_absence))
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/new", get(systems::new_form))
         .route("/systems/{id}", get(systems::show).post(systems::update))

@@ -574,3 +574,222 @@ async fn screenshot(b: &Browser, name: &str) {
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     eprintln!("screenshot: {}", path.display());
 }
+
+/// One-time credentials printed by `mamori demo --no-serve`: login → (password, name).
+fn demo_credentials(run: &crate::support::Run) -> std::collections::HashMap<String, (String, String)> {
+    let mut out = std::collections::HashMap::new();
+    for line in run.stdout.lines().filter(|l| l.starts_with("  ")) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if parts.len() >= 3 && parts[1].len() >= 12 {
+            out.insert(parts[0].to_owned(), (parts[1].to_owned(), parts[2..].join(" ")));
+        }
+    }
+    out
+}
+
+/// A first sign-in with a temporary password: the second factor where the role requires
+/// it, then the forced password change; ends on the dashboard.
+async fn first_sign_in(b: &Browser, login: &str, temp: &str, password: &str) {
+    b.sign_in(login, temp).await;
+    if b.path().await.starts_with("/account/totp") {
+        let secret = b.text("pre#totp-secret").await;
+        b.fill("#code", &current_totp(&secret, login)).await;
+        b.submit("form[action='/account/totp']").await;
+    }
+    b.change_password(temp, password).await;
+}
+
+/// The incident acceptance test on the demo town (志免町's profile): an ordinary staff member
+/// of 住民課 reports a level-3 incident; the CISO and the 統括 see it on their dashboards;
+/// CSIRT triages it; the インシデント等発生状況報告書 shows every field and prints to a clean
+/// PDF through headless Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incident_in_headless_chromium() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let demo = crate::support::run(&["demo", "--data-dir", data.to_str().expect("UTF-8 path"), "--no-serve"]);
+    demo.assert_success();
+    let creds = demo_credentials(&demo);
+    for login in ["jumin-staff", "ciso", "somu", "csirt"] {
+        assert!(creds.contains_key(login), "the demo prints a one-time password for {login}\n{demo}");
+    }
+    let server = start_server(&data, tmp.path());
+    let (webdriver, _driver) = start_chromedriver(tmp.path()).await;
+    let profile_dir = tmp.path().join("chromium-profile");
+    std::fs::create_dir_all(&profile_dir).expect("chromium profile dir");
+    let client = connect_browser(&webdriver, &profile_dir).await;
+    let b = Browser { c: client.clone(), base: server.base.clone() };
+    let task = tokio::spawn(async move { incident_scenario(&b, &creds, &webdriver).await });
+    let outcome = tokio::time::timeout(Duration::from_secs(150), task).await;
+    let _ = client.close().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(e)) => panic!("the incident scenario did not finish: {e}"),
+        Err(_) => panic!("the incident scenario took longer than 150 s"),
+    }
+    drop(server);
+}
+
+async fn incident_scenario(b: &Browser, creds: &std::collections::HashMap<String, (String, String)>, webdriver: &str) {
+    let (staff_temp, staff_name) = &creds["jumin-staff"];
+    let (ciso_temp, ciso_name) = &creds["ciso"];
+    let (somu_temp, somu_name) = &creds["somu"];
+    let (csirt_temp, _) = &creds["csirt"];
+    let title = "窓口端末にランサムウェアの脅迫画面が表示された";
+
+    // 1. An ordinary staff member of 住民課 reports a level-3 incident.
+    first_sign_in(b, "jumin-staff", staff_temp, "Madoguchi-Jumin-2026!").await;
+    b.goto("/incidents/new").await;
+    b.fill("#title", title).await;
+    b.select_value("#level", "3").await;
+    if let Err(e) = b.c.execute("document.getElementById('occurred_at').value = '2026-12-01T08:45'", vec![]).await {
+        fail!(b, "cannot set the time: {e}");
+    }
+    b.fill("#location", "住民課窓口 2番端末").await;
+    b.fill("#assets", "住民記録システム端末（機密性3A）").await;
+    b.select_value("#personal_info", "yes").await;
+    b.fill("#details", "始業時に画面全体へ英語の脅迫文が表示され、共有フォルダのファイル名が変わっていた。LANケーブルを抜いた。").await;
+    b.submit("#report-form").await;
+    let path = b.path().await;
+    let Some(id) = path.strip_prefix("/incidents/").and_then(|s| s.split('?').next()).and_then(|s| s.parse::<i64>().ok()) else {
+        fail!(b, "sending the report should open /incidents/ID, not {path}");
+    };
+    b.expect_text("#saved", "報告を送信しました").await;
+    let notices = b.text("#notices").await;
+    for name in [ciso_name, somu_name] {
+        if !notices.contains(name.as_str()) {
+            fail!(b, "a level-3 report reaches the CISO and the 統括 ({name}):\n{notices}");
+        }
+    }
+    if !notices.contains("CSIRT") {
+        fail!(b, "every report reaches the CSIRT, the single point of contact:\n{notices}");
+    }
+    screenshot(b, "browser-incident-reported.png").await;
+    b.sign_out().await;
+
+    // 2. The CISO and the 統括 find it on their dashboards, and acknowledge it.
+    for (login, temp, password) in [("ciso", ciso_temp, "Fukuchoshitsu-2026!"), ("somu", somu_temp, "Tokatsu-Sekinin-2026!")] {
+        first_sign_in(b, login, temp, password).await;
+        let card = b.expect_text("#incident-card", title).await;
+        if !card.contains("確認を待っている通知") {
+            fail!(b, "{login}'s dashboard should say a notice waits for acknowledgement:\n{card}");
+        }
+        b.goto(&format!("/incidents/{id}")).await;
+        b.submit(&format!("form[action='/incidents/{id}/acknowledge']")).await;
+        b.wait_path(&format!("/incidents/{id}")).await;
+        if b.c.find(Locator::Css("#acknowledge")).await.is_ok() {
+            fail!(b, "after acknowledging, {login} has nothing left to acknowledge");
+        }
+        b.goto("/").await;
+        if b.c.find(Locator::Css("#dashboard-notices")).await.is_ok() {
+            fail!(b, "{login}'s dashboard should no longer list the acknowledged notice");
+        }
+        b.expect_text("#dashboard-incidents", title).await;
+        b.sign_out().await;
+    }
+
+    // 3. CSIRT triages it: an incident, level 3, personal information of 1,200 residents.
+    first_sign_in(b, "csirt", csirt_temp, "Joho-Seisaku-Kakari-2026!").await;
+    b.goto(&format!("/incidents/{id}")).await;
+    b.find("#is-incident-yes").await.click().await.unwrap_or_else(|e| panic!("cannot choose インシデントである: {e}"));
+    b.fill("#triage-reason", "ランサムウェアによる暗号化を確認。住民情報を含む共有フォルダに被害").await;
+    b.select_value("#triage-level", "3").await;
+    b.find("#fact-residents_affected").await.click().await.unwrap_or_else(|e| panic!("cannot tick 住民・企業に被害: {e}"));
+    b.find("#fact-suspected_crime").await.click().await.unwrap_or_else(|e| panic!("cannot tick 犯罪の可能性: {e}"));
+    b.fill("#affected_people", "1200").await;
+    b.submit("#triage-form").await;
+    b.expect_text("#triage-result", "情報セキュリティインシデントである").await;
+    let external = b.text("#external-reports").await;
+    for needle in ["個人情報保護委員会", "速報", "確報", "総務省", "警察", "報道機関", "個人情報保護法第68条"] {
+        if !external.contains(needle) {
+            fail!(b, "the external reports should include {needle:?}:\n{external}");
+        }
+    }
+    b.fill("#findings-form textarea[name=cause]", "業務外サイトの閲覧による不正プログラムの感染（調査中）").await;
+    b.fill("#findings-form textarea[name=impact]", "窓口端末1台、共有フォルダの一部").await;
+    b.submit("#findings-form").await;
+    b.expect_text("#findings", "不正プログラムの感染").await;
+    screenshot(b, "browser-incident-triaged.png").await;
+
+    // 4. The インシデント等発生状況報告書: every field, no navigation, and a clean A4 print.
+    b.goto(&format!("/incidents/{id}/occurrence-report")).await;
+    b.expect_text("h1", "インシデント等発生状況報告書").await;
+    let report = b.text("#occurrence-report").await;
+    for needle in [
+        &format!("第{id}号"),
+        title,
+        "レベル3",
+        "令和8年12月1日",
+        "住民課窓口 2番端末",
+        "住民記録システム端末",
+        staff_name.as_str(),
+        "含まれる",
+        "LANケーブルを抜いた",
+        "インシデントである",
+        "住民・企業に被害・影響が及ぶ",
+        "1200 人",
+        "不正プログラムの感染",
+        "窓口端末1台",
+        ciso_name.as_str(),
+    ] {
+        if !report.contains(needle) {
+            fail!(b, "the 発生状況報告書 should show {needle:?}:\n{report}");
+        }
+    }
+    if b.c.find(Locator::Css("header.site")).await.is_ok() {
+        fail!(b, "the printable report has no site navigation");
+    }
+    screenshot(b, "browser-incident-occurrence-report.png").await;
+    let pdf = print_pdf(b, webdriver).await;
+    assert!(pdf.starts_with(b"%PDF-"), "WebDriver print returns a PDF");
+    let pages = count_pdf_pages(&pdf);
+    assert!((1..=2).contains(&pages), "the 発生状況報告書 prints on one or two A4 pages, not {pages}");
+    let path = workspace_root().join("target/browser-incident-occurrence-report.pdf");
+    std::fs::write(&path, &pdf).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    eprintln!("pdf: {} ({} bytes, {pages} page(s))", path.display(), pdf.len());
+
+    // 5. The emergency response plan is the current contact network.
+    b.goto("/emergency-plan").await;
+    let network = b.text("#contact-network").await;
+    for needle in [ciso_name.as_str(), somu_name.as_str(), "CSIRT", "情報セキュリティ管理者"] {
+        if !network.contains(needle) {
+            fail!(b, "the 緊急連絡網 should list {needle:?}:\n{network}");
+        }
+    }
+    b.expect_text("#level-table", "レベル3").await;
+    screenshot(b, "browser-emergency-plan.png").await;
+}
+
+/// The current page printed by Chromium (WebDriver "Print Page"), A4 portrait.
+async fn print_pdf(b: &Browser, webdriver: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let session = b.c.session_id().await.ok().flatten().unwrap_or_else(|| panic!("no WebDriver session id"));
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("HTTP client");
+    let res = http
+        .post(format!("{webdriver}/session/{session}/print"))
+        .json(&json!({"orientation": "portrait", "page": {"width": 21.0, "height": 29.7}, "background": true}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("WebDriver print: {e}"));
+    let body: Value = res.json().await.unwrap_or_else(|e| panic!("WebDriver print answer: {e}"));
+    let data = body["value"].as_str().unwrap_or_else(|| panic!("WebDriver print gave no PDF: {body}"));
+    base64::engine::general_purpose::STANDARD.decode(data).unwrap_or_else(|e| panic!("the PDF is not base64: {e}"))
+}
+
+/// Page objects in a PDF: `/Type /Page` not followed by `s` (that is `/Pages`).
+fn count_pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    let mut n = 0;
+    for pattern in ["/Type /Page", "/Type/Page"] {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(pattern) {
+            let end = from + at + pattern.len();
+            if !text[end..].starts_with('s') {
+                n += 1;
+            }
+            from = end;
+        }
+    }
+    n
+}
