@@ -40,6 +40,27 @@ pub struct IncidentReport {
     pub details: String,
 }
 
+/// A report to save, by whom, and — when it is sent — the notices routing produced and the
+/// mail status they start with.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    pub report: &'a IncidentReport,
+    pub reporter_person_id: i64,
+    pub reporter_user_id: i64,
+    pub profile_version_id: i64,
+    pub send: Option<(&'a [NewNotice], &'a str)>,
+}
+
+/// An external report made: which one, when, by whom.
+#[derive(Debug, Clone)]
+pub struct NewFiling {
+    pub report_id: String,
+    /// `YYYY-MM-DD`.
+    pub filed_on: String,
+    pub person_id: i64,
+    pub note: String,
+}
+
 /// A notice to create: one person, told in one capacity.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewNotice {
@@ -338,16 +359,9 @@ impl Store {
     /// Saves a report: as a draft (nobody is told), or sent, with the notices routing
     /// produced. A sent report must have a title, a level and when it happened; the caller
     /// checks that and passes `send = false` for an incomplete one.
-    pub async fn save_incident(
-        &self,
-        org_id: i64,
-        existing: Option<i64>,
-        reporter: (i64, i64),
-        r: &IncidentReport,
-        send: Option<(&[NewNotice], &str)>,
-        profile_version_id: i64,
-        actor: &Actor,
-    ) -> Result<Incident> {
+    pub async fn save_incident(&self, org_id: i64, existing: Option<i64>, sub: &Submission<'_>, actor: &Actor) -> Result<Incident> {
+        let Submission { report: r, reporter_person_id, reporter_user_id, profile_version_id, send } = *sub;
+        let reporter = (reporter_person_id, reporter_user_id);
         let now = now_text();
         let status = if send.is_some() { status::REPORTED } else { status::DRAFT };
         let mut w = self.begin_write(org_id).await?;
@@ -773,7 +787,8 @@ impl Store {
     }
 
     /// Records that an external report was made (報告日, 報告者, 備考).
-    pub async fn file_external_report(&self, org_id: i64, incident_id: i64, report_id: &str, filed_on: &str, person_id: i64, note: &str, actor: &Actor) -> Result<()> {
+    pub async fn file_external_report(&self, org_id: i64, incident_id: i64, f: &NewFiling, actor: &Actor) -> Result<()> {
+        let (report_id, filed_on, person_id, note) = (f.report_id.as_str(), f.filed_on.as_str(), f.person_id, f.note.as_str());
         let mut w = self.begin_write(org_id).await?;
         let inserted = sqlx::query(
             "INSERT INTO incident_external_filings (org_id, incident_id, report_id, filed_on, filed_by_person_id, note, created_at)

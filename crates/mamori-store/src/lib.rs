@@ -17,6 +17,7 @@ pub mod systems;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
+pub mod violations;
 mod writer;
 
 use std::str::FromStr;

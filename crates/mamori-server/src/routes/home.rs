@@ -62,6 +62,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
     let ledger = state.store.ledger_status(access.org_id()).await?;
     let reminders = crate::routes::requests::reminders(&state, &access).await?;
     let incidents = crate::routes::incidents::reminders(&state, &access).await?;
+    let violations = crate::routes::violations::dashboard_card(&state, &access).await?;
     Ok(page(
         "ダッシュボード",
         Some(&access),
@@ -81,6 +82,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
                 dt { "ポリシー" } dd { (access.profile.profile.source) "（" (access.profile.profile.edition) "）" }
             }
             (crate::routes::incidents::dashboard_card(&access, &incidents))
+            (violations)
             h2 { "申請・承認" }
             div #reminders {
                 @if reminders.to_decide.is_empty() && reminders.overdue.is_empty() {

@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use maud::{html, Markup};
 use mamori_policy::incident::{self, DueReport, Facts, Reason};
 use mamori_policy::{Profile, RoleScope};
-use mamori_store::incidents::{status, Findings, Incident, IncidentFilter, IncidentReport, NewTask, Notice, Task, Triage};
+use mamori_store::incidents::{status, Findings, Incident, IncidentFilter, IncidentReport, NewFiling, NewTask, Notice, Submission, Task, Triage};
 use mamori_store::jst;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -247,10 +247,14 @@ async fn save(state: &AppState, access: &Access, existing: Option<i64>, f: &Repo
         Vec::new()
     };
     let mail = notify::mail_status(state);
-    let incident = state
-        .store
-        .save_incident(org, existing, (person.id, access.user.id), &report, send.then_some((notices.as_slice(), mail)), access.profile_version_id, &access.actor())
-        .await?;
+    let sub = Submission {
+        report: &report,
+        reporter_person_id: person.id,
+        reporter_user_id: access.user.id,
+        profile_version_id: access.profile_version_id,
+        send: send.then_some((notices.as_slice(), mail)),
+    };
+    let incident = state.store.save_incident(org, existing, &sub, &access.actor()).await?;
     Ok(Saved::Incident { incident, missing: if f.wants_send() { missing } else { Vec::new() } })
 }
 
@@ -1078,7 +1082,8 @@ async fn file_external(state: &AppState, access: &Access, id: i64, report_id: &s
     if on > today().to_string() {
         return Err(AppError::BadRequest(format!("報告日「{on}」が未来の日付です")));
     }
-    state.store.file_external_report(access.org_id(), id, report_id, &on, person.id, &f.note, &access.actor()).await?;
+    let filing = NewFiling { report_id: report_id.to_owned(), filed_on: on, person_id: person.id, note: f.note.clone() };
+    state.store.file_external_report(access.org_id(), id, &filing, &access.actor()).await?;
     Ok(())
 }
 

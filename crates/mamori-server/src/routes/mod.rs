@@ -11,6 +11,7 @@ mod org;
 mod policy;
 mod requests;
 mod systems;
+mod violations;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -53,6 +54,9 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/response-report", get(incidents::response_report))
         .route("/emergency-plan", get(incidents::emergency_plan))
         .route("/absences", post(incidents::add_absence))
+        .route("/violations", get(violations::list).post(violations::create))
+        .route("/violations/{id}/correct", post(violations::correct_page))
+        .route("/violations/{id}/suspend", post(violations::suspend_page))
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/new", get(systems::new_form))
         .route("/systems/{id}", get(systems::show).post(systems::update))

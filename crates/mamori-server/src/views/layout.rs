@@ -26,6 +26,9 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
                             a href="/systems" { "情報システム台帳" }
                             a href="/requests" { "申請・承認" }
                             a href="/incidents" { "インシデント" }
+                            @if ["ciso", "security_director", "security_manager", "system_manager", "system_operator"].iter().any(|r| a.has_role(r)) || a.is_admin() {
+                                a href="/violations" { "違反時の対応" }
+                            }
                             a href="/policy" { "ポリシー" }
                             @if a.is_admin() {
                                 a href="/org" { "組織・職員" }

@@ -7,3 +7,4 @@ mod helpers;
 mod incidents;
 mod requests;
 mod signin;
+mod violations;
