@@ -92,10 +92,10 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
         let next = incident::escalation_role(&profile, &n.role);
         let to = match &next {
             Some(role) => {
-                if !dirs.contains_key(&n.org_id) {
-                    dirs.insert(n.org_id, directory(state, n.org_id, &now_text[..10]).await?);
-                }
-                let dir = &dirs[&n.org_id];
+                let dir = match dirs.entry(n.org_id) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => v.insert(directory(state, n.org_id, &now_text[..10]).await?),
+                };
                 let already: HashSet<(i64, String)> =
                     state.store.incident_notices(n.org_id, n.incident_id).await?.into_iter().map(|x| (x.person_id, x.role)).collect();
                 notices_for(&profile, &[(role.clone(), Reason::Escalation)], n.incident_department_id, dir, now, &already, Some(n.id)).0

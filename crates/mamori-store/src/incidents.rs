@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use sha2::Digest;
 use sqlx::Row;
 
 use crate::{flag, now_text, Actor, NewEvent, Result, Store, StoreError};
@@ -877,5 +878,118 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// A file attached to a report (a screenshot, the suspicious mail, a log). Its SHA-256 goes
+/// into the change record, so the evidence can later be shown to be the one attached.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    pub person_id: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub incident_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by_name: String,
+    pub created_at: String,
+}
+
+/// The largest attachment kept (10 MiB).
+pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
+
+fn attachment(r: &AnyRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: r.try_get("id")?,
+        incident_id: r.try_get("incident_id")?,
+        file_name: r.try_get("file_name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        uploaded_by_name: r.try_get("uploaded_by_name")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+const ATTACHMENT_SELECT: &str = "SELECT a.id, a.incident_id, a.file_name, a.content_type, a.size, a.sha256, a.created_at, p.name AS uploaded_by_name
+    FROM incident_attachments a JOIN people p ON p.id = a.uploaded_by_person_id";
+
+impl Store {
+    pub async fn add_incident_attachment(&self, org_id: i64, incident_id: i64, a: &NewAttachment, actor: &Actor) -> Result<Attachment> {
+        if a.content.is_empty() {
+            return Err(StoreError::Invalid("添付するファイルが空です".into()));
+        }
+        if a.content.len() > MAX_ATTACHMENT {
+            return Err(StoreError::Invalid(format!("添付ファイルは10MBまでです（{}バイト）", a.content.len())));
+        }
+        let sha256 = hex::encode(sha2::Sha256::digest(&a.content));
+        let mut w = self.begin_write(org_id).await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO incident_attachments (org_id, incident_id, file_name, content_type, size, sha256, content, uploaded_by_person_id, created_at)
+             SELECT $1, i.id, $3, $4, $5, $6, $7, $8, $9 FROM incidents i WHERE i.id = $2 AND i.org_id = $1 AND i.status <> 'closed' RETURNING id",
+        )
+        .bind(org_id)
+        .bind(incident_id)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.content.len() as i64)
+        .bind(&sha256)
+        .bind(a.content.clone())
+        .bind(a.person_id)
+        .bind(now_text())
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or_else(|| StoreError::Conflict("対応完了の報告には添付できません".into()))?
+        .try_get(0)?;
+        w.commit(
+            actor,
+            NewEvent::new(
+                "incident.attach",
+                "incident",
+                incident_id,
+                serde_json::json!({"attachment_id": id, "file_name": a.file_name, "content_type": a.content_type, "size": a.content.len(), "sha256": sha256}),
+            ),
+        )
+        .await?;
+        let rows = self.incident_attachments(org_id, incident_id).await?;
+        rows.into_iter().find(|x| x.id == id).ok_or(StoreError::NotFound("attachment"))
+    }
+
+    pub async fn incident_attachments(&self, org_id: i64, incident_id: i64) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query(&format!("{ATTACHMENT_SELECT} WHERE a.org_id = $1 AND a.incident_id = $2 ORDER BY a.id"))
+            .bind(org_id)
+            .bind(incident_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(attachment).collect()
+    }
+
+    /// An attachment and its bytes, checked against the hash recorded when it was attached.
+    pub async fn incident_attachment_content(&self, org_id: i64, incident_id: i64, id: i64) -> Result<(Attachment, Vec<u8>)> {
+        let row = sqlx::query(&format!("{ATTACHMENT_SELECT} WHERE a.org_id = $1 AND a.incident_id = $2 AND a.id = $3"))
+            .bind(org_id)
+            .bind(incident_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("attachment"))?;
+        let a = attachment(&row)?;
+        let content: Vec<u8> = sqlx::query("SELECT content FROM incident_attachments WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        if hex::encode(sha2::Sha256::digest(&content)) != a.sha256 {
+            return Err(StoreError::Invalid(format!("添付ファイル {id} の内容が記録時のハッシュと一致しません（改ざんの疑い）")));
+        }
+        Ok((a, content))
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use maud::{html, Markup};
 use mamori_policy::incident::{self, DueReport, Facts, Reason};
 use mamori_policy::{Profile, RoleScope};
-use mamori_store::incidents::{status, Findings, Incident, IncidentFilter, IncidentReport, NewFiling, NewTask, Notice, Submission, Task, Triage};
+use mamori_store::incidents::{status, Findings, Incident, IncidentFilter, IncidentReport, NewAttachment, NewFiling, NewTask, Notice, Submission, Task, Triage};
 use mamori_store::jst;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -225,7 +225,7 @@ fn check_report(f: &ReportForm, profile: &Profile, access: &Access) -> Result<(I
 
 /// What saving a report came to.
 enum Saved {
-    Incident { incident: Incident, missing: Vec<String> },
+    Incident { incident: Box<Incident>, missing: Vec<String> },
     Problems(Vec<String>),
 }
 
@@ -255,7 +255,7 @@ async fn save(state: &AppState, access: &Access, existing: Option<i64>, f: &Repo
         send: send.then_some((notices.as_slice(), mail)),
     };
     let incident = state.store.save_incident(org, existing, &sub, &access.actor()).await?;
-    Ok(Saved::Incident { incident, missing: if f.wants_send() { missing } else { Vec::new() } })
+    Ok(Saved::Incident { incident: Box::new(incident), missing: if f.wants_send() { missing } else { Vec::new() } })
 }
 
 fn can_see(access: &Access, i: &Incident, notices: &[Notice]) -> bool {
@@ -543,6 +543,8 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
     let me = access.person.as_ref().map(|x| x.id);
     let tasks = state.store.incident_tasks(org, id).await?;
     let filings = state.store.external_filings(org, id).await?;
+    let attachments = state.store.incident_attachments(org, id).await?;
+    let may_attach = i.status != status::CLOSED && (me == Some(i.reporter_person_id) || is_csirt(access) || notices.iter().any(|n| Some(n.person_id) == me));
     let due = due_reports(p, &i);
     let mut timeline = state.store.events(org, Some(("incident", &id.to_string())), 500).await?;
     timeline.reverse();
@@ -591,6 +593,25 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
         @if i.status == status::DRAFT && me == Some(i.reporter_person_id) {
             h2 { "下書きの編集・送信" }
             (report_form(access, &format!("/incidents/{}", i.id), &ReportForm::from_incident(&i), &[]))
+        }
+        h2 { "添付ファイル" }
+        @if attachments.is_empty() { p id="attachments" { "ありません。" } } @else {
+            table id="attachments" {
+                thead { tr { th { "ファイル" } th { "大きさ" } th { "SHA-256（作業記録に記録）" } th { "添付者" } th { "日時" } } }
+                tbody { @for a in &attachments { tr {
+                    td { a href={"/incidents/" (i.id) "/attachments/" (a.id)} { (a.file_name) } }
+                    td { (a.size) " バイト" }
+                    td.clause { (a.sha256.get(..16).unwrap_or(&a.sha256)) "…" }
+                    td { (a.uploaded_by_name) }
+                    td { (wareki_time(&a.created_at)) }
+                } } }
+            }
+        }
+        @if may_attach {
+            form.inline.noprint method="post" enctype="multipart/form-data" action={"/incidents/" (i.id) "/attachments?csrf=" (access.session.csrf_token)} id="attach-form" {
+                label { "ファイル（10MBまで。画面の写真、不審なメール、ログなど）" input type="file" name="file" required; }
+                button type="submit" { "添付する" }
+            }
         }
         @if i.status != status::DRAFT {
             p.noprint { a href={"/incidents/" (i.id) "/occurrence-report"} id="occurrence-report-link" { "インシデント等発生状況報告書（印刷用）" } " ・ "
@@ -1090,6 +1111,56 @@ async fn file_external(state: &AppState, access: &Access, id: i64, report_id: &s
 pub async fn file_external_page(State(state): State<AppState>, access: Access, Path((id, report_id)): Path<(i64, String)>, Form(f): Form<FilingForm>) -> Result<Response, AppError> {
     let r = file_external(&state, &access, id, &report_id, &f).await;
     after_action(&state, &access, id, r).await
+}
+
+/// A file name as kept: no directories, no control characters, at most 200 characters.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.trim().is_empty() { "添付ファイル".to_owned() } else { cleaned.trim().to_owned() }
+}
+
+async fn attach(state: &AppState, access: &Access, id: i64, mut multipart: Multipart) -> Result<(), AppError> {
+    let (i, notices) = load(state, access, id).await?;
+    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+    if me.id != i.reporter_person_id && !is_csirt(access) && !notices.iter().any(|n| n.person_id == me.id) {
+        return Err(AppError::BadRequest("添付できるのは報告者、通知を受けた人と CSIRT です".into()));
+    }
+    let mut file = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))? {
+        if field.name() == Some("file") {
+            let name = clean_file_name(field.file_name().unwrap_or(""));
+            let content_type = field.content_type().unwrap_or("application/octet-stream").chars().take(100).collect::<String>();
+            let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))?;
+            file = Some((name, content_type, bytes.to_vec()));
+        }
+    }
+    let Some((file_name, content_type, content)) = file else {
+        return Err(AppError::BadRequest("添付するファイルを選んでください".into()));
+    };
+    let a = NewAttachment { file_name, content_type, content, person_id: me.id };
+    state.store.add_incident_attachment(access.org_id(), id, &a, &access.actor()).await?;
+    Ok(())
+}
+
+pub async fn attach_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, multipart: Multipart) -> Result<Response, AppError> {
+    let r = attach(&state, &access, id, multipart).await;
+    after_action(&state, &access, id, r).await
+}
+
+/// Downloads an attachment, always as a file (never rendered by the browser), after checking
+/// its bytes against the recorded hash.
+pub async fn attachment(State(state): State<AppState>, access: Access, Path((id, attachment_id)): Path<(i64, i64)>) -> Result<Response, AppError> {
+    load(&state, &access, id).await?;
+    let (a, content) = state.store.incident_attachment_content(access.org_id(), id, attachment_id).await?;
+    let encoded: String = serde_urlencoded::to_string([("x", a.file_name.as_str())]).map(|x| x[2..].replace('+', "%20")).unwrap_or_default();
+    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{encoded}");
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+        (axum::http::header::CONTENT_DISPOSITION, disposition),
+        (axum::http::HeaderName::from_static("x-content-sha256"), a.sha256.clone()),
+    ];
+    Ok((headers, content).into_response())
 }
 
 async fn close(state: &AppState, access: &Access, id: i64) -> Result<(), AppError> {

@@ -50,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/findings", post(incidents::findings_page))
         .route("/incidents/{id}/external/{report_id}", post(incidents::file_external_page))
         .route("/incidents/{id}/close", post(incidents::close_page))
+        .route("/incidents/{id}/attachments", post(incidents::attach_page))
+        .route("/incidents/{id}/attachments/{attachment_id}", get(incidents::attachment))
         .route("/incidents/{id}/occurrence-report", get(incidents::occurrence_report))
         .route("/incidents/{id}/response-report", get(incidents::response_report))
         .route("/emergency-plan", get(incidents::emergency_plan))

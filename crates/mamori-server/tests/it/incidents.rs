@@ -116,6 +116,39 @@ async fn incident_workflow(app: TestApp) {
     assert_eq!(notified(&l1), people(&app, &[("kacho", "security_manager", false), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await);
     let l1_id = l1["incident"]["id"].as_i64().unwrap();
 
+    // Evidence attached to it: kept with its SHA-256 in the change record, downloaded as a
+    // file, byte for byte.
+    let evidence = b"Received: from unknown (suspicious)\r\nSubject: =?utf-8?b?6KuL5rGC5pu4?=\r\n\r\n<script>alert(1)</script>".to_vec();
+    let part = reqwest::multipart::Part::bytes(evidence.clone()).file_name("../不審メール.eml").mime_str("message/rfc822").unwrap();
+    let res = staff.http.post(format!("{}/incidents/{l1_id}/attachments?csrf={csrf}", app.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap());
+    let (a_id, a_name, a_sha): (i64, String, String) =
+        sqlx::query_as("SELECT id, file_name, sha256 FROM incident_attachments WHERE incident_id = $1").bind(l1_id).fetch_one(app.store().pool()).await.unwrap();
+    assert_eq!(a_name, "不審メール.eml", "directories are stripped from the name");
+    let res = staff.http.get(format!("{}/incidents/{l1_id}/attachments/{a_id}", app.base)).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/octet-stream", "never rendered by the browser");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), evidence);
+    let attach_event = app.store().events(app.org_id, Some(("incident", &l1_id.to_string())), 10).await.unwrap().into_iter().find(|e| e.action == "incident.attach").unwrap();
+    assert!(attach_event.payload.contains(&a_sha), "the hash is in the change record: {}", attach_event.payload);
+    // An empty upload is refused.
+    let part = reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.txt");
+    let res = staff.http.post(format!("{}/incidents/{l1_id}/attachments?csrf={csrf}", app.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert!(res.text().await.unwrap().contains("ファイルが空です"));
+
+    // The form: a bad date gets the Japanese message on the page, and nothing is saved.
+    let before = count(&app, "SELECT COUNT(*) FROM incidents").await;
+    let page = staff.submit("/incidents/new", "/incidents", &[("title", "テスト"), ("level", "1"), ("occurred_at", "令和8年12月1日"), ("intent", "send")]).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("発生日時「令和8年12月1日」を日時として読めません"), "{}", page.body);
+    assert!(page.body.contains("value=\"テスト\""), "what was typed is kept in the form");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM incidents").await, before);
+    // Incomplete through the form: kept as a draft, and the page says what is missing.
+    let page = staff.submit("/incidents/new", "/incidents", &[("title", "パスワードを書いた付箋を紛失"), ("intent", "send")]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("下書きとして保存しました（まだ送信していません）") && page.body.contains("被害・影響のレベル"), "{}", page.body);
+
     // Level 3: the CISO and the 統括, and the CSIRT.
     let (_, l3) = staff.post_json("/api/v1/incidents", &report(3), Some(&csrf)).await;
     assert_eq!(

@@ -114,3 +114,18 @@ CREATE TABLE absences (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX absences_org ON absences (org_id, ends_on);
+
+-- Files attached to a report; the SHA-256 is also in the change record.
+CREATE TABLE incident_attachments (
+    id                      INTEGER PRIMARY KEY,
+    org_id                  INTEGER NOT NULL REFERENCES organizations(id),
+    incident_id             INTEGER NOT NULL REFERENCES incidents(id),
+    file_name               TEXT NOT NULL,
+    content_type            TEXT NOT NULL,
+    size                    INTEGER NOT NULL,
+    sha256                  TEXT NOT NULL,
+    content                 BLOB NOT NULL,
+    uploaded_by_person_id   INTEGER NOT NULL REFERENCES people(id),
+    created_at              TEXT NOT NULL
+);
+CREATE INDEX incident_attachments_incident ON incident_attachments (incident_id, id);
