@@ -25,6 +25,11 @@ const JUMIN_KAKARI: i64 = 11;
 const ZEIMU: i64 = 20;
 const SOMU: i64 = 30;
 
+/// (person, role, as deputy) rows of an expected routing.
+type Told<'a> = Vec<(i64, &'a str, bool)>;
+/// (report id, due date) rows of expected external reports.
+type Due<'a> = Vec<(&'a str, Option<&'a str>)>;
+
 fn holder(role: &str, person_id: i64, department_id: Option<i64>, is_deputy: bool) -> Holder {
     Holder { role: role.into(), person_id, department_id, is_deputy }
 }
@@ -66,7 +71,7 @@ fn each_level_reaches_exactly_the_roles_of_its_row_and_the_contact_point() {
     let p = shime();
     let dir = town();
     let csirt = [(CSIRT_A, "csirt", false), (CSIRT_B, "csirt", false)];
-    let table: [(u32, i64, Vec<(i64, &str, bool)>); 6] = [
+    let table: [(u32, i64, Told); 6] = [
         // レベル0・1: the department's 情報セキュリティ管理者 (課局長).
         (0, JUMIN, vec![(JUMIN_KACHO, "security_manager", false)]),
         (1, JUMIN, vec![(JUMIN_KACHO, "security_manager", false)]),
@@ -153,7 +158,7 @@ fn each_combination_of_facts_yields_exactly_the_required_reports() {
     let d5 = Some("2026-12-06");
     let d30 = Some("2026-12-31");
     let d60 = Some("2027-01-30");
-    let table: Vec<(&str, Facts, Vec<(&str, Option<&str>)>)> = vec![
+    let table: Vec<(&str, Facts, Due)> = vec![
         ("nothing", Facts::default(), vec![]),
         ("confirmed only", Facts { confirmed: true, ..Facts::default() }, vec![("mic_prefecture", None)]),
         ("personal information alone is not a mandatory report", personal.clone(), vec![]),

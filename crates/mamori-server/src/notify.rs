@@ -12,9 +12,10 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use mamori_policy::incident::{self, Directory, Holder, Reason};
+use chrono::NaiveDate;
+use mamori_policy::incident::{self, Directory, DueReport, Facts, Holder, Reason};
 use mamori_policy::Profile;
-use mamori_store::incidents::{initial_mail_status, NewNotice, Notice};
+use mamori_store::incidents::{initial_mail_status, Incident, NewNotice, Notice};
 use mamori_store::{jst, Actor};
 
 use crate::error::AppError;
@@ -69,6 +70,32 @@ pub fn notices_for(
     (notices, routing.unresolved)
 }
 
+/// The facts CSIRT recorded, read back.
+pub fn facts_of(i: &Incident) -> Facts {
+    let f = &i.facts;
+    let b = |k: &str| f[k].as_bool().unwrap_or(false);
+    Facts {
+        confirmed: i.is_incident == Some(true),
+        personal_information: b("personal_information"),
+        sensitive_personal_information: b("sensitive_personal_information"),
+        financial_damage: b("financial_damage"),
+        unlawful_intent: b("unlawful_intent"),
+        affected_people: f["affected_people"].as_u64().and_then(|n| u32::try_from(n).ok()),
+        specific_personal_information: b("specific_personal_information"),
+        suspected_crime: b("suspected_crime"),
+        residents_affected: b("residents_affected"),
+    }
+}
+
+/// The external reports the incident's facts require, counted from the day of awareness.
+pub fn due_reports(profile: &Profile, i: &Incident) -> Vec<DueReport> {
+    if i.is_incident.is_none() {
+        return Vec::new();
+    }
+    let aware = i.aware_on.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or_else(|| chrono::Utc::now().with_timezone(&jst()).date_naive());
+    incident::external_reports(profile, &facts_of(i), aware)
+}
+
 pub fn mail_status(state: &AppState) -> &'static str {
     initial_mail_status(state.settings.mail.is_some())
 }
@@ -77,6 +104,8 @@ pub fn mail_status(state: &AppState) -> &'static str {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Round {
     pub escalated: usize,
+    /// Reminder mails of external-report deadlines (due tomorrow or earlier, not filed).
+    pub reminded: usize,
     pub mailed: usize,
     pub mail_failed: usize,
 }
@@ -111,6 +140,7 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
     }
     if let Some(mail) = &state.settings.mail {
         let mailer = Mailer::new(mail)?;
+        round.reminded = remind_deadlines(state, &mailer, mail, now).await?;
         for n in state.store.unmailed_notices(200).await? {
             let profile = state.profile(n.org_id).await?.map(|(_, p)| p);
             if n.person_email.trim().is_empty() {
@@ -131,6 +161,43 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
         }
     }
     Ok(round)
+}
+
+/// Mails the holders of each external report's responsible role once a day from the day
+/// before its deadline until it is filed.
+async fn remind_deadlines(state: &AppState, mailer: &Mailer, mail: &MailSettings, now: DateTime<FixedOffset>) -> Result<usize, AppError> {
+    let actor = Actor::system("notifier");
+    let today = now.with_timezone(&jst()).date_naive();
+    let mut sent = 0;
+    for (org_id, i) in state.store.confirmed_open_incidents().await? {
+        let Some((_, profile)) = state.profile(org_id).await? else { continue };
+        let filed: HashSet<String> = state.store.external_filings(org_id, i.id).await?.into_iter().map(|f| f.report_id).collect();
+        let soon: Vec<DueReport> = due_reports(&profile, &i)
+            .into_iter()
+            .filter(|d| !filed.contains(&d.id) && d.due_on.is_some_and(|x| x <= today + chrono::Days::new(1)))
+            .collect();
+        if soon.is_empty() {
+            continue;
+        }
+        let dir = directory(state, org_id, &today.to_string()).await?;
+        for d in soon {
+            if !state.store.claim_deadline_reminder(org_id, i.id, &d.id, &today.to_string(), &actor).await? {
+                continue;
+            }
+            let routing = incident::route(&profile, &[(d.responsible.clone(), Reason::Level)], i.department_id, &dir);
+            for r in routing.recipients {
+                let person = state.store.person(org_id, r.person_id).await?;
+                if person.email.trim().is_empty() {
+                    continue;
+                }
+                match mailer.send_reminder(&person, &i, &d, today, &mail.base_url).await {
+                    Ok(()) => sent += 1,
+                    Err(e) => tracing::warn!(incident = i.id, report = %d.id, error = %e, "mailing a deadline reminder failed"),
+                }
+            }
+        }
+    }
+    Ok(sent)
 }
 
 /// Runs [`run_due`] every [`TICK`] until the process ends.
@@ -166,6 +233,35 @@ impl Mailer {
             .build();
         let from = mail.from.parse().map_err(|e| AppError::internal(format!("MAMORI_MAIL_FROM {}: {e}", mail.from)))?;
         Ok(Self { transport, from })
+    }
+
+    async fn send_reminder(&self, person: &mamori_store::org::Person, i: &Incident, d: &DueReport, today: NaiveDate, base_url: &str) -> Result<(), String> {
+        let to: Mailbox = format!("{} <{}>", person.name, person.email.trim()).parse().map_err(|e| format!("宛先 {}: {e}", person.email))?;
+        let due = d.due_on.map(|x| x.to_string()).unwrap_or_default();
+        let when = match d.due_on {
+            Some(x) if x < today => "期限を過ぎています",
+            Some(x) if x == today => "期限は今日です",
+            _ => "期限は明日です",
+        };
+        let body = format!(
+            "{name} 様\n\nインシデント報告 第{id}号について、{addressee}への{kind}の{when}（期限 {due}、{law}{clause}）。\n\
+             報告したら、次のページで「報告を記録」してください。記録されるまで毎日お知らせします。\n{base}/incidents/{id}\n",
+            name = person.name,
+            id = i.id,
+            addressee = d.addressee,
+            kind = d.kind,
+            law = d.law.as_deref().map(|l| format!("{l}、")).unwrap_or_default(),
+            clause = d.clause,
+            base = base_url.trim_end_matches('/'),
+        );
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(format!("【mamori・期限】インシデント報告 第{}号: {}への{}（期限 {due}）", i.id, d.addressee, d.kind))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
     }
 
     async fn send(&self, n: &Notice, profile: Option<&Profile>, mail: &MailSettings) -> Result<(), String> {

@@ -993,3 +993,39 @@ impl Store {
         Ok((a, content))
     }
 }
+
+impl Store {
+    /// Open incidents that CSIRT assessed as incidents, of every organization: (org, incident).
+    pub async fn confirmed_open_incidents(&self) -> Result<Vec<(i64, Incident)>> {
+        let rows = sqlx::query(&format!("{SELECT} WHERE i.is_incident = 1 AND i.status = 'triaged' ORDER BY i.id LIMIT 1000"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("org_id")?, incident(r)?))).collect()
+    }
+
+    /// Claims the reminder of one external report's deadline for `day`: true (and recorded)
+    /// the first time, false when it was already sent that day.
+    pub async fn claim_deadline_reminder(&self, org_id: i64, incident_id: i64, report_id: &str, day: &str, actor: &Actor) -> Result<bool> {
+        let seen: i64 = sqlx::query("SELECT COUNT(*) FROM incident_reminders WHERE incident_id = $1 AND report_id = $2 AND day = $3")
+            .bind(incident_id)
+            .bind(report_id)
+            .bind(day)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        if seen > 0 {
+            return Ok(false);
+        }
+        let mut w = self.begin_write(org_id).await?;
+        sqlx::query("INSERT INTO incident_reminders (org_id, incident_id, report_id, day, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(org_id)
+            .bind(incident_id)
+            .bind(report_id)
+            .bind(day)
+            .bind(now_text())
+            .execute(w.conn())
+            .await?;
+        w.commit(actor, NewEvent::new("incident.remind", "incident", incident_id, serde_json::json!({"report_id": report_id, "day": day}))).await?;
+        Ok(true)
+    }
+}

@@ -191,8 +191,40 @@ async fn openapi() -> Json<Value> {
             "/api/v1/requests/{id}/complete": {"post": {"summary": "完了の記録: 持ち出したものの返却、廃棄の実施（note に処理方法が必須）、またはシステム変更等の作業（note に作業内容、checked_by_person_id に確認者が必須）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}},
                 "responses": {"200": {"description": "返却済みの申請"}, "409": {"description": "承認済みでない、または記録済み"}}}}
+            ,
+            "/api/v1/incidents": {
+                "get": {"summary": "閲覧できるインシデント報告の一覧（自分の報告、通知を受けた報告、管理する課局等の報告。CISO・統括・CSIRT は全件）", "responses": {"200": {"description": "incidents"}}},
+                "post": {"summary": "インシデントの報告。send が true で件名・レベル・日時がそろえば送信（レベル別の報告先と統一的な窓口に通知）、足りなければ下書きとして保存し missing に不足を示す",
+                         "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentReport"}}}},
+                         "responses": {"201": {"description": "incident, notices, tasks, external_reports, missing"}, "400": {"description": "値の誤り（日時・レベル等）。何も保存しない"}}}},
+            "/api/v1/incidents/{id}": {
+                "get": {"summary": "報告、通知と確認、指示、外部への報告（期限・根拠つき）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                        "responses": {"200": {"description": "報告"}, "404": {"description": "ない、または閲覧できない"}}},
+                "put": {"summary": "下書きの更新・送信（報告者のみ）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentReport"}}}},
+                        "responses": {"200": {"description": "報告"}, "409": {"description": "下書きではない"}}}},
+            "/api/v1/incidents/{id}/acknowledge": {"post": {"summary": "自分宛ての通知の確認（受領）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "報告"}, "409": {"description": "確認が必要な通知がない"}}}},
+            "/api/v1/incidents/{id}/triage": {"post": {"summary": "CSIRT の評価（インシデントであるか、理由、レベル、外部報告を決める事実、事態を知った日）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Triage"}}}},
+                "responses": {"200": {"description": "報告（追加の通知と外部への報告つき）"}, "400": {"description": "CSIRT でない、または入力の誤り"}}}},
+            "/api/v1/incidents/{id}/tasks": {"post": {"summary": "指示（応急措置・復旧、他システムの確認、CISOの指示、再発防止策）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "報告"}, "400": {"description": "権限がない、または入力の誤り"}}}},
+            "/api/v1/incidents/{id}/external/{report_id}": {"post": {"summary": "外部への報告を行ったことの記録（filed_on, note）", "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}, {"name": "report_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "報告"}, "400": {"description": "この報告に必要な外部報告ではない、または日付の誤り"}, "409": {"description": "記録済み"}}}}
         },
         "components": {"schemas": {
+          "IncidentReport": {"type": "object", "properties": {
+            "title": {"type": "string"}, "level": {"type": "integer"}, "occurred_at": {"type": "string", "description": "2026-12-01T09:30 または RFC 3339"},
+            "discovered_at": {"type": "string"}, "location": {"type": "string"}, "department_id": {"type": "integer"}, "assets": {"type": "string"},
+            "personal_info": {"enum": ["unknown", "yes", "no"]}, "source": {"enum": ["internal", "external"]}, "external_reporter": {"type": "string"},
+            "details": {"type": "string"}, "send": {"type": "boolean"}}},
+          "Triage": {"type": "object", "required": ["is_incident", "reason", "level"], "properties": {
+            "is_incident": {"enum": ["yes", "no"]}, "reason": {"type": "string"}, "level": {"type": "integer"},
+            "personal_information": {"type": "boolean"}, "sensitive_personal_information": {"type": "boolean"}, "financial_damage": {"type": "boolean"},
+            "unlawful_intent": {"type": "boolean"}, "specific_personal_information": {"type": "boolean"}, "suspected_crime": {"type": "boolean"},
+            "residents_affected": {"type": "boolean"}, "affected_people": {"type": "integer"}, "aware_on": {"type": "string", "format": "date"}}},
           "RequestForm": {"type": "object", "required": ["action"], "properties": {
             "action": {"type": "string"}, "asset_id": {"type": "integer"}, "subject": {"type": "string"}, "purpose": {"type": "string"},
             "destination": {"type": "string"}, "starts_on": {"type": "string", "format": "date"}, "due_on": {"type": "string", "format": "date"},

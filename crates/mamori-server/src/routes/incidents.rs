@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use crate::auth::Access;
 use crate::error::{ApiError, AppError};
-use crate::notify;
+use crate::notify::{self, due_reports, facts_of};
 use crate::views::fmt::{wareki_date, wareki_time};
 use crate::views::layout::{csrf_field, page};
 use crate::AppState;
@@ -280,32 +280,6 @@ async fn load(state: &AppState, access: &Access, id: i64) -> Result<(Incident, V
 
 fn is_csirt(access: &Access) -> bool {
     access.has_role("csirt")
-}
-
-/// The facts CSIRT recorded, read back.
-pub fn facts_of(i: &Incident) -> Facts {
-    let f = &i.facts;
-    let b = |k: &str| f[k].as_bool().unwrap_or(false);
-    Facts {
-        confirmed: i.is_incident == Some(true),
-        personal_information: b("personal_information"),
-        sensitive_personal_information: b("sensitive_personal_information"),
-        financial_damage: b("financial_damage"),
-        unlawful_intent: b("unlawful_intent"),
-        affected_people: f["affected_people"].as_u64().and_then(|n| u32::try_from(n).ok()),
-        specific_personal_information: b("specific_personal_information"),
-        suspected_crime: b("suspected_crime"),
-        residents_affected: b("residents_affected"),
-    }
-}
-
-/// The external reports the incident's facts require, counted from the day of awareness.
-pub fn due_reports(profile: &Profile, i: &Incident) -> Vec<DueReport> {
-    if i.is_incident.is_none() {
-        return Vec::new();
-    }
-    let aware = i.aware_on.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or_else(today);
-    incident::external_reports(profile, &facts_of(i), aware)
 }
 
 const FACTS: &[(&str, &str)] = &[

@@ -413,6 +413,30 @@ async fn notices_are_mailed_and_unacknowledged_ones_escalate_after_the_profiles_
     // Each escalation is in the change record.
     let escalations = app.store().events(app.org_id, Some(("incident", &id.to_string())), 100).await.unwrap().into_iter().filter(|e| e.action == "incident.escalate").count();
     assert_eq!(escalations, 2);
+
+    // CSIRT learned of it five days ago and 要配慮個人情報 is involved: the 速報 to the
+    // 個人情報保護委員会 is due today. Its responsible role (CSIRT) is reminded once a day
+    // until it is filed.
+    let aware = (reported.date_naive() - chrono::Days::new(5)).to_string();
+    let triage = json!({"is_incident": "yes", "reason": "要配慮個人情報を含む", "level": 1, "personal_information": true,
+                        "sensitive_personal_information": true, "aware_on": aware});
+    let (status, tr) = c1.post_json(&format!("/api/v1/incidents/{id}/triage"), &triage, Some(&c1csrf)).await;
+    assert_eq!(status, 200, "{tr}");
+    let before = sink.messages().len();
+    let at = reported + chrono::Duration::minutes(32);
+    let round = mamori_server::notify::run_due(&app.state, at).await.unwrap();
+    assert_eq!(round.reminded, 2, "both CSIRT members are reminded: {round:?}");
+    let all = wait_for(&sink, before + 2 + round.mailed).await;
+    let reminders: Vec<&(String, String, String)> = all.iter().filter(|m| m.1.contains("期限")).collect();
+    assert_eq!(recipients(&reminders.iter().map(|m| (*m).clone()).collect::<Vec<_>>()), ["csirt1@town.example", "csirt2@town.example"].map(String::from).into());
+    assert!(reminders.iter().all(|m| m.1.contains("個人情報保護委員会への速報") && m.2.contains("期限は今日です")), "{reminders:?}");
+    let round = mamori_server::notify::run_due(&app.state, at + chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(round.reminded, 0, "one reminder a day: {round:?}");
+    // Filed: no more reminders, also the next day.
+    let (status, _) = c1.post_json(&format!("/api/v1/incidents/{id}/external/ppc_preliminary"), &json!({"filed_on": reported.date_naive().to_string()}), Some(&c1csrf)).await;
+    assert_eq!(status, 200);
+    let round = mamori_server::notify::run_due(&app.state, at + chrono::Duration::days(1)).await.unwrap();
+    assert_eq!(round.reminded, 0, "{round:?}");
     drop(sink);
     app.finish().await;
 }

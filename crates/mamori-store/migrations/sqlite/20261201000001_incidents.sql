@@ -129,3 +129,14 @@ CREATE TABLE incident_attachments (
     created_at              TEXT NOT NULL
 );
 CREATE INDEX incident_attachments_incident ON incident_attachments (incident_id, id);
+
+-- Deadline reminders of external reports sent, one per report and day.
+CREATE TABLE incident_reminders (
+    id          INTEGER PRIMARY KEY,
+    org_id      INTEGER NOT NULL REFERENCES organizations(id),
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    report_id   TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    UNIQUE (incident_id, report_id, day)
+);
