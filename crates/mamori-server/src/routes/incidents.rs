@@ -22,7 +22,7 @@ use crate::auth::Access;
 use crate::error::{ApiError, AppError};
 use crate::notify::{self, due_reports, facts_of};
 use crate::views::fmt::{wareki_date, wareki_time};
-use crate::views::layout::{csrf_field, page};
+use crate::views::layout::{csrf_field, head, page};
 use crate::AppState;
 
 /// A report as the form or a JSON body gives it.
@@ -1158,12 +1158,7 @@ fn print_shell(title: &str, org_name: &str, body: Markup) -> Response {
     let markup = html! {
         (maud::DOCTYPE)
         html lang="ja" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — mamori" }
-                link rel="stylesheet" href="/static/style.css";
-            }
+            (head(title))
             body.print-page {
                 p.noprint.small { a href="/" { "ダッシュボードへ戻る" } "　この頁はブラウザの印刷機能（Ctrl+P）で A4 に印刷できます。" }
                 header.report-head { p.small { (org_name) } h1 { (title) } }

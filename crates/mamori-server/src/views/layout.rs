@@ -10,12 +10,7 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
     let markup = html! {
         (DOCTYPE)
         html lang="ja" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — mamori" }
-                link rel="stylesheet" href="/static/style.css";
-            }
+            (head(title))
             body {
                 header.site {
                     a.brand href="/" { "mamori 守り" }
@@ -55,6 +50,18 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
         }
     };
     Html(markup.into_string())
+}
+
+/// The document head every page shares.
+pub fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " — mamori" }
+            link rel="stylesheet" href="/static/style.css";
+        }
+    }
 }
 
 /// A page for a half-signed-in person (second factor, password change): no navigation.

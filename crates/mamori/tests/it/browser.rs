@@ -287,19 +287,23 @@ async fn acceptance_in_headless_chromium() {
     let client = connect_browser(&webdriver, &profile_dir).await;
     let b = Browser { c: client.clone(), base: server.base.clone() };
 
-    // The scenario runs as its own task so that the browser session is closed (and
-    // Chromium exits) even when an assertion fails; the panic is re-raised afterwards.
-    let task = tokio::spawn(async move { scenario(&b, &admin_temp).await });
-    let outcome = tokio::time::timeout(Duration::from_secs(120), task).await;
+    run_scenario(client, Duration::from_secs(120), async move { scenario(&b, &admin_temp).await }).await;
+    eprintln!("browser acceptance test took {:.1} s", started.elapsed().as_secs_f64());
+    drop(server);
+}
+
+/// Runs a scenario as its own task so that the browser session is closed (and Chromium
+/// exits) even when an assertion fails; the panic is re-raised afterwards.
+async fn run_scenario(client: Client, limit: Duration, scenario: impl std::future::Future<Output = ()> + Send + 'static) {
+    let task = tokio::spawn(scenario);
+    let outcome = tokio::time::timeout(limit, task).await;
     let _ = client.close().await;
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Ok(Err(e)) => panic!("the browser scenario did not finish: {e}"),
-        Err(_) => panic!("the browser scenario took longer than two minutes"),
+        Err(_) => panic!("the browser scenario took longer than {} s", limit.as_secs()),
     }
-    eprintln!("browser acceptance test took {:.1} s", started.elapsed().as_secs_f64());
-    drop(server);
 }
 
 async fn scenario(b: &Browser, admin_temp: &str) {
@@ -619,15 +623,7 @@ async fn incident_in_headless_chromium() {
     std::fs::create_dir_all(&profile_dir).expect("chromium profile dir");
     let client = connect_browser(&webdriver, &profile_dir).await;
     let b = Browser { c: client.clone(), base: server.base.clone() };
-    let task = tokio::spawn(async move { incident_scenario(&b, &creds, &webdriver).await });
-    let outcome = tokio::time::timeout(Duration::from_secs(150), task).await;
-    let _ = client.close().await;
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Ok(Err(e)) => panic!("the incident scenario did not finish: {e}"),
-        Err(_) => panic!("the incident scenario took longer than 150 s"),
-    }
+    run_scenario(client, Duration::from_secs(150), async move { incident_scenario(&b, &creds, &webdriver).await }).await;
     drop(server);
 }
 
