@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod incidents;
 mod dialect;
+pub mod drafts;
 pub mod keyfile;
 pub mod ledger;
 pub mod org;

@@ -187,6 +187,19 @@ impl Store {
         profile: &mamori_policy::Profile,
         actor: &Actor,
     ) -> Result<ProfileVersion> {
+        self.activate_profile_inner(org_id, file_name, text, profile, None, actor).await
+    }
+
+    /// Activation, optionally of an accepted draft (marked activated in the same transaction).
+    pub(crate) async fn activate_profile_inner(
+        &self,
+        org_id: i64,
+        file_name: &str,
+        text: &str,
+        profile: &mamori_policy::Profile,
+        from_draft: Option<i64>,
+        actor: &Actor,
+    ) -> Result<ProfileVersion> {
         let mut w = self.begin_write(org_id).await?;
         let next: i64 = sqlx::query("SELECT COALESCE(MAX(version_no), 0) + 1 FROM profile_versions WHERE org_id = $1")
             .bind(org_id)
@@ -215,6 +228,22 @@ impl Store {
         .fetch_one(w.conn())
         .await?
         .try_get(0)?;
+        if let Some(draft) = from_draft {
+            let n = sqlx::query(
+                "UPDATE profile_drafts SET status = 'activated', activated_version_id = $1, updated_at = $2 WHERE org_id = $3 AND id = $4 AND status = 'accepted' AND draft_text = $5",
+            )
+            .bind(id)
+            .bind(&now)
+            .bind(org_id)
+            .bind(draft)
+            .bind(text)
+            .execute(w.conn())
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(StoreError::Conflict(format!("下書き {draft} は承認された内容から変わったか、有効化済みです")));
+            }
+        }
         w.refresh_profile_version().await?;
         w.commit(
             actor,
@@ -222,7 +251,7 @@ impl Store {
                 "profile.activate",
                 "profile_version",
                 id,
-                serde_json::json!({"version_no": next, "file_name": file_name, "digest": digest, "edition": profile.profile.edition}),
+                serde_json::json!({"version_no": next, "file_name": file_name, "digest": digest, "edition": profile.profile.edition, "from_draft": from_draft}),
             ),
         )
         .await?;

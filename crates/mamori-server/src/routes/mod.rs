@@ -4,6 +4,7 @@ mod api;
 mod assets;
 mod auth_pages;
 mod decisions;
+mod drafts;
 mod events;
 mod home;
 mod incidents;
@@ -77,6 +78,10 @@ pub fn router() -> Router<AppState> {
         .route("/policy", get(policy::overview))
         .route("/policy/clauses", get(policy::clauses))
         .route("/policy/versions", get(policy::versions).post(policy::activate))
+        .route("/policy/drafts", get(drafts::list).post(drafts::upload))
+        .route("/policy/drafts/{id}", get(drafts::show).post(drafts::edit))
+        .route("/policy/drafts/{id}/accept", post(drafts::accept))
+        .route("/policy/drafts/{id}/activate", post(drafts::activate))
         .route("/events", get(events::list))
         .route("/ledger", get(events::ledger))
         .route("/ledger/anchor", post(events::take_anchor))

@@ -121,6 +121,7 @@ fn versions_page(access: &Access, versions: &[mamori_store::org::ProfileVersion]
                     td { @if v.is_active { strong { "有効" } } }
                 } } }
             }
+            p { a href="/policy/drafts" id="drafts-link" { "ポリシー文書からプロファイルの下書きを作る（ポリシーコンパイラ）" } }
             h2 { "新しい版を有効にする" }
             p { "プロファイル（TOML）を貼り付けてください。検証に通った場合のみ有効になり、過去の版はすべて保存されます。" }
             form.stack method="post" action="/policy/versions" {
@@ -135,10 +136,16 @@ fn versions_page(access: &Access, versions: &[mamori_store::org::ProfileVersion]
     )
 }
 
-pub async fn versions(State(state): State<AppState>, access: Access) -> Result<impl IntoResponse, AppError> {
+#[derive(Deserialize, Default)]
+pub struct VersionsQuery {
+    #[serde(default)]
+    activated: Option<String>,
+}
+
+pub async fn versions(State(state): State<AppState>, access: Access, axum::extract::Query(q): axum::extract::Query<VersionsQuery>) -> Result<impl IntoResponse, AppError> {
     access.require_admin()?;
     let versions = state.store.profile_versions(access.org_id()).await?;
-    Ok(versions_page(&access, &versions, &[], "", false))
+    Ok(versions_page(&access, &versions, &[], "", q.activated.is_some()))
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 mod access;
 mod audit;
 mod decisions;
+mod drafts;
 mod helpers;
 mod incidents;
 mod requests;

@@ -328,6 +328,17 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     b.expect_text("#latest-checkpoint", "/testtown").await;
     screenshot(b, "browser-ledger.png").await;
 
+    // The policy compiler in the UI: the administrator uploads 志免町's document and sees the
+    // draft beside the text; a line link leads to the line.
+    b.goto("/policy/drafts").await;
+    let seed = workspace_root().join("crates/mamori-compiler/tests/seeds/004_e5ba308fd86ab30f.txt");
+    b.find("#upload-form input[type=file]").await.send_keys(&seed.display().to_string()).await.unwrap_or_else(|e| panic!("cannot choose the file: {e}"));
+    b.submit("#upload-form").await;
+    b.expect_text("#draft-roles", "副町長").await;
+    b.expect_text("#validation", "検証に通りました").await;
+    b.expect_text("#source", "情報セキュリティ基本方針").await;
+    screenshot(b, "browser-policy-draft.png").await;
+
     // 2. Two departments.
     for (code, name) in [("jumin", "住民課"), ("zeimu", "税務課")] {
         b.goto("/org").await;
