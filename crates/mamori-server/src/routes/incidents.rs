@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use crate::auth::Access;
 use crate::error::{ApiError, AppError};
 use crate::notify::{self, due_reports, facts_of};
+use crate::routes::parse_date;
 use crate::views::fmt::{wareki_date, wareki_time};
 use crate::views::layout::{csrf_field, head, page};
 use crate::AppState;
@@ -118,19 +119,6 @@ fn parse_time(field: &str, value: &str, problems: &mut Vec<String>) -> Option<St
     }
 }
 
-fn parse_day(field: &str, value: &str, problems: &mut Vec<String>) -> Option<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) => Some(d.to_string()),
-        Err(_) => {
-            problems.push(format!("{field}「{v}」は YYYY-MM-DD の形で入力してください"));
-            None
-        }
-    }
-}
 
 /// Checks a report. `Err` holds problems that stop anything being saved (a value that is
 /// wrong); `Ok` holds the report and what is still missing before it can be sent.
@@ -911,7 +899,7 @@ async fn triage(state: &AppState, access: &Access, id: i64, f: &TriageForm) -> R
             }
         },
     };
-    let aware_on = parse_day("事態を知った日", &f.aware_on, &mut problems)
+    let aware_on = parse_date("事態を知った日", &f.aware_on, &mut problems)
         .or_else(|| i.aware_on.clone())
         .unwrap_or_else(|| today().to_string());
     if aware_on > today().to_string() {
@@ -992,7 +980,7 @@ async fn add_task(state: &AppState, access: &Access, id: i64, f: &TaskForm) -> R
     if f.kind == "check_other_systems" && system_id.is_none() {
         problems.push("確認する情報システムを選んでください".to_owned());
     }
-    let due_on = parse_day("期限", &f.due_on, &mut problems);
+    let due_on = parse_date("期限", &f.due_on, &mut problems);
     if !problems.is_empty() {
         return Err(AppError::BadRequest(problems.join(" ")));
     }
@@ -1073,7 +1061,7 @@ async fn file_external(state: &AppState, access: &Access, id: i64, report_id: &s
     }
     let Some(person) = &access.person else { return Err(AppError::Forbidden) };
     let mut problems = Vec::new();
-    let on = parse_day("報告日", &f.filed_on, &mut problems).ok_or_else(|| AppError::BadRequest(if problems.is_empty() { "報告日を入力してください".into() } else { problems.join(" ") }))?;
+    let on = parse_date("報告日", &f.filed_on, &mut problems).ok_or_else(|| AppError::BadRequest(if problems.is_empty() { "報告日を入力してください".into() } else { problems.join(" ") }))?;
     if on > today().to_string() {
         return Err(AppError::BadRequest(format!("報告日「{on}」が未来の日付です")));
     }
@@ -1382,8 +1370,8 @@ pub async fn add_absence(State(state): State<AppState>, access: Access, Form(f):
         return Err(AppError::BadRequest("他の職員の不在は管理者が登録します".into()));
     }
     let mut problems = Vec::new();
-    let starts = parse_day("不在の開始日", &f.starts_on, &mut problems);
-    let ends = parse_day("終了日", &f.ends_on, &mut problems);
+    let starts = parse_date("不在の開始日", &f.starts_on, &mut problems);
+    let ends = parse_date("終了日", &f.ends_on, &mut problems);
     let (Some(starts), Some(ends)) = (starts, ends) else {
         if problems.is_empty() {
             problems.push("不在の開始日と終了日を入力してください".into());

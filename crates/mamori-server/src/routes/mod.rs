@@ -87,3 +87,19 @@ pub fn router() -> Router<AppState> {
         .route("/ledger/anchor", post(events::take_anchor))
         .merge(api::router())
 }
+
+/// A date field as typed (`YYYY-MM-DD`), normalized; a bad value adds a Japanese problem
+/// naming the field. Empty is `None` without a problem.
+pub(crate) fn parse_date(field: &str, value: &str, problems: &mut Vec<String>) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
+        Err(_) => {
+            problems.push(format!("{field}「{v}」は YYYY-MM-DD の形で入力してください"));
+            None
+        }
+    }
+}

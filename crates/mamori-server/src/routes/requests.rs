@@ -19,6 +19,7 @@ use crate::error::{ApiError, AppError};
 use crate::routes::assets::visible_asset;
 use crate::views::fmt::wareki_time;
 use crate::views::layout::{csrf_field, page};
+use crate::routes::parse_date;
 use crate::AppState;
 
 /// The actions a person can file a request for from the pages.
@@ -93,19 +94,6 @@ fn today() -> String {
     chrono::Utc::now().with_timezone(&mamori_store::jst()).format("%Y-%m-%d").to_string()
 }
 
-fn parse_date(field: &str, value: &str, problems: &mut Vec<String>) -> Option<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
-        Err(_) => {
-            problems.push(format!("{field}「{v}」は YYYY-MM-DD の形で入力してください"));
-            None
-        }
-    }
-}
 
 /// Why a request could not be filed: problems with the form, or the rules' denial.
 enum Refusal {
