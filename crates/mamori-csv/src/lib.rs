@@ -10,12 +10,14 @@
 //! Pure functions only: no I/O, no database. The rows feed
 //! `mamori_store::Store::import_staff`.
 
+mod attendance;
 mod decode;
 mod message;
 mod parse;
 mod write;
 
 pub use mamori_store::org::StaffRow;
+pub use attendance::{parse_attendance_csv, AttendanceRow, MAX_ATTENDANCE_ROWS};
 pub use parse::parse_staff_csv;
 pub use write::{escape_cell, write_staff_csv};
 

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod incident;
 pub mod load;
 pub mod profile;
+pub mod yearly;
 
 pub use handling::{AppliedRestriction, RestrictionSource};
 pub use ids::{ClauseId, IdError, Symbol};

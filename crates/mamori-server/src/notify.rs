@@ -108,6 +108,8 @@ pub struct Round {
     pub reminded: usize,
     pub mailed: usize,
     pub mail_failed: usize,
+    /// Weekly digests of what is due in the yearly cycle.
+    pub digests: usize,
 }
 
 /// Escalates the notices due at `now`, then mails what is unsent.
@@ -141,6 +143,7 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
     if let Some(mail) = &state.settings.mail {
         let mailer = Mailer::new(mail)?;
         round.reminded = remind_deadlines(state, &mailer, mail, now).await?;
+        round.digests = mail_yearly_digests(state, &mailer, mail, now).await?;
         for n in state.store.unmailed_notices(200).await? {
             let profile = state.profile(n.org_id).await?.map(|(_, p)| p);
             if n.person_email.trim().is_empty() {
@@ -194,6 +197,35 @@ async fn remind_deadlines(state: &AppState, mailer: &Mailer, mail: &MailSettings
                     Ok(()) => sent += 1,
                     Err(e) => tracing::warn!(incident = i.id, report = %d.id, error = %e, "mailing a deadline reminder failed"),
                 }
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Mails each person, once a week, what they owe in the yearly cycle: training not taken,
+/// self-assessment items unanswered, improvement plans overdue, checks asked of them.
+async fn mail_yearly_digests(state: &AppState, mailer: &Mailer, mail: &MailSettings, now: DateTime<FixedOffset>) -> Result<usize, AppError> {
+    use chrono::Datelike;
+    let actor = Actor::system("notifier");
+    let today = now.with_timezone(&jst()).date_naive();
+    let week_of = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let mut sent = 0;
+    for org in state.store.organizations().await? {
+        let claimed: HashSet<i64> = state.store.yearly_digests_sent(org.id, week_of).await?.into_iter().collect();
+        let data = crate::routes::yearly::year_data(state, org.id, today).await?;
+        for s in &data.standings {
+            let person = &s.member;
+            if person.email.trim().is_empty() || claimed.contains(&person.id) {
+                continue;
+            }
+            let lines = crate::routes::yearly::reminder_lines(&data, person.id);
+            if lines.is_empty() || !state.store.claim_yearly_digest(org.id, person.id, week_of, &actor).await? {
+                continue;
+            }
+            match mailer.send_digest(&person.name, &person.email, &lines, &mail.base_url).await {
+                Ok(()) => sent += 1,
+                Err(e) => tracing::warn!(person = person.id, error = %e, "mailing a yearly-cycle digest failed"),
             }
         }
     }
@@ -258,6 +290,23 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(format!("【mamori・期限】インシデント報告 第{}号: {}への{}（期限 {due}）", i.id, d.addressee, d.kind))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    async fn send_digest(&self, name: &str, email: &str, lines: &[String], base_url: &str) -> Result<(), String> {
+        let to: Mailbox = format!("{name} <{}>", email.trim()).parse().map_err(|e| format!("宛先 {email}: {e}"))?;
+        let mut body = format!("{name} 様\n\n情報セキュリティの年間の取組について、対応が必要なものをお知らせします（毎週1回）。\n\n");
+        for l in lines {
+            body.push_str(&format!("・{l}\n"));
+        }
+        body.push_str(&format!("\n詳しくは mamori のダッシュボードをご覧ください。\n{}/\n", base_url.trim_end_matches('/')));
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(format!("【mamori】研修・自己点検・改善計画のお知らせ（{}件）", lines.len()))
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|e| e.to_string())?;

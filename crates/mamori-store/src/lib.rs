@@ -5,7 +5,10 @@
 //! few statements that differ live in [`dialect`]. Every change goes through a [`WriteTx`],
 //! which cannot be committed without the change-record event that describes it.
 
+pub mod annual;
+pub mod assessment;
 pub mod assets;
+pub mod audits;
 pub mod incidents;
 mod dialect;
 pub mod drafts;
@@ -15,6 +18,7 @@ pub mod org;
 pub mod requests;
 mod search;
 pub mod systems;
+pub mod training;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;

@@ -56,6 +56,8 @@ pub struct Person {
     pub post_id: Option<i64>,
     pub employment: String,
     pub active: bool,
+    /// The day the person joined (新規採用), when recorded: starts the training rule on joining.
+    pub joined_on: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,6 +126,7 @@ fn person(r: &AnyRow) -> Result<Person> {
         post_id: r.try_get("post_id")?,
         employment: r.try_get("employment")?,
         active: flag(r, "active")?,
+        joined_on: r.try_get("joined_on")?,
     })
 }
 

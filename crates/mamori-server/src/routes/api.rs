@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/triage", axum::routing::post(super::incidents::api_triage))
         .route("/api/v1/incidents/{id}/tasks", axum::routing::post(super::incidents::api_add_task))
         .route("/api/v1/incidents/{id}/external/{report_id}", axum::routing::post(super::incidents::api_file_external))
+        .route("/api/v1/audits/{id}", get(super::audits::api_show))
+        .route("/api/v1/audits/{id}/assignments", axum::routing::post(super::audits::api_assign))
 }
 
 /// Accepts `"12"` or `12` for an id field, so forms and JSON share one input type.

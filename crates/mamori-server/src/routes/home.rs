@@ -63,6 +63,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
     let reminders = crate::routes::requests::reminders(&state, &access).await?;
     let incidents = crate::routes::incidents::reminders(&state, &access).await?;
     let violations = crate::routes::violations::dashboard_card(&state, &access).await?;
+    let yearly = crate::routes::yearly::dashboard_card(&state, &access).await?;
     Ok(page(
         "ダッシュボード",
         Some(&access),
@@ -83,6 +84,7 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
             }
             (crate::routes::incidents::dashboard_card(&access, &incidents))
             (violations)
+            (yearly)
             h2 { "申請・承認" }
             div #reminders {
                 @if reminders.to_decide.is_empty() && reminders.overdue.is_empty() {

@@ -1076,28 +1076,14 @@ pub async fn file_external_page(State(state): State<AppState>, access: Access, P
 }
 
 /// A file name as kept: no directories, no control characters, at most 200 characters.
-fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if cleaned.trim().is_empty() { "添付ファイル".to_owned() } else { cleaned.trim().to_owned() }
-}
-
 async fn attach(state: &AppState, access: &Access, id: i64, mut multipart: Multipart) -> Result<(), AppError> {
     let (i, notices) = load(state, access, id).await?;
     let Some(me) = &access.person else { return Err(AppError::Forbidden) };
     if me.id != i.reporter_person_id && !is_csirt(access) && !notices.iter().any(|n| n.person_id == me.id) {
         return Err(AppError::BadRequest("添付できるのは報告者、通知を受けた人と CSIRT です".into()));
     }
-    let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))? {
-        if field.name() == Some("file") {
-            let name = clean_file_name(field.file_name().unwrap_or(""));
-            let content_type = field.content_type().unwrap_or("application/octet-stream").chars().take(100).collect::<String>();
-            let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))?;
-            file = Some((name, content_type, bytes.to_vec()));
-        }
-    }
-    let Some((file_name, content_type, content)) = file else {
+    let upload = crate::routes::read_upload(&mut multipart).await?;
+    let Some(super::Upload { file_name, content_type, content }) = upload.file else {
         return Err(AppError::BadRequest("添付するファイルを選んでください".into()));
     };
     let a = NewAttachment { file_name, content_type, content, person_id: me.id };
@@ -1115,14 +1101,7 @@ pub async fn attach_page(State(state): State<AppState>, access: Access, Path(id)
 pub async fn attachment(State(state): State<AppState>, access: Access, Path((id, attachment_id)): Path<(i64, i64)>) -> Result<Response, AppError> {
     load(&state, &access, id).await?;
     let (a, content) = state.store.incident_attachment_content(access.org_id(), id, attachment_id).await?;
-    let encoded: String = serde_urlencoded::to_string([("x", a.file_name.as_str())]).map(|x| x[2..].replace('+', "%20")).unwrap_or_default();
-    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{encoded}");
-    let headers = [
-        (axum::http::header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-        (axum::http::header::CONTENT_DISPOSITION, disposition),
-        (axum::http::HeaderName::from_static("x-content-sha256"), a.sha256.clone()),
-    ];
-    Ok((headers, content).into_response())
+    Ok(crate::routes::download(&a.file_name, &a.sha256, content))
 }
 
 async fn close(state: &AppState, access: &Access, id: i64) -> Result<(), AppError> {
@@ -1142,7 +1121,7 @@ pub async fn close_page(State(state): State<AppState>, access: Access, Path(id):
 // ---------------------------------------------------------------------------------------
 // The policy's reports, printable
 
-fn print_shell(title: &str, org_name: &str, body: Markup) -> Response {
+pub(crate) fn print_shell(title: &str, org_name: &str, body: Markup) -> Response {
     let markup = html! {
         (maud::DOCTYPE)
         html lang="ja" {
@@ -1455,7 +1434,7 @@ pub fn dashboard_card(access: &Access, r: &Reminders) -> Markup {
 // ---------------------------------------------------------------------------------------
 // API
 
-fn json_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
     if body.is_empty() {
         return Ok(T::default());
     }

@@ -1,7 +1,10 @@
 //! The router: one module per resource.
 
+mod annual;
 mod api;
+mod assessment;
 mod assets;
+mod audits;
 mod auth_pages;
 mod decisions;
 mod drafts;
@@ -12,7 +15,9 @@ mod org;
 mod policy;
 mod requests;
 mod systems;
+mod training;
 mod violations;
+pub(crate) mod yearly;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -60,6 +65,31 @@ pub fn router() -> Router<AppState> {
         .route("/violations", get(violations::list).post(violations::create))
         .route("/violations/{id}/correct", post(violations::correct_page))
         .route("/violations/{id}/suspend", post(violations::suspend_page))
+        .route("/training", get(training::list).post(training::create))
+        .route("/training/joined", post(training::record_joined))
+        .route("/training/consents", post(training::record_consent))
+        .route("/training/{id}", get(training::show))
+        .route("/training/{id}/attendance", post(training::attendance))
+        .route("/training/{id}/import", post(training::import))
+        .route("/training/{id}/result", post(training::record_result))
+        .route("/assessment", get(assessment::show).post(assessment::create))
+        .route("/assessment/items/{id}", get(assessment::item).post(assessment::answer))
+        .route("/assessment/items/{id}/evidence", post(assessment::add_evidence))
+        .route("/evidence/{id}", get(assessment::evidence_file))
+        .route("/audits", get(audits::list).post(audits::create))
+        .route("/audits/{id}", get(audits::show))
+        .route("/audits/{id}/approve", post(audits::approve_page))
+        .route("/audits/{id}/assignments", post(audits::assign_page))
+        .route("/audits/{id}/findings", post(audits::finding_page))
+        .route("/audits/{id}/report", post(audits::report_page))
+        .route("/audits/{id}/evidence", post(audits::evidence_page))
+        .route("/audits/findings/{id}/checks", post(audits::checks_page))
+        .route("/improvements", get(audits::improvements).post(audits::create_plan_page))
+        .route("/improvements/checks/{id}", post(audits::answer_check))
+        .route("/improvements/{id}", get(audits::plan_show))
+        .route("/improvements/{id}/progress", post(audits::progress_page))
+        .route("/reports/annual", get(annual::page))
+        .route("/reports/annual.xlsx", get(annual::xlsx))
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/new", get(systems::new_form))
         .route("/systems/{id}", get(systems::show).post(systems::update))
@@ -102,4 +132,58 @@ pub(crate) fn parse_date(field: &str, value: &str, problems: &mut Vec<String>) -
             None
         }
     }
+}
+
+/// A file from a multipart form.
+pub(crate) struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// The `file` part of a multipart form and its text fields (the CSRF token has been checked
+/// by then; other fields are the caller's).
+pub(crate) struct UploadForm {
+    pub file: Option<Upload>,
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+/// Reads a multipart form whose file is in the field `file`.
+pub(crate) async fn read_upload(multipart: &mut axum::extract::Multipart) -> Result<UploadForm, crate::error::AppError> {
+    use crate::error::AppError;
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text()));
+    let mut form = UploadForm { file: None, fields: std::collections::HashMap::new() };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let file_name = clean_file_name(field.file_name().unwrap_or(""));
+            let content_type = field.content_type().unwrap_or("application/octet-stream").chars().take(100).collect::<String>();
+            let bytes = field.bytes().await.map_err(bad)?;
+            form.file = Some(Upload { file_name, content_type, content: bytes.to_vec() });
+        } else {
+            let text = field.text().await.map_err(bad)?;
+            form.fields.insert(name, text);
+        }
+    }
+    Ok(form)
+}
+
+/// The last path segment of an uploaded file's name, without control characters.
+pub(crate) fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.trim().is_empty() { "添付ファイル".to_owned() } else { cleaned.trim().to_owned() }
+}
+
+/// A stored file, always as a download (never rendered by the browser), with its hash.
+pub(crate) fn download(file_name: &str, sha256: &str, content: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let encoded: String = serde_urlencoded::to_string([("x", file_name)]).map(|x| x[2..].replace('+', "%20")).unwrap_or_default();
+    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{encoded}");
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+        (axum::http::header::CONTENT_DISPOSITION, disposition),
+        (axum::http::HeaderName::from_static("x-content-sha256"), sha256.to_owned()),
+    ];
+    (headers, content).into_response()
 }

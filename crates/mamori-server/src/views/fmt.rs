@@ -1,26 +1,8 @@
 //! Formatting for people: dates in 和暦 with the Western year alongside, and labels.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
+use chrono::{DateTime, FixedOffset, Timelike};
 
-/// The era name and year of a date: 令和 from 2019-05-01, 平成 from 1989-01-08, 昭和 before.
-pub fn era(date: NaiveDate) -> (&'static str, i32) {
-    let reiwa = NaiveDate::from_ymd_opt(2019, 5, 1).expect("valid date");
-    let heisei = NaiveDate::from_ymd_opt(1989, 1, 8).expect("valid date");
-    if date >= reiwa {
-        ("令和", date.year() - 2018)
-    } else if date >= heisei {
-        ("平成", date.year() - 1988)
-    } else {
-        ("昭和", date.year() - 1925)
-    }
-}
-
-/// `令和8年11月22日（2026年）`; the first year of an era is written 元年.
-pub fn wareki_date(date: NaiveDate) -> String {
-    let (name, year) = era(date);
-    let year = if year == 1 { "元".to_owned() } else { year.to_string() };
-    format!("{name}{year}年{}月{}日（{}年）", date.month(), date.day(), date.year())
-}
+pub use mamori_policy::yearly::{era, wareki_date, FiscalYear};
 
 /// A stored RFC 3339 time shown in 和暦 with the time of day.
 pub fn wareki_time(text: &str) -> String {
@@ -99,6 +81,7 @@ pub fn action_label(action: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

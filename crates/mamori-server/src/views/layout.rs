@@ -24,6 +24,13 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
                             @if ["ciso", "security_director", "security_manager", "system_manager", "system_operator"].iter().any(|r| a.has_role(r)) || a.is_admin() {
                                 a href="/violations" { "違反時の対応" }
                             }
+                            a href="/training" { "研修・訓練" }
+                            a href="/assessment" { "自己点検" }
+                            a href="/audits" { "監査" }
+                            a href="/improvements" { "改善計画" }
+                            @if crate::routes::yearly::reads_reports(a) {
+                                a href="/reports/annual" { "年次報告" }
+                            }
                             a href="/policy" { "ポリシー" }
                             @if a.is_admin() {
                                 a href="/org" { "組織・職員" }

@@ -260,8 +260,8 @@ async fn incident_workflow_postgres() {
 }
 
 /// aiosmtpd writing what it receives into a Maildir; killed on drop.
-struct SmtpSink {
-    port: u16,
+pub(crate) struct SmtpSink {
+    pub port: u16,
     dir: tempfile::TempDir,
     child: std::process::Child,
 }
@@ -274,7 +274,7 @@ impl Drop for SmtpSink {
 }
 
 impl SmtpSink {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("python3")
@@ -296,7 +296,7 @@ impl SmtpSink {
     }
 
     /// Every message received so far: (To address, decoded subject, decoded body).
-    fn messages(&self) -> Vec<(String, String, String)> {
+    pub fn messages(&self) -> Vec<(String, String, String)> {
         let new = self.dir.path().join("mail/new");
         let mut out = Vec::new();
         for entry in std::fs::read_dir(&new).into_iter().flatten().flatten() {

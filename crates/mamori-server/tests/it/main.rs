@@ -9,3 +9,4 @@ mod incidents;
 mod requests;
 mod signin;
 mod violations;
+mod yearly;
