@@ -9,7 +9,7 @@
 use mamori_policy::Force;
 
 use crate::glossary::{role_phrase, ROLES};
-use crate::text::{sentences, strip_trailing_parenthetical};
+use crate::text::{find, sentences, strip_trailing_parenthetical};
 use crate::tree::{NodeKind, Parsed};
 
 /// How a sentence ends.
@@ -75,12 +75,13 @@ pub fn sentence_ending(sentence: &str) -> Ending {
 /// The decisive ending of a clause's text: a duty beats a permission (a clause with both is
 /// classed by the duty), an explicit duty beats a plain declarative, and among explicit duties
 /// the first one counts.
-fn sentences_ending(sents: &[String]) -> Ending {
+/// `endings` are the sentences' own endings; `in_principle` whether the text says 「原則」 at all.
+fn sentences_ending(sents: &[&str], endings: &[Ending], in_principle: bool) -> Ending {
     let endings: Vec<(Ending, bool)> = sents
         .iter()
-        .map(|s| {
-            let e = sentence_ending(s);
-            let prohibited_in_principle = (s.contains("原則禁止") || s.contains("原則として禁止")) && matches!(e, Ending::Declarative | Ending::Structural | Ending::Noun);
+        .zip(endings)
+        .map(|(s, &e)| {
+            let prohibited_in_principle = in_principle && prohibits_in_principle(s) && matches!(e, Ending::Declarative | Ending::Structural | Ending::Noun);
             (if prohibited_in_principle { Ending::Prohibited } else { e }, prohibited_in_principle)
         })
         .collect();
@@ -93,6 +94,10 @@ fn sentences_ending(sents: &[String]) -> Ending {
         }
     }
     Ending::Noun
+}
+
+fn prohibits_in_principle(s: &str) -> bool {
+    s.contains("原則禁止") || s.contains("原則として禁止")
 }
 
 fn ending_force(e: Ending) -> Option<Force> {
@@ -206,10 +211,11 @@ pub struct Own {
 /// `n` is the clause's normalized text.
 pub fn own(n: &str) -> Own {
     let sents = sentences(n);
-    let first = sents.first().cloned().unwrap_or_default();
-    let (topic, rest_at) = topic(&first);
+    let endings: Vec<Ending> = sents.iter().map(|s| sentence_ending(s)).collect();
+    let first = sents.first().copied().unwrap_or_default();
+    let (topic, rest_at) = topic(first);
     let assigned = sents.iter().take(2).find_map(|s| assigned_role(s));
-    let condition = condition(&first, rest_at);
+    let condition = condition(first, rest_at);
     let mut timing: Vec<String> = Vec::new();
     for t in TIMING {
         if n.contains(t) && !timing.iter().any(|x| x.contains(t) || t.contains(x.as_str())) {
@@ -217,21 +223,27 @@ pub fn own(n: &str) -> Own {
         }
     }
     let (approval, approver) = approval(n);
-    let ending = sentences_ending(&sents);
-    let decisive = sents.iter().find(|s| matches!(sentence_ending(s), Ending::Mandatory | Ending::Prohibited | Ending::BestEffort | Ending::Recommended | Ending::Permitted | Ending::Declarative));
-    let action = decisive.map(|s| action(s, if *s == first { rest_at } else { 0 }));
-    let lead_at = sents.iter().find_map(|s| ["次の", "以下の", "次に掲げる", "以下を", "次のとおり"].iter().filter_map(|w| s.find(w)).min().map(|k| (s, k)));
+    // Cheap tests on the whole text first: most clauses say neither 「原則」 nor 「次」/「以下」.
+    let in_principle = n.contains("原則");
+    let ending = sentences_ending(&sents, &endings, in_principle);
+    let decisive = sents.iter().zip(&endings).find(|(_, e)| matches!(e, Ending::Mandatory | Ending::Prohibited | Ending::BestEffort | Ending::Recommended | Ending::Permitted | Ending::Declarative)).map(|(s, _)| *s);
+    let action = decisive.map(|s| action(s, if s == first { rest_at } else { 0 }));
+    let lead_at = if n.contains('次') || n.contains('以') {
+        sents.iter().find_map(|s| ["次の", "以下の", "次に掲げる", "以下を", "次のとおり"].iter().filter_map(|w| find(s, w)).min().map(|k| (*s, k)))
+    } else {
+        None
+    };
     let lead_in = lead_at.is_some();
     // The items are criteria, examples or names when the lead-in says so after its 「次の」
     // (「次の事項を考慮しなければならない」, 「次の法令のほか」, 「次の実現方法等により」); a
     // prohibition in principle keeps its force too (its items are the exception's procedure).
-    let prohibits_in_principle = ending == Ending::Prohibited && (n.contains("原則禁止") || n.contains("原則として禁止"));
+    let prohibits_in_principle = ending == Ending::Prohibited && in_principle && prohibits_in_principle(n);
     let keeps_force = lead_at.is_some_and(|(s, k)| ["考慮", "法令", "実現方法", "方式", "いずれか", "例示", "脅威を想定"].iter().any(|w| s[k..].contains(w)));
     Own { ending, topic, assigned, condition, timing, approval, approver, action, lead_in, keeps_force, prohibits_in_principle }
 }
 
 fn condition(s: &str, rest_at: usize) -> Option<String> {
-    let pos = ["場合", "とき", "際"].iter().filter_map(|w| s.find(w).map(|p| (p, w.len()))).min()?;
+    let pos = ["場合", "とき", "際"].iter().filter_map(|w| find(s, w).map(|p| (p, w.len()))).min()?;
     let end = pos.0 + pos.1;
     let start = if rest_at <= pos.0 { rest_at } else { 0 };
     let c = s.get(start..end)?.trim_start_matches('、');
@@ -240,6 +252,10 @@ fn condition(s: &str, rest_at: usize) -> Option<String> {
 
 fn approval(n: &str) -> (bool, Option<&'static str>) {
     const KEYS: [&str; 9] = ["の許可を得", "に許可を得", "の許可を受け", "の承認を得", "の承認を受け", "の許可なく", "の承認なく", "の了承を得", "に承認を得"];
+    // Every key (and the fallback below) names a 許可, 承認 or 了承; most clauses name none.
+    if !["許可", "承認", "了承"].iter().any(|w| n.contains(w)) {
+        return (false, None);
+    }
     let mut best: Option<(usize, Option<&'static str>)> = None;
     for k in KEYS {
         if let Some(pos) = n.find(k) {
@@ -262,7 +278,7 @@ fn approval(n: &str) -> (bool, Option<&'static str>) {
 /// back into the plain form (`講じなければならない` → `講じる`).
 fn action(s: &str, rest_at: usize) -> String {
     let body = s.get(rest_at..).unwrap_or(s);
-    let body = match body.find("場合") {
+    let body = match find(body, "場合") {
         Some(p) if p < body.len() / 2 => body[p..].split_once('、').map_or(body, |(_, r)| r),
         _ => body,
     };
@@ -317,7 +333,7 @@ struct Ctx {
 }
 
 fn section_of(t: &str) -> Option<Section> {
-    if ["目的", "趣旨"].iter().any(|w| t == *w || t.ends_with(&format!("の{w}"))) {
+    if ["目的", "趣旨"].iter().any(|w| t == *w || t.strip_suffix(w).is_some_and(|head| head.ends_with('の'))) {
         return Some(Section::Purpose);
     }
     if ["定義", "範囲", "脅威", "用語"].iter().any(|w| t.ends_with(w)) {
@@ -344,17 +360,18 @@ fn is_criterion_or_name(n: &str) -> bool {
 
 /// Analyses every clause of the tree.
 pub fn analyze(p: &Parsed) -> Vec<Analysis> {
-    let owns: Vec<Own> = p.nodes.iter().map(|n| own(if n.heading_only { "" } else { &n.norm_prose })).collect();
+    // Every node is visited once, so its own analysis is moved into the result, not copied.
+    let mut owns: Vec<Option<Own>> = p.nodes.iter().map(|n| Some(own(if n.heading_only { "" } else { &n.norm_prose }))).collect();
     let mut out: Vec<Option<Analysis>> = vec![None; p.nodes.len()];
     let roots: Vec<usize> = (0..p.nodes.len()).filter(|i| p.nodes[*i].parent.is_none()).collect();
     let start = Ctx { section: Section::None, keep: false, force: None, role: None };
     let mut stack: Vec<(usize, Ctx)> = roots.into_iter().rev().map(|r| (r, start)).collect();
     while let Some((i, ctx)) = stack.pop() {
         let node = &p.nodes[i];
-        let o = &owns[i];
-        let title = node.norm_title.clone().unwrap_or_default();
-        let section = section_of(&title).unwrap_or(ctx.section);
-        let role_titled = title_role(&title);
+        let o = owns[i].take().expect("every node is visited once");
+        let title = node.norm_title.as_deref().unwrap_or_default();
+        let section = section_of(title).unwrap_or(ctx.section);
+        let role_titled = title_role(title);
         let mut force = if ctx.keep || node.heading_only || section == Section::Purpose || node.kind == NodeKind::Supplementary {
             Force::Structural
         } else {
@@ -374,21 +391,22 @@ pub fn analyze(p: &Parsed) -> Vec<Analysis> {
                 (None, Topic::Object | Topic::None) => ctx.role.or(role_titled),
             }
         };
-        let clause_children: Vec<usize> = node.children.iter().copied().filter(|c| p.nodes[*c].is_clause).collect();
+        let clause_children = || node.children.iter().filter(|c| p.nodes[**c].is_clause);
+        let has_clause_children = clause_children().next().is_some();
         let mut child_ctx = Ctx { section, keep: ctx.keep, force: None, role: None };
         if node.heading_only {
             // A heading passes its context through; a heading that starts with a role gives
             // that role to items without a subject of their own.
             child_ctx.force = ctx.force;
-            child_ctx.role = heading_role(&title).or(ctx.role);
-        } else if !clause_children.is_empty() && o.ending == Ending::Noun && ctx.force.is_some() && !ctx.keep {
+            child_ctx.role = heading_role(title).or(ctx.role);
+        } else if has_clause_children && o.ending == Ending::Noun && ctx.force.is_some() && !ctx.keep {
             // An item that is itself a list heading (`(2) 情報セキュリティインシデントへの対応`
             // with ア, イ below it) passes the lead-in's force and role on to its items.
             child_ctx.force = ctx.force;
             child_ctx.role = role;
             force = Force::Structural;
-        } else if !clause_children.is_empty() && o.lead_in && !ctx.keep {
-            let items_are_names = clause_children.iter().all(|c| is_criterion_or_name(&p.nodes[*c].norm_text));
+        } else if has_clause_children && o.lead_in && !ctx.keep {
+            let items_are_names = clause_children().all(|c| is_criterion_or_name(&p.nodes[*c].norm_text));
             if o.prohibits_in_principle {
                 // 「原則禁止であるが、…次の手順で行う」: the clause is the prohibition, its items
                 // the exception's procedure with duties of their own.
@@ -403,11 +421,11 @@ pub fn analyze(p: &Parsed) -> Vec<Analysis> {
         out[i] = Some(Analysis {
             force,
             role,
-            condition: o.condition.clone(),
-            timing: o.timing.clone(),
+            condition: o.condition,
+            timing: o.timing,
             approval: o.approval,
             approver: o.approver,
-            action: o.action.clone(),
+            action: o.action,
         });
         for c in node.children.iter().rev() {
             stack.push((*c, child_ctx));

@@ -3,7 +3,7 @@
 //! document's metadata.
 
 use crate::analyze::Analysis;
-use crate::glossary::{body_id, role_suffix, roles_in, zone_id, ROLES};
+use crate::glossary::{body_id, mentions, role_suffix, roles_in, zone_id, ROLES};
 use crate::text::{find_date, norm, sentences, strip_trailing_parenthetical};
 use crate::tree::{MetaKind, NodeKind, Parsed};
 use crate::{Axis, Body, Definition, IncidentLevel, Level, Metadata, RoleItem, Zone};
@@ -65,7 +65,10 @@ pub fn definitions(p: &Parsed) -> Vec<Definition> {
                 }
             }
         }
-        // `管理区域とは、…をいう。`
+        // `管理区域とは、…をいう。` (most clauses have no 「とは、」 at all).
+        if !n.text.contains("とは、") {
+            continue;
+        }
         for s in sentences(&n.text) {
             if let Some((term, rest)) = s.split_once("とは、") {
                 let term = term.trim();
@@ -101,7 +104,8 @@ pub fn zones(p: &Parsed, defs: &[Definition]) -> Vec<Zone> {
         }
         // The zone's own measures (`個人番号利用事務系においては、…多要素認証…`).
         let key = norm(strip_trailing_parenthetical(&d.term));
-        let measures: Vec<&String> = p.nodes.iter().filter(|n| n.is_clause).map(|n| &n.norm_text).filter(|t| t.starts_with(&format!("{key}においては")) || t.starts_with(&format!("{key}と他の領域"))).collect();
+        let (within, between) = (format!("{key}においては"), format!("{key}と他の領域"));
+        let measures: Vec<&String> = p.nodes.iter().filter(|n| n.is_clause).map(|n| &n.norm_text).filter(|t| t.starts_with(&within) || t.starts_with(&between)).collect();
         let requires_mfa = measures.iter().any(|t| t.contains("多要素認証"));
         let blocks_media_export = measures.iter().any(|t| t.contains("持ち出し不可") || t.contains("持出し不可"));
         out.push(Zone { id, name, description: d.meaning.clone(), requires_mfa, blocks_media_export, clause: d.clause.clone(), line: d.line });
@@ -229,7 +233,7 @@ pub fn roles(p: &Parsed, analyses: &[Analysis], incident: &[IncidentLevel]) -> V
         }
         for s in sentences(&n.norm_text) {
             // `YをXとする` / `Yを、XとするX` / `XはYをもって充てる` / `Xを置き、Yをもって充てる`.
-            let body = strip_trailing_parenthetical(&s);
+            let body = strip_trailing_parenthetical(s);
             if let Some(stem) = body.strip_suffix("とする") {
                 if let Some((role, len)) = role_suffix(stem) {
                     let before: String = stem.chars().take(stem.chars().count().saturating_sub(len)).collect();
@@ -267,25 +271,19 @@ pub fn roles(p: &Parsed, analyses: &[Analysis], incident: &[IncidentLevel]) -> V
                 }
             }
             // Appointments: `専門家を最高情報セキュリティアドバイザーとして置き`, `CSIRT責任者を置`,
-            // `クラウドサービス管理者を指名`, `体制(CSIRT:…)を整備`.
-            for r in ROLES.iter() {
-                for name in std::iter::once(&r.name).chain(r.aliases.iter()) {
-                    if !s.contains(name) {
-                        continue;
-                    }
-                    let appointed = [format!("{name}として置"), format!("{name}を置"), format!("{name}を指名"), format!("{name}の指名"), format!("{name}を設置"), format!("{name}の設置")]
-                        .iter()
-                        .any(|pat| s.contains(pat.as_str()))
-                        || (s.contains(&format!("({name}:")) && s.contains("整備"));
-                    if appointed {
-                        let k = index(r.id).expect("glossary role");
-                        ev[k].cite(2, &n.id, n.line);
-                    }
+            // `クラウドサービス管理者を指名`, `体制(CSIRT:…)を整備`: what follows a mention of the role.
+            for (at, r, name) in mentions(s) {
+                let after = &s[at + name.len()..];
+                let appointed = ["として置", "を置", "を指名", "の指名", "を設置", "の設置"].iter().any(|w| after.starts_with(w))
+                    || (s[..at].ends_with('(') && after.starts_with(':') && s.contains("整備"));
+                if appointed {
+                    let k = index(r.id).expect("glossary role");
+                    ev[k].cite(2, &n.id, n.line);
                 }
             }
             if s.contains("不在") && s.contains("代行") {
                 if let Some(holder) = analyses[i].role {
-                    if let Some(absent) = roles_in(&s).into_iter().find(|r| *r != holder) {
+                    if let Some(absent) = roles_in(s).into_iter().find(|r| *r != holder) {
                         if let Some(k) = index(absent) {
                             ev[k].deputy = Some(holder);
                         }

@@ -1,6 +1,8 @@
 //! The vocabulary of municipal policies: role names and the ids the bundled profiles use,
 //! the executive bodies, the network zones.
 
+use std::sync::LazyLock;
+
 use mamori_policy::RoleScope;
 
 pub struct RoleTerm {
@@ -62,6 +64,11 @@ pub fn role_phrase(phrase: &str) -> Option<&'static str> {
     if phrase.is_empty() {
         return None;
     }
+    // Most subjects name a single role: without a separator's first character there is
+    // nothing to split.
+    if !phrase.contains(['又', '及', '並', '若']) {
+        return role_suffix(phrase).map(|(id, _)| id);
+    }
     let mut parts: Vec<&str> = vec![phrase];
     for sep in ["又は", "及び", "並びに", "若しくは"] {
         parts = parts.into_iter().flat_map(|p| p.split(sep)).collect();
@@ -72,12 +79,32 @@ pub fn role_phrase(phrase: &str) -> Option<&'static str> {
         let alt = alt.strip_suffix('等').unwrap_or(alt);
         let exact = ROLES.iter().any(|r| r.name == alt || r.aliases.contains(&alt));
         // `CISO及びCISOが指名した者`: someone the role designates stands with it.
-        let designated = alt.ends_with('者') && ROLES.iter().any(|r| std::iter::once(&r.name).chain(r.aliases.iter()).any(|n| alt.starts_with(&format!("{n}が"))));
+        let designated = alt.ends_with('者') && ROLES.iter().any(|r| names(r).any(|n| alt.strip_prefix(n).is_some_and(|rest| rest.starts_with('が'))));
         if !exact && !designated && !SECOND_ALIASES.contains(&alt) {
             return None;
         }
     }
     Some(id)
+}
+
+/// A role's name and its aliases.
+fn names(r: &'static RoleTerm) -> impl Iterator<Item = &'static str> {
+    std::iter::once(r.name).chain(r.aliases.iter().copied())
+}
+
+/// Every place where a role's name or alias occurs in a normalized text, overlapping ones
+/// included: (byte offset, role, the name as written), in order of position. One pass over
+/// the text: a name can only start at one of the few characters that names start with.
+pub fn mentions(text: &str) -> impl Iterator<Item = (usize, &'static RoleTerm, &'static str)> + '_ {
+    static INITIALS: LazyLock<Vec<char>> = LazyLock::new(|| {
+        let mut initials: Vec<char> = ROLES.iter().flat_map(names).filter_map(|n| n.chars().next()).collect();
+        initials.sort_unstable();
+        initials.dedup();
+        initials
+    });
+    text.match_indices(INITIALS.as_slice()).flat_map(move |(at, _)| {
+        ROLES.iter().flat_map(|r| names(r).map(move |name| (r, name))).filter(move |(_, name)| text[at..].starts_with(name)).map(move |(r, name)| (at, r, name))
+    })
 }
 
 /// Every role named in a normalized text, in order of first appearance.

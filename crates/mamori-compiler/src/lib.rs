@@ -235,17 +235,30 @@ pub fn compile(file: &str, text: &str) -> Compilation {
     let axes = extract::axes(&parsed);
     let metadata = extract::metadata(&parsed);
 
+    let metadata_lines = parsed.meta.iter().map(|m| m.line).collect();
     let documents = parsed
         .docs
         .iter()
         .map(|d| DocumentPart { prefix: d.prefix.clone(), title: d.title.clone(), line: d.line, style: if d.regulation { Style::Regulation } else { Style::Guideline } })
         .collect();
+    let notes = parsed.notes.iter().map(|n| Note { line: n.line, text: n.text.clone(), clause: n.node.map(|k| parsed.nodes[k].id.clone()) }).collect();
+    let mut unrecognized = Vec::new();
+    let mut blank_lines = 0;
+    for (i, u) in parsed.uses.iter().enumerate() {
+        match u {
+            tree::Use::Unused(reason) => unrecognized.push(UnusedLine { line: i + 1, text: parsed.lines[i].clone(), reason }),
+            tree::Use::Blank => blank_lines += 1,
+            _ => {}
+        }
+    }
+    let line_count = parsed.lines.len();
+    // The tree is not needed any more: its texts move into the clauses.
     let clauses = parsed
         .nodes
-        .iter()
-        .zip(&analyses)
+        .into_iter()
+        .zip(analyses)
         .map(|(n, a)| Clause {
-            id: n.id.clone(),
+            id: n.id,
             kind: match n.kind {
                 tree::NodeKind::Part(_) => ClauseKind::Part,
                 tree::NodeKind::Chapter(_) => ClauseKind::Chapter,
@@ -259,40 +272,30 @@ pub fn compile(file: &str, text: &str) -> Compilation {
             },
             document: n.doc,
             parent: n.parent,
-            children: n.children.clone(),
-            title: n.title.clone(),
-            text: n.text.clone(),
+            children: n.children,
+            title: n.title,
+            text: n.text,
             heading_only: n.heading_only,
             line: n.line,
-            lines: n.lines.clone(),
+            lines: n.lines,
             force: a.force,
             role: a.role.map(str::to_owned),
-            condition: a.condition.clone(),
-            timing: a.timing.clone(),
+            condition: a.condition,
+            timing: a.timing,
             approval_required: a.approval,
             approver: a.approver.map(str::to_owned),
-            action: a.action.clone(),
+            action: a.action,
             is_clause: n.is_clause,
         })
         .collect();
-    let notes = parsed.notes.iter().map(|n| Note { line: n.line, text: n.text.clone(), clause: n.node.map(|k| parsed.nodes[k].id.clone()) }).collect();
-    let mut unrecognized = Vec::new();
-    let mut blank_lines = 0;
-    for (i, u) in parsed.uses.iter().enumerate() {
-        match u {
-            tree::Use::Unused(reason) => unrecognized.push(UnusedLine { line: i + 1, text: parsed.lines[i].clone(), reason }),
-            tree::Use::Blank => blank_lines += 1,
-            _ => {}
-        }
-    }
-    let mut warnings: Vec<Warning> = parsed.warnings.iter().map(|(line, message)| Warning { line: *line, message: message.clone() }).collect();
+    let mut warnings: Vec<Warning> = parsed.warnings.into_iter().map(|(line, message)| Warning { line, message }).collect();
     if metadata.effective.is_none() {
         warnings.push(Warning { line: 0, message: "施行日・改定日が見つかりません。下書きの effective を確認してください".to_owned() });
     }
     warnings.sort_by_key(|w| w.line);
     Compilation {
         file: file.to_owned(),
-        line_count: parsed.lines.len(),
+        line_count,
         metadata,
         documents,
         clauses,
@@ -303,7 +306,7 @@ pub fn compile(file: &str, text: &str) -> Compilation {
         incident_levels,
         axes,
         notes,
-        metadata_lines: parsed.meta.iter().map(|m| m.line).collect(),
+        metadata_lines,
         unrecognized,
         warnings,
         blank_lines,

@@ -88,7 +88,9 @@ pub fn classify(raw: &str) -> LineKind {
         return LineKind::PageNumber;
     }
     if let Some((marker, content)) = parse_marker(stripped) {
-        return LineKind::Marker { marker, content: content.replace('\t', " ").trim().to_owned() };
+        // `content` is trimmed already.
+        let content = if content.contains('\t') { content.replace('\t', " ").trim().to_owned() } else { content.to_owned() };
+        return LineKind::Marker { marker, content };
     }
     if raw.contains('\t') {
         let cells: Vec<String> = raw.trim_end_matches(['\r', '\n']).split('\t').map(|c| c.trim().to_owned()).collect();
@@ -98,11 +100,11 @@ pub fn classify(raw: &str) -> LineKind {
     }
     let mut chars = stripped.chars();
     let first = chars.next().unwrap_or(' ');
-    let rest: String = chars.as_str().trim().to_owned();
+    let rest = || chars.as_str().trim().to_owned();
     match first {
-        '・' | '•' | '●' | '○' | '◆' | '◇' | '□' | '▪' => return LineKind::Bullet(rest),
-        '■' => return LineKind::Unnumbered(rest),
-        '※' => return LineKind::Note(rest),
+        '・' | '•' | '●' | '○' | '◆' | '◇' | '□' | '▪' => return LineKind::Bullet(rest()),
+        '■' => return LineKind::Unnumbered(rest()),
+        '※' => return LineKind::Note(rest()),
         _ => {}
     }
     if let Some(inner) = enclosed(stripped, &[('<', '>'), ('〈', '〉'), ('＜', '＞'), ('【', '】'), ('《', '》')]) {
@@ -175,10 +177,11 @@ pub fn is_toc_continuation(raw: &str) -> bool {
     }
 }
 
-/// A numbering marker at the start of `s` (already stripped of dashes), and the rest.
-pub fn parse_marker(s: &str) -> Option<(Marker, String)> {
+/// A numbering marker at the start of `s` (already stripped of dashes), and the rest, trimmed.
+pub fn parse_marker(s: &str) -> Option<(Marker, &str)> {
     let chars: Vec<char> = s.chars().collect();
-    let rest_from = |i: usize| -> String { chars[i.min(chars.len())..].iter().collect::<String>().trim().to_owned() };
+    // The text from the `i`-th character on.
+    let rest_from = |i: usize| -> &str { s.char_indices().nth(i).map_or("", |(at, _)| &s[at..]).trim() };
     let space_at = |i: usize| chars.get(i).is_some_and(|c| c.is_whitespace());
     // A marker directly followed by hiragana is a reference in running text: `(1)に示す`.
     let ok_after = |i: usize| match chars.get(i) {
@@ -212,8 +215,8 @@ pub fn parse_marker(s: &str) -> Option<(Marker, String)> {
         }
     }
     // 附則
-    let compact: String = chars.iter().take(4).filter(|c| !c.is_whitespace()).collect();
-    if compact.starts_with("附則") {
+    let mut head = chars.iter().take(4).filter(|c| !c.is_whitespace());
+    if head.next() == Some(&'附') && head.next() == Some(&'則') {
         let skip = chars.iter().position(|c| *c == '則').map(|p| p + 1).unwrap_or(2);
         return Some((Marker::Supplementary, rest_from(skip)));
     }
@@ -281,9 +284,9 @@ pub fn parse_marker(s: &str) -> Option<(Marker, String)> {
         }
     }
     // Roman numerals for parts: `I 総則`, `Ⅱ．対策`.
-    let word: String = chars.iter().take_while(|c| !c.is_whitespace() && !matches!(c, '.' | '．')).collect();
-    if let Some(n) = roman_value(&word) {
-        let wlen = word.chars().count();
+    let wlen = chars.iter().take_while(|c| !c.is_whitespace() && !matches!(c, '.' | '．')).count();
+    let word = s.char_indices().nth(wlen).map_or(s, |(at, _)| &s[..at]);
+    if let Some(n) = roman_value(word) {
         let mut end = wlen;
         if matches!(chars.get(end), Some('.' | '．')) {
             end += 1;

@@ -25,12 +25,11 @@ fn lines_label(lines: &[usize]) -> String {
     parts.join(", ")
 }
 
+/// At most `n` characters of `s` on one line, `…` marking a cut.
 fn short(s: &str, n: usize) -> String {
-    let flat: String = s.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
-    if flat.chars().count() <= n {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(n).collect::<String>())
+    match s.char_indices().nth(n) {
+        None => s.replace('\n', " "),
+        Some((cut, _)) => format!("{}…", s[..cut].replace('\n', " ")),
     }
 }
 

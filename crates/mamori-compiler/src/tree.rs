@@ -244,9 +244,18 @@ pub fn parse(text: &str) -> Parsed {
         caption_lines: Vec::new(),
     };
     let kinds: Vec<LineKind> = lines.iter().map(|l| classify(l)).collect();
-    for (i, raw) in lines.iter().enumerate() {
-        let next_kind = kinds[i + 1..].iter().find(|k| **k != LineKind::Blank);
-        b.line(i, raw, kinds[i].clone(), next_kind);
+    // For every line, whether the next line that is not blank numbers an article (a caption
+    // line before it belongs to the article).
+    let mut before_article = vec![false; kinds.len()];
+    let mut next_is_article = false;
+    for (i, kind) in kinds.iter().enumerate().rev() {
+        before_article[i] = next_is_article;
+        if *kind != LineKind::Blank {
+            next_is_article = matches!(kind, LineKind::Marker { marker: Marker::Article(..), .. });
+        }
+    }
+    for (i, (raw, kind)) in lines.iter().zip(kinds).enumerate() {
+        b.line(i, raw, kind, before_article[i]);
     }
     b.p.lines = lines;
     finish(&mut b.p);
@@ -258,7 +267,7 @@ impl Builder {
         self.p.uses[i] = u;
     }
 
-    fn line(&mut self, i: usize, raw: &str, kind: LineKind, next: Option<&LineKind>) {
+    fn line(&mut self, i: usize, raw: &str, kind: LineKind, before_article: bool) {
         let line = i + 1;
         if self.toc_mode {
             if kind == LineKind::Blank {
@@ -322,7 +331,7 @@ impl Builder {
                 self.set(i, Use::Unused("番号のない見出し"))
             }
             LineKind::Caption(c) => {
-                if matches!(next, Some(LineKind::Marker { marker: Marker::Article(..), .. })) {
+                if before_article {
                     self.pending_caption = Some(c);
                     // The article's index is the next node.
                     let next_index = self.p.nodes.len();
@@ -439,11 +448,11 @@ impl Builder {
         }
         let parent = self.stack.last().copied();
         // Sequence check: the same kind under the same parent counts up by one.
-        let siblings: Vec<usize> = match parent {
-            Some(p) => self.p.nodes[p].children.clone(),
-            None => (0..self.p.nodes.len()).filter(|n| self.p.nodes[*n].doc == d && self.p.nodes[*n].parent.is_none()).collect(),
+        let nodes = &self.p.nodes;
+        let previous = match parent {
+            Some(p) => nodes[p].children.iter().rev().map(|s| nodes[*s].kind).find(|k| k.same_family(kind)),
+            None => nodes.iter().rev().filter(|n| n.doc == d && n.parent.is_none()).map(|n| n.kind).find(|k| k.same_family(kind)),
         };
-        let previous = siblings.iter().rev().map(|s| self.p.nodes[*s].kind).find(|k| k.same_family(kind));
         if let (Some(prev), Some(now)) = (previous.and_then(NodeKind::number), kind.number()) {
             if now != prev + 1 && !matches!(kind, NodeKind::Section(..) | NodeKind::Article(..)) {
                 self.p.warnings.push((line, format!("番号が {prev} の次に {now} になっています。抜けや重複がないか確認してください")));
@@ -589,15 +598,15 @@ fn finish(p: &mut Parsed) {
         if regulation && node.caption.is_some() {
             title = node.caption.clone();
         }
-        let prose = if title.is_some() && text == title.clone().unwrap_or_default() && !node.tables.is_empty() { String::new() } else { text.clone() };
+        let prose = if !node.tables.is_empty() && title.as_deref() == Some(text.as_str()) { String::new() } else { text.clone() };
         if !table_text.is_empty() {
             if !text.is_empty() {
                 text.push('\n');
             }
             text.push_str(&table_text.join("\n"));
         }
-        let prefix = p.docs[node.doc].prefix.clone();
-        let parent_id = node.parent.map(|q| p.nodes[q].id.clone()).unwrap_or_else(|| prefix.clone());
+        let prefix = p.docs[node.doc].prefix.as_str();
+        let parent_id = node.parent.map_or(prefix, |q| p.nodes[q].id.as_str());
         let parent_kind = node.parent.map(|q| p.nodes[q].kind);
         let mut is_clause = true;
         let id = match node.kind {

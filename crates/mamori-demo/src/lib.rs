@@ -501,6 +501,9 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
         .transpose()?
         .unwrap_or_default();
 
+    seed_training(store, org_id, &people, summary.security_director_person_id, &mut rng, &actor).await?;
+    say("training sessions");
+
     // Assets.
     let generator = AssetGenerator::new(&depts, &systems);
     let mut undecided = 0;
@@ -519,6 +522,42 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
     summary.undecided_assets = undecided;
     say("done");
     Ok(summary)
+}
+
+/// This fiscal year's training so far (対策基準5.2): the all-staff session most attended, the
+/// new-staff session in April for those who joined on April 1st, the consents of the
+/// 会計年度任用職員, and a drill planned a month ahead — so that the pages and the annual
+/// report have something to show, and some people are still due.
+async fn seed_training(store: &Store, org_id: i64, people: &[mamori_store::org::Person], director: i64, rng: &mut StdRng, actor: &Actor) -> anyhow::Result<()> {
+    use mamori_policy::yearly::FiscalYear;
+    use mamori_store::training::NewSession;
+    let today = chrono::Utc::now().with_timezone(&mamori_store::jst()).date_naive();
+    let year = FiscalYear::of(today);
+    let first = year.first_day();
+    let session = |kind: &str, audience: &str, title: &str, held_on, place: &str| NewSession {
+        kind: kind.into(),
+        audience: audience.into(),
+        title: title.into(),
+        held_on,
+        place: place.into(),
+    };
+    let newcomers: Vec<&mamori_store::org::Person> = people.iter().filter(|p| p.employment == "regular").step_by(37).take(6).collect();
+    for p in &newcomers {
+        store.set_joined_on(org_id, p.id, first, actor).await?;
+    }
+    let intro_day = (first + chrono::Days::new(3)).min(today);
+    let intro = store.create_training_session(org_id, &session("training", "new_staff", "新規採用職員向け情報セキュリティ研修", intro_day, "第1会議室"), Some(director), actor).await?;
+    let joined: Vec<i64> = newcomers.iter().map(|p| p.id).collect();
+    store.record_attendance(org_id, intro.id, &joined[..joined.len().saturating_sub(1)], "ui", today, Some(director), actor).await?;
+    let main_day = (first + chrono::Days::new(75)).min(today);
+    let main = store.create_training_session(org_id, &session("training", "all_staff", "情報セキュリティ研修（全職員等）", main_day, "役場大会議室・オンライン"), Some(director), actor).await?;
+    let attended: Vec<i64> = people.iter().filter(|p| p.active && rng.gen_bool(0.85)).map(|p| p.id).collect();
+    store.record_attendance(org_id, main.id, &attended, "csv", today, Some(director), actor).await?;
+    for p in people.iter().filter(|p| p.employment == "fiscal_year" && rng.gen_bool(0.8)) {
+        store.record_consent(org_id, p.id, first.max(today - chrono::Days::new(200)).min(today), Some(director), actor).await?;
+    }
+    store.create_training_session(org_id, &session("drill", "all_staff", "緊急時対応訓練（標的型メール）", today + chrono::Days::new(30), "各課"), Some(director), actor).await?;
+    Ok(())
 }
 
 struct AssetGenerator<'a> {

@@ -160,7 +160,7 @@ pub async fn page(State(state): State<AppState>, access: Access, Query(q): Query
         }
         @if !r.drills.is_empty() {
             h3 { "緊急時対応訓練" }
-            ul { @for (on, title, result) in &r.drills { li { (on) " " (title) @if !result.is_empty() { " — " (result) } } } }
+            ul { @for (on, title, result) in &r.drills { li { (crate::views::fmt::date_ja(on)) " " (title) @if !result.is_empty() { " — " (result) } } } }
         }
         h2 { "2 自己点検（対策基準9.2）" }
         @match &r.assessment {
@@ -179,7 +179,7 @@ pub async fn page(State(state): State<AppState>, access: Access, Query(q): Query
         }
         h2 { "3 監査と改善計画（対策基準9.1）" }
         @if r.audits.is_empty() { p { "この年度の監査はありません。" } } @else {
-            ul { @for (a, n) in &r.audits { li { (a.title) "（" (a.starts_on) "〜" (a.ends_on) "、" (crate::routes::audits::status_label(&a.status)) "、指摘 " (n) " 件）" } } }
+            ul { @for (a, n) in &r.audits { li { (a.title) "（" (crate::views::fmt::date_ja(&a.starts_on)) "〜" (crate::views::fmt::date_ja(&a.ends_on)) "、" (crate::routes::audits::status_label(&a.status)) "、指摘 " (n) " 件）" } } }
         }
         p { "指摘事項: " @for (c, l) in SEVERITIES { (l) " " (r.findings_of(c)) " 件　" } }
         @if !r.plans.is_empty() {

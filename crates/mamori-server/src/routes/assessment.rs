@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::auth::Access;
 use crate::error::AppError;
 use crate::routes::yearly::{is_organizer, today, year_nav};
-use crate::views::fmt::wareki_time;
+use crate::views::fmt::{date_ja, wareki_time};
 use crate::views::layout::{csrf_field, page};
 use crate::AppState;
 
@@ -46,17 +46,32 @@ pub fn role_label(access: &Access, role: &str) -> String {
     access.profile.role(role).map(|r| r.name.clone()).unwrap_or_else(|| role.to_owned())
 }
 
-/// The departments that answer department items: those with a 情報セキュリティ管理者, or
-/// every department when none is assigned yet.
+/// The departments that answer department items: one per unit of a 情報セキュリティ管理者's
+/// responsibility — a department with a 管理者 whose parent is not held by the same person
+/// (a 課長 answers for the 課, not again for each of its 係). Every department when no
+/// 管理者 is assigned yet.
 async fn assessed_departments(state: &AppState, org_id: i64) -> Result<Vec<i64>, AppError> {
-    let mut with_manager: Vec<i64> =
-        state.store.role_assignments(org_id).await?.into_iter().filter(|a| a.role == "security_manager" && !a.is_deputy).filter_map(|a| a.department_id).collect();
-    with_manager.sort_unstable();
-    with_manager.dedup();
-    if with_manager.is_empty() {
-        return Ok(state.store.departments(org_id).await?.into_iter().map(|d| d.id).collect());
+    let departments = state.store.departments(org_id).await?;
+    let parent: std::collections::HashMap<i64, Option<i64>> = departments.iter().map(|d| (d.id, d.parent_id)).collect();
+    let held: std::collections::HashSet<(i64, i64)> = state
+        .store
+        .role_assignments(org_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.role == "security_manager" && !a.is_deputy)
+        .filter_map(|a| a.department_id.map(|d| (a.person_id, d)))
+        .collect();
+    let mut units: Vec<i64> = held
+        .iter()
+        .filter(|(person, d)| !parent.get(d).copied().flatten().is_some_and(|p| held.contains(&(*person, p))))
+        .map(|(_, d)| *d)
+        .collect();
+    units.sort_unstable();
+    units.dedup();
+    if units.is_empty() {
+        return Ok(departments.into_iter().map(|d| d.id).collect());
     }
-    Ok(with_manager)
+    Ok(units)
 }
 
 /// The items a campaign is made of: the checklist, fanned out over departments.
@@ -198,20 +213,29 @@ async fn assessment_page(state: &AppState, access: &Access, q: &AssessmentQuery,
             let items = state.store.assessment_items(access.org_id(), c.id).await?;
             let (by_department, by_chapter) = tallies(&items);
             let managed = access.managed_departments();
-            let department: Option<i64> = q.department.as_deref().and_then(|d| d.parse().ok());
+            let asked: Option<i64> = q.department.as_deref().and_then(|d| d.parse().ok());
             let open_only = q.open.is_some();
             // What this page lists: one department's items (organizer's choice or the
             // 管理者's own), then the organization items this person answers.
-            let own_departments: Vec<i64> = match (&managed, department) {
-                (_, Some(d)) if organizer || managed.as_ref().is_some_and(|m| m.contains(&d)) => vec![d],
-                (Some(m), None) if access.has_role("security_manager") => m.clone(),
+            // The departments with items that this 管理者 answers, for the links between them.
+            let answering: Vec<i64> = match &managed {
+                Some(m) if access.has_role("security_manager") => {
+                    let with_items: std::collections::BTreeSet<i64> = items.iter().filter_map(|i| i.department_id).collect();
+                    m.iter().copied().filter(|d| with_items.contains(d)).collect()
+                }
                 _ => Vec::new(),
             };
+            let own_departments: Vec<i64> = match asked {
+                Some(d) if organizer || answering.contains(&d) => vec![d],
+                None => answering.first().copied().into_iter().collect(),
+                _ => Vec::new(),
+            };
+            let department = asked.or_else(|| own_departments.first().copied());
             let listed: Vec<&Item> = items
                 .iter()
                 .filter(|i| match i.department_id {
                     Some(d) => own_departments.contains(&d),
-                    None => department.is_none() && (access.has_role(&i.role) || (organizer && access.has_role("security_director"))),
+                    None => asked.is_none() && (access.has_role(&i.role) || (organizer && access.has_role("security_director"))),
                 })
                 .filter(|i| !open_only || i.answer.is_none())
                 .collect();
@@ -220,7 +244,7 @@ async fn assessment_page(state: &AppState, access: &Access, q: &AssessmentQuery,
                 (year_nav("/assessment", year))
                 dl.facts #campaign {
                     dt { "点検項目" } dd { (c.items) " 件" }
-                    dt { "回答期限" } dd { (c.due_on) }
+                    dt { "回答期限" } dd { (date_ja(&c.due_on)) }
                     dt { "作成" } dd { (wareki_time(&c.created_at)) }
                 }
                 @if organizer {
@@ -239,6 +263,9 @@ async fn assessment_page(state: &AppState, access: &Access, q: &AssessmentQuery,
                         (tally_head("章"))
                         tbody { @for (ch, t) in &by_chapter { tr { td { (ch) } (tally_cells(t)) } } }
                     }
+                }
+                @if answering.len() > 1 {
+                    p.small #department-links { "回答する課局等: " @for d in &answering { a href={"/assessment?fy=" (year.0) "&department=" (d)} { (access.department_name(*d)) } " " } }
                 }
                 h2 {
                     @match department { Some(d) => { (access.department_name(d)) "の点検項目" }, None => { "あなたが回答する点検項目" } }

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::auth::Access;
 use crate::error::{ApiError, AppError};
 use crate::routes::yearly::{is_organizer, today, year_nav, YearQuery};
-use crate::views::fmt::wareki_time;
+use crate::views::fmt::{date_ja, wareki_time};
 use crate::views::layout::{csrf_field, page};
 use crate::AppState;
 
@@ -79,7 +79,7 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
                 thead { tr { th { "監査" } th { "期間" } th { "範囲" } th { "状態" } } }
                 tbody { @for a in &audits { tr {
                     td { a href={"/audits/" (a.id)} { (a.title) } }
-                    td { (a.starts_on) " 〜 " (a.ends_on) }
+                    td { (date_ja(&a.starts_on)) " 〜 " (date_ja(&a.ends_on)) }
                     td { (if a.scope.is_empty() { "全章" } else { &a.scope }) }
                     td { (status_label(&a.status)) }
                 } } }
@@ -168,7 +168,7 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
         dl.facts #audit-facts {
             dt { "年度" } dd { (FiscalYear(a.fiscal_year).label_ja()) }
-            dt { "期間" } dd { (a.starts_on) " 〜 " (a.ends_on) }
+            dt { "期間" } dd { (date_ja(&a.starts_on)) " 〜 " (date_ja(&a.ends_on)) }
             dt { "範囲" } dd { (if a.scope.is_empty() { "全章" } else { &a.scope }) "（点検する条項 " (items.len()) " 件）" }
             dt { "状態" } dd #audit-status { (status_label(&a.status)) }
             @if let Some(by) = &a.approved_by_name { dt { "承認" } dd { (by) "（" (a.approved_as.as_deref().map(|r| crate::routes::assessment::role_label(access, r)).unwrap_or_default()) "）" (a.approved_at.as_deref().map(wareki_time).unwrap_or_default()) } }
@@ -212,7 +212,7 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
                         td { (severity_label(&f.severity)) }
                         td {
                             @for p in plans.iter().filter(|p| p.finding_id == Some(f.id)) {
-                                a href={"/improvements/" (p.id)} { "改善計画 第" (p.id) "号" } "（" (p.department_name) "、期限 " (p.due_on) "、" (plan_status(p, &today().to_string())) "）" br;
+                                a href={"/improvements/" (p.id)} { "改善計画 第" (p.id) "号" } "（" (p.department_name) "、期限 " (date_ja(&p.due_on)) "、" (plan_status(p, &today().to_string())) "）" br;
                             }
                             @for c in checks.iter().filter(|c| c.finding_id == f.id) {
                                 span.small { (c.department_name) ": " (check_label(&c.status)) @if !c.note.is_empty() { "（" (c.note) "）" } } br;
@@ -483,7 +483,7 @@ async fn improvements_page(state: &AppState, access: &Access, q: &YearQuery, err
                 tbody { @for p in &plans {
                     tr id={"plan-" (p.id)} class=(if p.overdue_on(&day) { "overdue" } else { "" }) {
                         td { a href={"/improvements/" (p.id)} { "第" (p.id) "号" } }
-                        td { (p.department_name) } td { (p.responsible_name) } td { (p.description) } td { (p.due_on) }
+                        td { (p.department_name) } td { (p.responsible_name) } td { (p.description) } td { (date_ja(&p.due_on)) }
                         td { (p.last_progress_at.as_deref().map(wareki_time).unwrap_or_else(|| "—".into())) }
                         td.plan-status { (plan_status(p, &day)) }
                     }
@@ -594,7 +594,7 @@ async fn plan_page(state: &AppState, access: &Access, id: i64, error: Option<&st
             dt { "課局" } dd { (p.department_name) }
             dt { "責任者" } dd { (p.responsible_name) "（情報セキュリティ管理者）" }
             dt { "内容" } dd { (p.description) }
-            dt { "期限" } dd { (p.due_on) }
+            dt { "期限" } dd { (date_ja(&p.due_on)) }
             dt { "状態" } dd #plan-status { (plan_status(&p, &today)) }
             @if let Some(f) = &finding { dt { "もとの指摘" } dd { a href={"/audits/" (f.audit_id) "#finding-" (f.id)} { (f.audit_title) } "：" (f.description) "（" (severity_label(&f.severity)) "）" } }
             @if p.status == "closed" { dt { "完了" } dd { (p.closing_note) " " (p.closed_at.as_deref().map(wareki_time).unwrap_or_default()) } }
@@ -683,6 +683,6 @@ pub async fn answer_check(State(state): State<AppState>, access: Access, Path(id
 /// Rows of the plan table, for the annual report.
 pub fn plan_rows(plans: &[Plan], day: &str) -> Markup {
     html! {
-        @for p in plans { tr { td { "第" (p.id) "号" } td { (p.department_name) } td { (p.description) } td { (p.due_on) } td { (plan_status(p, day)) } } }
+        @for p in plans { tr { td { "第" (p.id) "号" } td { (p.department_name) } td { (p.description) } td { (date_ja(&p.due_on)) } td { (plan_status(p, day)) } } }
     }
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::auth::Access;
 use crate::error::AppError;
 use crate::routes::yearly::{is_organizer, standings, today, year_nav, Standing, YearQuery};
-use crate::views::fmt::employment_label;
+use crate::views::fmt::{date_ja, employment_label};
 use crate::views::layout::{csrf_field, page};
 use crate::AppState;
 
@@ -35,10 +35,6 @@ pub fn audience_label(access: &Access, code: &str) -> String {
         Some(Audience::Role(r)) => access.profile.role(&r).map(|x| x.name.clone()).unwrap_or(r),
         None => code.to_owned(),
     }
-}
-
-fn date_text(d: &str) -> String {
-    NaiveDate::parse_from_str(d, "%Y-%m-%d").map(wareki_date).unwrap_or_else(|_| d.to_owned())
 }
 
 /// The departments whose staff this person records and reads: all for organizers, the
@@ -119,7 +115,7 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
             table #sessions {
                 thead { tr { th { "実施日" } th { "種別" } th { "対象" } th { "件名" } th { "出席者" } } }
                 tbody { @for s in &sessions { tr {
-                    td { (date_text(&s.held_on)) @if s.held_on > today().to_string() { " " span.small { "（予定）" } } }
+                    td { (date_ja(&s.held_on)) @if s.held_on > today().to_string() { " " span.small { "（予定）" } } }
                     td { (kind_label(&s.kind)) }
                     td { (audience_label(access, &s.audience)) }
                     td { a href={"/training/" (s.id)} { (s.title) } }
@@ -312,7 +308,7 @@ async fn session_page(state: &AppState, access: &Access, id: i64, error: Option<
             dt { "年度" } dd { (FiscalYear(s.fiscal_year).label_ja()) }
             dt { "種別" } dd { (kind_label(&s.kind)) }
             dt { "対象" } dd { (audience_label(access, &s.audience)) }
-            dt { "実施日" } dd { (date_text(&s.held_on)) @if !held { "（予定）" } }
+            dt { "実施日" } dd { (date_ja(&s.held_on)) @if !held { "（予定）" } }
             dt { "場所・方法" } dd { (s.place) }
             dt { "出席者" } dd #attendee-count { (s.attendees) " 人" }
             @if !s.result.is_empty() { dt { "結果・記録" } dd #session-result { (s.result) } }

@@ -177,7 +177,7 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
             })
             .count();
         if mine > 0 {
-            lines.push(format!("{}の自己点検で未回答の項目が {mine} 件あります（回答期限 {}）", year.label_ja(), c.due_on));
+            lines.push(format!("{}の自己点検で未回答の項目が {mine} 件あります（回答期限 {}）", year.label_ja(), crate::views::fmt::date_ja(&c.due_on)));
         }
         if organizer {
             let open = items.iter().filter(|i| i.answer.is_none()).count();
@@ -189,7 +189,7 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
     let today_text = data.today.to_string();
     for p in data.plans.iter().filter(|p| p.overdue_on(&today_text)) {
         if p.responsible_person_id == person_id || organizer {
-            lines.push(format!("改善計画 第{}号（{}）が期限 {} を過ぎています: {}", p.id, p.department_name, p.due_on, p.description));
+            lines.push(format!("改善計画 第{}号（{}）が期限 {} を過ぎています: {}", p.id, p.department_name, crate::views::fmt::date_ja(&p.due_on), p.description));
         }
     }
     let pending = data.checks.iter().filter(|c| c.status == "pending" && managed.contains(&c.department_id)).count();

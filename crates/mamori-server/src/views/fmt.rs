@@ -4,6 +4,11 @@ use chrono::{DateTime, FixedOffset, Timelike};
 
 pub use mamori_policy::yearly::{era, wareki_date, FiscalYear};
 
+/// A stored `YYYY-MM-DD` shown in 和暦; other text as it is.
+pub fn date_ja(text: &str) -> String {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map(wareki_date).unwrap_or_else(|_| text.to_owned())
+}
+
 /// A stored RFC 3339 time shown in 和暦 with the time of day.
 pub fn wareki_time(text: &str) -> String {
     match DateTime::parse_from_rfc3339(text) {

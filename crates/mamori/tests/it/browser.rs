@@ -604,14 +604,37 @@ fn demo_credentials(run: &crate::support::Run) -> std::collections::HashMap<Stri
 
 /// A first sign-in with a temporary password: the second factor where the role requires
 /// it, then the forced password change; ends on the dashboard.
-async fn first_sign_in(b: &Browser, login: &str, temp: &str, password: &str) {
+/// Returns the TOTP secret when one was set up.
+async fn first_sign_in(b: &Browser, login: &str, temp: &str, password: &str) -> Option<String> {
     b.sign_in(login, temp).await;
+    let mut secret = None;
     if b.path().await.starts_with("/account/totp") {
-        let secret = b.text("pre#totp-secret").await;
-        b.fill("#code", &current_totp(&secret, login)).await;
+        let s = b.text("pre#totp-secret").await;
+        b.fill("#code", &current_totp(&s, login)).await;
         b.submit("form[action='/account/totp']").await;
+        secret = Some(s);
     }
     b.change_password(temp, password).await;
+    secret
+}
+
+fn totp_step() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 30).unwrap_or(0)
+}
+
+/// Signs in again with password and TOTP. A code is accepted once, so this waits for a
+/// 30-second step after `last_step` (the step of the code used before).
+async fn sign_in_with_totp(b: &Browser, login: &str, password: &str, secret: &str, last_step: &mut u64) {
+    while totp_step() <= *last_step {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    b.sign_in(login, password).await;
+    b.wait_path("/login/totp").await;
+    let before = totp_step();
+    b.fill("#code", &current_totp(secret, login)).await;
+    *last_step = before.max(totp_step());
+    b.submit("form[action='/login/totp']").await;
+    b.wait_path("/").await;
 }
 
 /// The incident acceptance test on the demo town (志免町's profile): an ordinary staff member
@@ -799,4 +822,180 @@ fn count_pdf_pages(pdf: &[u8]) -> usize {
         }
     }
     n
+}
+
+impl Browser {
+    /// Sets a field's value by script (date inputs take typed text by locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; return e.value;";
+        match self.c.execute(script, vec![json!(css), json!(value)]).await {
+            Ok(v) if v.as_str() == Some(value) => {}
+            other => fail!(self, "cannot set {css} to {value:?}: {other:?}"),
+        }
+    }
+
+    /// Chooses the first option of a select whose label starts with `prefix`.
+    async fn select_starting(&self, css: &str, prefix: &str) {
+        self.find(css).await;
+        let script = "const s = document.querySelector(arguments[0]); for (const o of s.options) { if (o.text.startsWith(arguments[1])) { s.value = o.value; return o.value; } } return null;";
+        match self.c.execute(script, vec![json!(css), json!(prefix)]).await {
+            Ok(Value::String(_)) => {}
+            other => fail!(self, "no option starting with {prefix:?} in {css}: {other:?}"),
+        }
+    }
+
+    /// The text of the table row (under `css`) whose first cell starts with `first`.
+    async fn row_text(&self, css: &str, first: &str) -> String {
+        self.find(css).await;
+        let script = "for (const r of document.querySelectorAll(arguments[0] + ' tbody tr')) { if (r.cells[0] && r.cells[0].innerText.trim().startsWith(arguments[1])) return r.innerText; } return null;";
+        match self.c.execute(script, vec![json!(css), json!(first)]).await {
+            Ok(Value::String(s)) => s,
+            other => fail!(self, "no row starting with {first:?} in {css}: {other:?}"),
+        }
+    }
+}
+
+/// The yearly cycle on the demo town: the 統括 generates the self-assessment from the
+/// profile; 住民課's 管理者 answers items; the 統括 sees the roll-up; the CISO plans an audit,
+/// the 統括 approves it and assigns an independent auditor (the 管理者 themself is refused);
+/// the auditor records a finding; the 統括 turns it into an improvement plan, which shows as
+/// overdue the day after its date; the annual report shows the figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yearly_cycle_in_headless_chromium() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let demo = crate::support::run(&["demo", "--data-dir", data.to_str().expect("UTF-8 path"), "--no-serve"]);
+    demo.assert_success();
+    let creds = demo_credentials(&demo);
+    let server = start_server(&data, tmp.path());
+    let (webdriver, _driver) = start_chromedriver(tmp.path()).await;
+    let profile_dir = tmp.path().join("chromium-profile");
+    std::fs::create_dir_all(&profile_dir).expect("chromium profile dir");
+    let client = connect_browser(&webdriver, &profile_dir).await;
+    let b = Browser { c: client.clone(), base: server.base.clone() };
+    run_scenario(client, Duration::from_secs(240), async move { yearly_scenario(&b, &creds).await }).await;
+    drop(server);
+}
+
+async fn yearly_scenario(b: &Browser, creds: &std::collections::HashMap<String, (String, String)>) {
+    let (somu_temp, _) = &creds["somu"];
+    let (kacho_temp, kacho_name) = &creds["jumin-kacho"];
+    let (ciso_temp, _) = &creds["ciso"];
+    let (csirt_temp, csirt_name) = &creds["csirt"];
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("JST")).date_naive();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let year_end = {
+        let y = if chrono::Datelike::month(&today) >= 4 { chrono::Datelike::year(&today) + 1 } else { chrono::Datelike::year(&today) };
+        format!("{y}-03-31")
+    };
+
+    // 1. The 統括 generates this year's self-assessment from the active profile.
+    let Some(somu_secret) = first_sign_in(b, "somu", somu_temp, "Tokatsu-Sekinin-2026!").await else { fail!(b, "the 統括 sets up a second factor") };
+    let mut somu_step = totp_step();
+    b.goto("/").await;
+    b.expect_text("#yearly-card", "研修").await;
+    b.goto("/assessment").await;
+    b.expect_text("main", "の点検項目").await;
+    b.set_value("#campaign-form input[name=due_on]", &day(45)).await;
+    b.submit("#campaign-form").await;
+    b.find("#assessment-by-department").await;
+    b.sign_out().await;
+
+    // 2. 住民課's 管理者 answers two of the department's items.
+    first_sign_in(b, "jumin-kacho", kacho_temp, "Madoguchi-Kanrisha-2026!").await;
+    b.goto("/").await;
+    b.expect_text("#yearly-card", "自己点検で未回答の項目").await;
+    b.goto("/assessment").await;
+    b.expect_text("h2", "住民課").await;
+    b.select_value("#assessment-items tbody tr:nth-child(1) select[name=answer]", "done").await;
+    b.fill("#assessment-items tbody tr:nth-child(1) input[name=comment]", "課内会議で周知済み").await;
+    b.submit("#assessment-items tbody tr:nth-child(1) form").await;
+    b.select_value("#assessment-items tbody tr:nth-child(2) select[name=answer]", "not_done").await;
+    b.fill("#assessment-items tbody tr:nth-child(2) input[name=measure]", "来月の課内研修で実施する").await;
+    b.submit("#assessment-items tbody tr:nth-child(2) form").await;
+    let first = b.text("#assessment-items tbody tr:nth-child(1)").await;
+    let second = b.text("#assessment-items tbody tr:nth-child(2)").await;
+    if !first.contains(kacho_name.as_str()) || !second.contains("未実施") {
+        fail!(b, "the answers are shown with who answered:\n{first}\n{second}");
+    }
+    screenshot(b, "browser-assessment-answered.png").await;
+    b.sign_out().await;
+
+    // 3. The 統括 sees the roll-up: 住民課 has one 実施 and one 未実施.
+    sign_in_with_totp(b, "somu", "Tokatsu-Sekinin-2026!", &somu_secret, &mut somu_step).await;
+    b.goto("/assessment").await;
+    let row = b.row_text("#assessment-by-department", "住民課").await;
+    let cells: Vec<&str> = row.split('\t').map(str::trim).collect();
+    if cells.len() < 8 || cells[2] != "1" || cells[3] != "0" || cells[4] != "1" {
+        fail!(b, "住民課's roll-up should read 実施 1, 一部実施 0, 未実施 1: {cells:?}");
+    }
+    screenshot(b, "browser-assessment-rollup.png").await;
+    b.sign_out().await;
+
+    // 4. The CISO plans an audit; the 統括 approves it and assigns auditors.
+    first_sign_in(b, "ciso", ciso_temp, "Fukuchoshitsu-2026!").await;
+    b.goto("/audits").await;
+    b.fill("#audit-form input[name=title]", "令和8年度 情報セキュリティ監査").await;
+    b.fill("#audit-form input[name=scope]", "対策基準5,対策基準6").await;
+    b.set_value("#audit-form input[name=starts_on]", &day(0)).await;
+    b.set_value("#audit-form input[name=ends_on]", &year_end).await;
+    b.submit("#audit-form").await;
+    let path = b.path().await;
+    let Some(audit) = path.strip_prefix("/audits/").and_then(|s| s.parse::<i64>().ok()) else { fail!(b, "planning should open /audits/ID, not {path}") };
+    b.expect_text("#audit-status", "承認待ち").await;
+    b.sign_out().await;
+    sign_in_with_totp(b, "somu", "Tokatsu-Sekinin-2026!", &somu_secret, &mut somu_step).await;
+    b.goto(&format!("/audits/{audit}")).await;
+    b.submit("#approve-form").await;
+    b.expect_text("#audit-status", "承認済み").await;
+    // The 住民課長 cannot audit 住民課 without a recorded reason.
+    b.select_starting("#assign-form select[name=auditor_person_id]", kacho_name).await;
+    b.select_starting("#assign-form select[name=department_id]", "住民課").await;
+    b.submit("#assign-form").await;
+    b.expect_text("#error", "独立").await;
+    b.select_starting("#assign-form select[name=auditor_person_id]", csirt_name).await;
+    b.select_starting("#assign-form select[name=department_id]", "住民課").await;
+    b.submit("#assign-form").await;
+    let assigned = b.expect_text("#assignments", csirt_name).await;
+    if assigned.contains(kacho_name.as_str()) {
+        fail!(b, "the refused assignment must not be recorded:\n{assigned}");
+    }
+    b.sign_out().await;
+
+    // 5. The auditor records a finding in 住民課.
+    first_sign_in(b, "csirt", csirt_temp, "Joho-Seisaku-Kakari-2026!").await;
+    b.goto(&format!("/audits/{audit}")).await;
+    b.select_value("#finding-form select[name=clause]", "対策基準5.2(2)②").await;
+    b.fill("#finding-form textarea[name=description]", "窓口の臨時職員に研修未受講者がいる").await;
+    b.select_value("#finding-form select[name=severity]", "major").await;
+    b.submit("#finding-form").await;
+    b.expect_text("#findings", "研修未受講者").await;
+    b.sign_out().await;
+
+    // 6. The 統括 instructs an improvement plan; it is overdue the day after its date.
+    sign_in_with_totp(b, "somu", "Tokatsu-Sekinin-2026!", &somu_secret, &mut somu_step).await;
+    b.goto(&format!("/audits/{audit}")).await;
+    b.fill("#findings form[action='/improvements'] input[name=description]", "未受講者への受講勧奨と受講確認").await;
+    b.set_value("#findings form[action='/improvements'] input[name=due_on]", &day(7)).await;
+    b.submit("#findings form[action='/improvements']").await;
+    b.expect_text("#plan-status", "対応中").await;
+    b.expect_text("#plan-facts", kacho_name).await;
+    b.goto("/improvements").await;
+    b.expect_text("#plans .plan-status", "対応中").await;
+    b.goto(&format!("/improvements?as_of={}", day(8))).await;
+    b.expect_text("#plans .plan-status", "期限超過").await;
+    b.expect_text("#overdue-count", "期限を過ぎた改善計画が 1 件").await;
+    screenshot(b, "browser-improvement-overdue.png").await;
+
+    // 7. The annual report carries the year's figures.
+    b.goto("/reports/annual").await;
+    let summary = b.text("#annual-summary").await;
+    let lines: Vec<String> = summary.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    for needle in ["自己点検: 実施 1", "自己点検: 未実施 1", "監査の指摘事項 1", "改善計画 1"] {
+        if !lines.iter().any(|l| l == needle) {
+            fail!(b, "the annual report should read {needle:?}:\n{summary}");
+        }
+    }
+    screenshot(b, "browser-annual-report.png").await;
 }
