@@ -99,7 +99,9 @@ fn line_at(text: &str, offset: usize) -> usize {
     while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
         at += 1;
     }
-    bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+    // A line ends at `\n`, `\r\n` or a lone `\r` (as the reader's records do).
+    let ends = bytes[..at].iter().enumerate().filter(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))).count();
+    ends + 1
 }
 
 #[cfg(test)]
@@ -125,5 +127,8 @@ mod tests {
         assert!(parse_attendance_csv(b"").is_err());
         assert!(parse_attendance_csv("職員番号\n".as_bytes()).is_err());
         assert!(parse_attendance_csv(b"\xff\xfe\x00\x00").is_err());
+        // Lone carriage returns end lines too (found by the fuzzer).
+        let rows = parse_attendance_csv(b"staff_no\r\n\"B,7\"\r\n\r\nB8\rC9").unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4, 5]);
     }
 }

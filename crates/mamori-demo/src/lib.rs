@@ -530,7 +530,7 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
 /// report have something to show, and some people are still due.
 async fn seed_training(store: &Store, org_id: i64, people: &[mamori_store::org::Person], director: i64, rng: &mut StdRng, actor: &Actor) -> anyhow::Result<()> {
     use mamori_policy::yearly::FiscalYear;
-    use mamori_store::training::NewSession;
+    use mamori_store::training::{Attendance, NewSession};
     let today = chrono::Utc::now().with_timezone(&mamori_store::jst()).date_naive();
     let year = FiscalYear::of(today);
     let first = year.first_day();
@@ -548,11 +548,12 @@ async fn seed_training(store: &Store, org_id: i64, people: &[mamori_store::org::
     let intro_day = (first + chrono::Days::new(3)).min(today);
     let intro = store.create_training_session(org_id, &session("training", "new_staff", "新規採用職員向け情報セキュリティ研修", intro_day, "第1会議室"), Some(director), actor).await?;
     let joined: Vec<i64> = newcomers.iter().map(|p| p.id).collect();
-    store.record_attendance(org_id, intro.id, &joined[..joined.len().saturating_sub(1)], "ui", today, Some(director), actor).await?;
+    let batch = |person_ids, source| Attendance { person_ids, source, today, recorded_by: Some(director) };
+    store.record_attendance(org_id, intro.id, &batch(&joined[..joined.len().saturating_sub(1)], "ui"), actor).await?;
     let main_day = (first + chrono::Days::new(75)).min(today);
     let main = store.create_training_session(org_id, &session("training", "all_staff", "情報セキュリティ研修（全職員等）", main_day, "役場大会議室・オンライン"), Some(director), actor).await?;
     let attended: Vec<i64> = people.iter().filter(|p| p.active && rng.gen_bool(0.85)).map(|p| p.id).collect();
-    store.record_attendance(org_id, main.id, &attended, "csv", today, Some(director), actor).await?;
+    store.record_attendance(org_id, main.id, &batch(&attended, "csv"), actor).await?;
     for p in people.iter().filter(|p| p.employment == "fiscal_year" && rng.gen_bool(0.8)) {
         store.record_consent(org_id, p.id, first.max(today - chrono::Days::new(200)).min(today), Some(director), actor).await?;
     }

@@ -109,11 +109,14 @@ impl Audience {
 pub struct TrainingRule {
     /// New staff are to take the new-staff training within this many days of joining.
     pub new_staff_within_days: u32,
+    /// Whether attendance was recorded in the previous fiscal year at all. When it was not
+    /// (mamori came into use this year), no record is not a missed year.
+    pub previous_year_recorded: bool,
 }
 
 impl Default for TrainingRule {
     fn default() -> Self {
-        TrainingRule { new_staff_within_days: 30 }
+        TrainingRule { new_staff_within_days: 30, previous_year_recorded: true }
     }
 }
 
@@ -189,7 +192,7 @@ pub fn training_gaps(person: &Trainee, attended: &[Attended], today: NaiveDate, 
     };
     // Last year, if missed and not made up since.
     let last = year.previous();
-    if owes_year(last) && !trained_in(last) && !trained_in(year) {
+    if rule.previous_year_recorded && owes_year(last) && !trained_in(last) && !trained_in(year) {
         gaps.push(Gap::Yearly { year: last, due: last.last_day(), overdue: true });
     }
     if owes_year(year) && !trained_in(year) {

@@ -44,7 +44,7 @@ fn all(on: NaiveDate) -> Attended {
     Attended { on, audience: Audience::AllStaff }
 }
 
-const RULE: TrainingRule = TrainingRule { new_staff_within_days: 30 };
+const RULE: TrainingRule = TrainingRule { new_staff_within_days: 30, previous_year_recorded: true };
 
 #[test]
 fn once_a_year_rule_on_a_given_date() {
@@ -72,6 +72,10 @@ fn once_a_year_rule_on_a_given_date() {
         training_gaps(&veteran, &last_day, d(2027, 4, 1), RULE),
         vec![Gap::Yearly { year: FiscalYear(2027), due: d(2028, 3, 31), overdue: false }]
     );
+    // In the first year of use there is no record of the year before: nothing is overdue yet.
+    let first_year = TrainingRule { previous_year_recorded: false, ..RULE };
+    assert!(!out_of_compliance(&veteran, &[], d(2027, 4, 1), first_year));
+    assert_eq!(training_gaps(&veteran, &[], d(2027, 4, 1), first_year), vec![Gap::Yearly { year: FiscalYear(2027), due: d(2028, 3, 31), overdue: false }]);
     // A future session does not count before it happens.
     assert!(out_of_compliance(&veteran, &[all(d(2027, 6, 1))], d(2027, 4, 2), RULE));
 }

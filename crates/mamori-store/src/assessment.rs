@@ -20,6 +20,24 @@ pub struct NewItem {
     pub department_id: Option<i64>,
 }
 
+/// A fiscal year's campaign to generate: its items and who asked.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCampaign<'a> {
+    pub year: FiscalYear,
+    pub profile_version_id: i64,
+    pub due_on: chrono::NaiveDate,
+    pub items: &'a [NewItem],
+    pub person_id: Option<i64>,
+}
+
+/// An answer to an item.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    pub answer: String,
+    pub comment: String,
+    pub measure: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Campaign {
     pub id: i64,
@@ -88,16 +106,8 @@ const BATCH: usize = 100;
 impl Store {
     /// Generates the fiscal year's campaign with its items, in one transaction. A year has
     /// one campaign.
-    pub async fn create_campaign(
-        &self,
-        org_id: i64,
-        year: FiscalYear,
-        profile_version_id: i64,
-        due_on: chrono::NaiveDate,
-        items: &[NewItem],
-        person_id: Option<i64>,
-        actor: &Actor,
-    ) -> Result<Campaign> {
+    pub async fn create_campaign(&self, org_id: i64, c: &NewCampaign<'_>, actor: &Actor) -> Result<Campaign> {
+        let NewCampaign { year, profile_version_id, due_on, items, person_id } = *c;
         if items.is_empty() {
             return Err(StoreError::Invalid("有効なポリシーに点検の対象となる条項（義務・禁止）がありません".into()));
         }
@@ -186,7 +196,8 @@ impl Store {
 
     /// Answers an item (or changes the answer; every answer is in the change record). A
     /// 一部実施 or 未実施 answer needs its improvement measure (改善策, 9.2(2)).
-    pub async fn answer_item(&self, org_id: i64, id: i64, answer: &str, comment: &str, measure: &str, person_id: i64, actor: &Actor) -> Result<Item> {
+    pub async fn answer_item(&self, org_id: i64, id: i64, a: &Answer, person_id: i64, actor: &Actor) -> Result<Item> {
+        let (answer, comment, measure) = (a.answer.trim(), a.comment.as_str(), a.measure.as_str());
         if !ANSWERS.iter().any(|(c, _)| *c == answer) {
             return Err(StoreError::Invalid("回答は 実施・一部実施・未実施・該当なし から選んでください".into()));
         }

@@ -73,6 +73,16 @@ fn audit(r: &AnyRow) -> Result<Audit> {
 
 const AUDIT_SELECT: &str = "SELECT a.*, p.name AS approved_by_name FROM audits a LEFT JOIN people p ON p.id = a.approved_by_person_id";
 
+/// An auditor to assign to a department of an audit.
+#[derive(Debug, Clone)]
+pub struct NewAssignment {
+    pub auditor_person_id: i64,
+    pub department_id: i64,
+    /// Why a conflict cannot be avoided; empty when there is none.
+    pub override_reason: String,
+    pub assigned_by: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Assignment {
     pub id: i64,
@@ -222,6 +232,18 @@ pub struct Evidence {
     pub created_at: String,
 }
 
+/// A file to keep as evidence.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvidence<'a> {
+    /// `assessment_item` or `audit`.
+    pub owner_kind: &'a str,
+    pub owner_id: i64,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub content: &'a [u8],
+    pub person_id: i64,
+}
+
 pub const EVIDENCE_KINDS: &[&str] = &["assessment_item", "audit"];
 
 /// The largest evidence file kept (10 MiB).
@@ -359,16 +381,8 @@ impl Store {
 
     /// Assigns an auditor to a department of the audit. One who is not independent of it
     /// (9.1(2)①) is refused unless `override_reason` records why it cannot be avoided.
-    pub async fn assign_auditor(
-        &self,
-        org_id: i64,
-        audit_id: i64,
-        auditor: i64,
-        department_id: i64,
-        override_reason: &str,
-        assigned_by: Option<i64>,
-        actor: &Actor,
-    ) -> Result<Assignment> {
+    pub async fn assign_auditor(&self, org_id: i64, audit_id: i64, a: &NewAssignment, actor: &Actor) -> Result<Assignment> {
+        let (auditor, department_id, override_reason, assigned_by) = (a.auditor_person_id, a.department_id, a.override_reason.as_str(), a.assigned_by);
         self.audit(org_id, audit_id).await?;
         self.department(org_id, department_id).await?;
         let conflict = self.auditor_conflict(org_id, auditor, department_id).await?;
@@ -726,17 +740,8 @@ impl Store {
     }
 
     /// Keeps a file as evidence (監査証拠, 点検の根拠); its hash goes into the change record.
-    pub async fn add_evidence(
-        &self,
-        org_id: i64,
-        owner_kind: &str,
-        owner_id: i64,
-        file_name: &str,
-        content_type: &str,
-        content: &[u8],
-        person_id: i64,
-        actor: &Actor,
-    ) -> Result<Evidence> {
+    pub async fn add_evidence(&self, org_id: i64, e: &NewEvidence<'_>, actor: &Actor) -> Result<Evidence> {
+        let NewEvidence { owner_kind, owner_id, file_name, content_type, content, person_id } = *e;
         let Some(kind) = EVIDENCE_KINDS.iter().copied().find(|k| *k == owner_kind) else {
             return Err(StoreError::Invalid(format!("証跡の対象「{owner_kind}」が分かりません")));
         };

@@ -52,6 +52,17 @@ fn session(r: &AnyRow) -> Result<Session> {
 const SESSION_SELECT: &str = "SELECT s.id, s.fiscal_year, s.kind, s.audience, s.title, s.held_on, s.place, s.result,
     (SELECT COUNT(*) FROM training_attendance a WHERE a.session_id = s.id) AS attendees FROM training_sessions s";
 
+/// Who attended a session, as recorded in one go.
+#[derive(Debug, Clone, Copy)]
+pub struct Attendance<'a> {
+    pub person_ids: &'a [i64],
+    /// `ui` or `csv`.
+    pub source: &'a str,
+    /// The day it is recorded: a session ahead of it cannot have attendance.
+    pub today: NaiveDate,
+    pub recorded_by: Option<i64>,
+}
+
 /// One attendance as the rule reads it.
 #[derive(Debug, Clone)]
 pub struct AttendanceFact {
@@ -144,16 +155,8 @@ impl Store {
 
     /// Records who attended, in one transaction; people already recorded are left as they
     /// are. Returns how many were added. A session ahead of `today` cannot have attendance.
-    pub async fn record_attendance(
-        &self,
-        org_id: i64,
-        session_id: i64,
-        person_ids: &[i64],
-        source: &str,
-        today: NaiveDate,
-        recorded_by: Option<i64>,
-        actor: &Actor,
-    ) -> Result<usize> {
+    pub async fn record_attendance(&self, org_id: i64, session_id: i64, a: &Attendance<'_>, actor: &Actor) -> Result<usize> {
+        let Attendance { person_ids, source, today, recorded_by } = *a;
         let s = self.training_session(org_id, session_id).await?;
         if s.held_on.as_str() > today.to_string().as_str() {
             return Err(StoreError::Invalid(format!("{} の研修・訓練はまだ実施されていません。実施後に出席を記録してください", s.held_on)));
@@ -361,5 +364,31 @@ impl Store {
         }
         w.commit(actor, NewEvent::new("yearly.remind", "person", person_id, serde_json::json!({"week_of": week_of.to_string()}))).await?;
         Ok(true)
+    }
+
+    /// A training-status report upward (5.2(2)⑤⑥): a 管理者 to the 統括 for a department,
+    /// or the 統括 to the CISO for the organization (`department_id` `None`). The figures are
+    /// the sender's view at the time; the report is a change record, nothing else.
+    pub async fn report_training_status(&self, org_id: i64, year: FiscalYear, department_id: Option<i64>, to_role: &str, figures: serde_json::Value, actor: &Actor) -> Result<i64> {
+        let target = department_id.map(|d| d.to_string()).unwrap_or_else(|| "org".to_owned());
+        self.record_event(
+            org_id,
+            actor,
+            NewEvent::new("training.report", "training_report", target, serde_json::json!({"fiscal_year": year.0, "department_id": department_id, "to": to_role, "figures": figures})),
+        )
+        .await
+    }
+
+    /// The training-status reports of a fiscal year, newest first: (event, its payload).
+    pub async fn training_reports(&self, org_id: i64, year: FiscalYear) -> Result<Vec<(crate::Event, serde_json::Value)>> {
+        let filter = crate::ledger::EventFilter { action: Some("training.report".into()), limit: 500, ..Default::default() };
+        let mut out = Vec::new();
+        for e in self.search_events(org_id, &filter).await? {
+            let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+            if payload["fiscal_year"].as_i64() == Some(i64::from(year.0)) {
+                out.push((e, payload));
+            }
+        }
+        Ok(out)
     }
 }

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use mamori_policy::yearly::{answer_label, checklist, Answerer, FiscalYear, ANSWERS, STAFF};
-use mamori_store::assessment::{Item, NewItem};
+use mamori_store::assessment::{Answer, Item, NewCampaign, NewItem};
+use mamori_store::audits::NewEvidence;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -314,7 +315,8 @@ async fn generate(state: &AppState, access: &Access, f: &CampaignForm) -> Result
     }
     let departments = assessed_departments(state, access.org_id()).await?;
     let items = items_for(&access.profile, &departments);
-    state.store.create_campaign(access.org_id(), year, access.profile_version_id, due, &items, access.person.as_ref().map(|p| p.id), &access.actor()).await?;
+    let campaign = NewCampaign { year, profile_version_id: access.profile_version_id, due_on: due, items: &items, person_id: access.person.as_ref().map(|p| p.id) };
+    state.store.create_campaign(access.org_id(), &campaign, &access.actor()).await?;
     Ok(year)
 }
 
@@ -361,7 +363,8 @@ pub async fn answer(State(state): State<AppState>, access: Access, Path(id): Pat
             return Err(AppError::BadRequest("この項目に回答できるのは、その課局等の情報セキュリティ管理者（または役割の担当者）と統括情報セキュリティ責任者です".into()));
         }
         let Some(me) = &access.person else { return Err(AppError::Forbidden) };
-        state.store.answer_item(access.org_id(), id, f.answer.trim(), &f.comment, &f.measure, me.id, &access.actor()).await?;
+        let answer = Answer { answer: f.answer.clone(), comment: f.comment.clone(), measure: f.measure.clone() };
+        state.store.answer_item(access.org_id(), id, &answer, me.id, &access.actor()).await?;
         Ok(())
     }
     .await;
@@ -423,7 +426,8 @@ pub async fn add_evidence(State(state): State<AppState>, access: Access, Path(id
         let Some(me) = &access.person else { return Err(AppError::Forbidden) };
         let upload = crate::routes::read_upload(&mut multipart).await?;
         let Some(f) = upload.file else { return Err(AppError::BadRequest("添付するファイルを選んでください".into())) };
-        state.store.add_evidence(access.org_id(), "assessment_item", id, &f.file_name, &f.content_type, &f.content, me.id, &access.actor()).await?;
+        let e = NewEvidence { owner_kind: "assessment_item", owner_id: id, file_name: &f.file_name, content_type: &f.content_type, content: &f.content, person_id: me.id };
+        state.store.add_evidence(access.org_id(), &e, &access.actor()).await?;
         Ok(())
     }
     .await;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use mamori_policy::yearly::{checklist, FiscalYear};
-use mamori_store::audits::{severity_label, status, Audit, NewAudit, NewFinding, NewPlan, Plan, SEVERITIES};
+use mamori_store::audits::{severity_label, status, Audit, NewAssignment, NewAudit, NewEvidence, NewFinding, NewPlan, Plan, SEVERITIES};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -321,7 +321,8 @@ async fn assign(state: &AppState, access: &Access, id: i64, f: &AssignForm) -> R
     }
     let auditor = f.auditor_person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("監査を行う者を選んでください".into()))?;
     let department = f.department_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("被監査課局を選んでください".into()))?;
-    Ok(state.store.assign_auditor(access.org_id(), id, auditor, department, &f.override_reason, access.person.as_ref().map(|p| p.id), &access.actor()).await?)
+    let a = NewAssignment { auditor_person_id: auditor, department_id: department, override_reason: f.override_reason.clone(), assigned_by: access.person.as_ref().map(|p| p.id) };
+    Ok(state.store.assign_auditor(access.org_id(), id, &a, &access.actor()).await?)
 }
 
 pub async fn assign_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<AssignForm>) -> Result<Response, AppError> {
@@ -398,7 +399,8 @@ pub async fn evidence_page(State(state): State<AppState>, access: Access, Path(i
         let Some(me) = &access.person else { return Err(AppError::Forbidden) };
         let upload = crate::routes::read_upload(&mut multipart).await?;
         let Some(f) = upload.file else { return Err(AppError::BadRequest("保管するファイルを選んでください".into())) };
-        state.store.add_evidence(access.org_id(), "audit", id, &f.file_name, &f.content_type, &f.content, me.id, &access.actor()).await?;
+        let e = NewEvidence { owner_kind: "audit", owner_id: id, file_name: &f.file_name, content_type: &f.content_type, content: &f.content, person_id: me.id };
+        state.store.add_evidence(access.org_id(), &e, &access.actor()).await?;
         Ok(())
     }
     .await;

@@ -68,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/training", get(training::list).post(training::create))
         .route("/training/joined", post(training::record_joined))
         .route("/training/consents", post(training::record_consent))
+        .route("/training/report", post(training::report_status))
         .route("/training/{id}", get(training::show))
         .route("/training/{id}/attendance", post(training::attendance))
         .route("/training/{id}/import", post(training::import))

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use mamori_policy::yearly::{wareki_date, Audience, FiscalYear};
-use mamori_store::training::{NewSession, Session};
+use mamori_store::training::{Attendance, NewSession, Session};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -150,6 +150,7 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
             h3 { "職員等の受講状況" }
             (members_table(access, &visible, year))
         }
+        (reports_section(state, access, year, &all).await?)
         @if organizer {
             h3 { "新規採用職員等の採用日" }
             form.inline method="post" action="/training/joined" id="joined-form" {
@@ -171,6 +172,104 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
         }
     };
     Ok((code, page("研修・訓練", Some(access), body)).into_response())
+}
+
+/// The departments a 管理者 reports for: those they hold the role for directly.
+fn reporting_departments(access: &Access) -> Vec<i64> {
+    let mut d: Vec<i64> = access.roles.iter().filter(|r| r.role == "security_manager" && !r.is_deputy).filter_map(|r| r.department_id).collect();
+    d.sort_unstable();
+    d.dedup();
+    d
+}
+
+/// Staff, trained this year, out of compliance — of the departments given (with their
+/// subtrees), or of everyone.
+fn figures(access: &Access, all: &[Standing], year: FiscalYear, department: Option<i64>) -> (usize, usize, usize) {
+    let scope: Option<Vec<i64>> = department.map(|d| {
+        let mut out = vec![d];
+        let mut i = 0;
+        while i < out.len() {
+            let parent = out[i];
+            out.extend(access.departments.iter().filter(|x| x.parent_id == Some(parent)).map(|x| x.id));
+            i += 1;
+        }
+        out
+    });
+    let mine: Vec<&Standing> = all.iter().filter(|s| scope.as_ref().is_none_or(|d| d.contains(&s.member.department_id))).collect();
+    (mine.len(), mine.iter().filter(|s| s.trained_in(year)).count(), mine.iter().filter(|s| s.out_of_compliance()).count())
+}
+
+/// 研修実施状況の報告: the 管理者 to the 統括 (5.2(2)⑤), the 統括 to the CISO (⑥); each sees
+/// what was reported to them.
+async fn reports_section(state: &AppState, access: &Access, year: FiscalYear, all: &[Standing]) -> Result<Markup, AppError> {
+    let mine = reporting_departments(access);
+    let director = access.has_role("security_director");
+    let ciso = access.has_role("ciso");
+    if mine.is_empty() && !director && !ciso {
+        return Ok(html! {});
+    }
+    let reports = state.store.training_reports(access.org_id(), year).await?;
+    let received: Vec<_> = reports
+        .iter()
+        .filter(|(_, p)| (director && p["to"] == "security_director") || (ciso && p["to"] == "ciso"))
+        .collect();
+    Ok(html! {
+        h2 { "研修実施状況の報告" }
+        @for d in &mine {
+            @let (n, t, o) = figures(access, all, year, Some(*d));
+            form.inline method="post" action="/training/report" {
+                (csrf_field(&access.session.csrf_token))
+                input type="hidden" name="department_id" value=(d);
+                span { (access.department_name(*d)) ": 職員等 " (n) " 人、今年度受講済み " (t) " 人、未達 " (o) " 人 " }
+                button type="submit" { "統括情報セキュリティ責任者へ報告（対策基準5.2(2)⑤）" }
+            }
+        }
+        @if director {
+            @let (n, t, o) = figures(access, all, year, None);
+            form.inline method="post" action="/training/report" id="report-to-ciso" {
+                (csrf_field(&access.session.csrf_token))
+                span { "全体: 職員等 " (n) " 人、今年度受講済み " (t) " 人、未達 " (o) " 人 " }
+                button type="submit" { "CISO へ報告（対策基準5.2(2)⑥）" }
+            }
+        }
+        @if !received.is_empty() {
+            table #training-reports {
+                thead { tr { th { "報告日時" } th { "報告者" } th { "範囲" } th { "職員等" } th { "受講済み" } th { "未達" } } }
+                tbody { @for (e, p) in &received { tr {
+                    td { (crate::views::fmt::wareki_time(&e.at)) }
+                    td { (e.actor) }
+                    td { @match p["department_id"].as_i64() { Some(d) => { (access.department_name(d)) }, None => { "全体" } } }
+                    td { (p["figures"]["staff"]) } td { (p["figures"]["trained"]) } td { (p["figures"]["out_of_compliance"]) }
+                } } }
+            }
+        }
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportForm {
+    #[serde(default, deserialize_with = "crate::routes::api::number_or_text")]
+    pub department_id: String,
+}
+
+async fn report(state: &AppState, access: &Access, f: &ReportForm) -> Result<String, AppError> {
+    let year = FiscalYear::of(today());
+    let department = f.department_id.trim().parse::<i64>().ok();
+    let to = match department {
+        Some(d) if reporting_departments(access).contains(&d) => "security_director",
+        None if access.has_role("security_director") => "ciso",
+        _ => return Err(AppError::BadRequest("報告できるのは、所管する課局等の情報セキュリティ管理者（統括へ）と統括情報セキュリティ責任者（CISOへ）です".into())),
+    };
+    let all = standings(state, access.org_id(), today()).await?;
+    let (n, t, o) = figures(access, &all, year, department);
+    let figures = serde_json::json!({"staff": n, "trained": t, "out_of_compliance": o});
+    state.store.report_training_status(access.org_id(), year, department, to, figures, &access.actor()).await?;
+    Ok("/training".into())
+}
+
+pub async fn report_status(State(state): State<AppState>, access: Access, Form(f): Form<ReportForm>) -> Result<Response, AppError> {
+    let r = report(&state, &access, &f).await;
+    on_list(&state, &access, r).await
 }
 
 pub async fn list(State(state): State<AppState>, access: Access, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
@@ -384,7 +483,8 @@ async fn attend(state: &AppState, access: &Access, id: i64, body: &str) -> Resul
             return Err(AppError::BadRequest(format!("{} さんは所管の課局等の職員ではありません", person.name)));
         }
     }
-    let n = state.store.record_attendance(access.org_id(), id, &ids, "ui", today(), access.person.as_ref().map(|p| p.id), &access.actor()).await?;
+    let batch = Attendance { person_ids: &ids, source: "ui", today: today(), recorded_by: access.person.as_ref().map(|p| p.id) };
+    let n = state.store.record_attendance(access.org_id(), id, &batch, &access.actor()).await?;
     Ok(Some(format!("{n} 人の出席を記録しました。")))
 }
 
@@ -420,7 +520,8 @@ async fn import_csv(state: &AppState, access: &Access, id: i64, mut multipart: M
     if !problems.is_empty() {
         return Err(AppError::BadRequest(format!("取り込みませんでした。{}", problems.join(" / "))));
     }
-    let n = state.store.record_attendance(access.org_id(), id, &ids, "csv", today(), access.person.as_ref().map(|p| p.id), &access.actor()).await?;
+    let batch = Attendance { person_ids: &ids, source: "csv", today: today(), recorded_by: access.person.as_ref().map(|p| p.id) };
+    let n = state.store.record_attendance(access.org_id(), id, &batch, &access.actor()).await?;
     Ok(Some(format!("{} 行を読み、{n} 人の出席を新たに記録しました（記録済みの人はそのままです）。", rows.len())))
 }
 
@@ -435,12 +536,12 @@ pub async fn import(State(state): State<AppState>, access: Access, Path(id): Pat
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct ResultForm {
+pub struct SessionResultForm {
     #[serde(default)]
     pub result: String,
 }
 
-async fn result(state: &AppState, access: &Access, id: i64, f: &ResultForm) -> Result<Option<String>, AppError> {
+async fn result(state: &AppState, access: &Access, id: i64, f: &SessionResultForm) -> Result<Option<String>, AppError> {
     if !is_organizer(access) {
         return Err(AppError::BadRequest("結果を記録できるのは統括情報セキュリティ責任者とCISOです".into()));
     }
@@ -452,7 +553,7 @@ async fn result(state: &AppState, access: &Access, id: i64, f: &ResultForm) -> R
     Ok(None)
 }
 
-pub async fn record_result(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ResultForm>) -> Result<Response, AppError> {
+pub async fn record_result(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<SessionResultForm>) -> Result<Response, AppError> {
     let r = result(&state, &access, id, &f).await;
     on_session(&state, &access, id, r).await
 }

@@ -94,7 +94,8 @@ pub async fn standings(state: &AppState, org_id: i64, day: NaiveDate) -> Result<
     for (p, y, _) in store.consents(org_id).await? {
         consents.entry(p).or_default().push(y);
     }
-    let rule = TrainingRule::default();
+    let previous = FiscalYear::of(day).previous();
+    let rule = TrainingRule { previous_year_recorded: !store.training_sessions(org_id, previous).await?.is_empty(), ..TrainingRule::default() };
     Ok(members
         .into_iter()
         .map(|m| {

@@ -51,6 +51,9 @@ async fn signed_in(app: &TestApp, login: &str) -> Client {
     c
 }
 
+/// clause, role, department, force
+type ItemRow = (String, String, Option<i64>, String);
+
 async fn campaign_from_the_profile(app: TestApp) {
     let t = town(&app).await;
     let year = this_year();
@@ -70,9 +73,9 @@ async fn campaign_from_the_profile(app: TestApp) {
     // once for the organization, or once per department with a 管理者.
     let profile = mamori_policy::parse_profile("shime.toml", mamori_policy::bundled::bundled("shime").unwrap()).unwrap();
     let entries = checklist(&profile);
-    let rows: Vec<(String, String, Option<i64>, String)> =
+    let rows: Vec<ItemRow> =
         sqlx::query_as("SELECT clause, role, department_id, force FROM assessment_items ORDER BY seq").fetch_all(app.store().pool()).await.unwrap();
-    let mut by_clause: BTreeMap<&str, Vec<&(String, String, Option<i64>, String)>> = BTreeMap::new();
+    let mut by_clause: BTreeMap<&str, Vec<&ItemRow>> = BTreeMap::new();
     for r in &rows {
         by_clause.entry(r.0.as_str()).or_default().push(r);
     }
@@ -321,6 +324,20 @@ async fn training_and_the_annual_report(app: TestApp) {
     let row = page.body.split(&format!("data-person=\"{b}\"")).nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
     assert!(row.contains("未受講"), "{row}");
     assert!(!page.body.contains("staff-c さん"), "another department's staff are not listed");
+    // The 管理者 reports the department's status to the 統括 (5.2(2)⑤), not another's.
+    let p = kacho.submit("/training", "/training/report", &[("department_id", &t.kenko.to_string())]).await;
+    assert_eq!(p.status, 400, "{}", p.body);
+    let p = kacho.submit("/training", "/training/report", &[("department_id", &t.jumin.to_string())]).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let page = t.director.get("/training").await;
+    let received = page.body.split("id=\"training-reports\"").nth(1).unwrap_or_else(|| panic!("the 統括 sees the report: {}", page.body)).split("</table>").next().unwrap().to_owned();
+    assert!(received.contains("住民課") && received.contains("<td>3</td><td>1</td><td>0</td>"), "住民課: 3 staff, 1 trained, none overdue in the first year of records: {received}");
+    // The 統括 reports the whole to the CISO (⑥); the CISO sees it.
+    let p = t.director.submit("/training", "/training/report", &[]).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let reports = app.store().training_reports(app.org_id, year).await.unwrap();
+    assert_eq!(reports.iter().filter(|(_, p)| p["to"] == "ciso").count(), 1);
+    assert_eq!(reports.iter().filter(|(_, p)| p["to"] == "security_director").count(), 1);
 
     // Self-assessment with a few answers, an audit finding with a plan.
     let due = in_days(60);
