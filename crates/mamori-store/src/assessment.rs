@@ -156,13 +156,7 @@ impl Store {
     }
 
     pub async fn campaign_by_id(&self, org_id: i64, id: i64) -> Result<Campaign> {
-        let row = sqlx::query(&format!("{CAMPAIGN_SELECT} WHERE c.org_id = $1 AND c.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("assessment campaign"))?;
-        campaign(&row)
+        self.one_by_id(CAMPAIGN_SELECT, "c", org_id, id, "assessment campaign", campaign).await
     }
 
     pub async fn campaign(&self, org_id: i64, year: FiscalYear) -> Result<Option<Campaign>> {
@@ -185,13 +179,7 @@ impl Store {
     }
 
     pub async fn assessment_item(&self, org_id: i64, id: i64) -> Result<Item> {
-        let row = sqlx::query(&format!("{ITEM_SELECT} WHERE i.org_id = $1 AND i.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("assessment item"))?;
-        item(&row)
+        self.one_by_id(ITEM_SELECT, "i", org_id, id, "assessment item", item).await
     }
 
     /// Answers an item (or changes the answer; every answer is in the change record). A

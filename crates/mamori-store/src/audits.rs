@@ -318,13 +318,7 @@ impl Store {
     }
 
     pub async fn audit(&self, org_id: i64, id: i64) -> Result<Audit> {
-        let row = sqlx::query(&format!("{AUDIT_SELECT} WHERE a.org_id = $1 AND a.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("audit"))?;
-        audit(&row)
+        self.one_by_id(AUDIT_SELECT, "a", org_id, id, "audit", audit).await
     }
 
     pub async fn audits(&self, org_id: i64, year: Option<FiscalYear>) -> Result<Vec<Audit>> {
@@ -509,13 +503,7 @@ impl Store {
     }
 
     pub async fn finding(&self, org_id: i64, id: i64) -> Result<Finding> {
-        let row = sqlx::query(&format!("{FINDING_SELECT} WHERE f.org_id = $1 AND f.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("finding"))?;
-        finding(&row)
+        self.one_by_id(FINDING_SELECT, "f", org_id, id, "finding", finding).await
     }
 
     /// Findings of one audit, or of every audit of a fiscal year.
@@ -664,13 +652,7 @@ impl Store {
     }
 
     pub async fn plan(&self, org_id: i64, id: i64) -> Result<Plan> {
-        let row = sqlx::query(&format!("{PLAN_SELECT} WHERE x.org_id = $1 AND x.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("improvement plan"))?;
-        plan(&row)
+        self.one_by_id(PLAN_SELECT, "x", org_id, id, "improvement plan", plan).await
     }
 
     /// Plans, by due date; of one fiscal year when given.

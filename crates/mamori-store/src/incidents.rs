@@ -453,13 +453,7 @@ impl Store {
     }
 
     pub async fn incident(&self, org_id: i64, id: i64) -> Result<Incident> {
-        let row = sqlx::query(&format!("{SELECT} WHERE i.org_id = $1 AND i.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("incident"))?;
-        incident(&row)
+        self.one_by_id(SELECT, "i", org_id, id, "incident", incident).await
     }
 
     /// Incidents, newest first. With no restriction set, all of the organization's sent

@@ -576,6 +576,20 @@ fn clock_synced() -> bool {
     std::path::Path::new("/run/systemd/timesync/synchronized").exists()
 }
 
+impl Store {
+    /// The row of `select` (whose main table is aliased `alias`) with this organization and
+    /// id, mapped; `NotFound(what)` when there is none.
+    pub(crate) async fn one_by_id<T>(&self, select: &str, alias: &str, org_id: i64, id: i64, what: &'static str, map: impl Fn(&AnyRow) -> Result<T>) -> Result<T> {
+        let row = sqlx::query(&format!("{select} WHERE {alias}.org_id = $1 AND {alias}.id = $2"))
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound(what))?;
+        map(&row)
+    }
+}
+
 pub(crate) fn flag(r: &AnyRow, col: &str) -> Result<bool> {
     Ok(r.try_get::<i64, _>(col)? != 0)
 }

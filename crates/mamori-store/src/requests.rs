@@ -254,13 +254,7 @@ impl Store {
     }
 
     pub async fn request(&self, org_id: i64, id: i64) -> Result<Request> {
-        let row = sqlx::query(&format!("{SELECT} WHERE r.org_id = $1 AND r.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("request"))?;
-        request(&row)
+        self.one_by_id(SELECT, "r", org_id, id, "request", request).await
     }
 
     pub async fn requests(&self, org_id: i64, f: &RequestFilter) -> Result<Vec<Request>> {

@@ -134,13 +134,7 @@ impl Store {
     }
 
     pub async fn training_session(&self, org_id: i64, id: i64) -> Result<Session> {
-        let row = sqlx::query(&format!("{SESSION_SELECT} WHERE s.org_id = $1 AND s.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("training session"))?;
-        session(&row)
+        self.one_by_id(SESSION_SELECT, "s", org_id, id, "training session", session).await
     }
 
     /// The sessions of a fiscal year, by date.

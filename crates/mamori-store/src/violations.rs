@@ -113,13 +113,7 @@ impl Store {
     }
 
     pub async fn violation(&self, org_id: i64, id: i64) -> Result<Violation> {
-        let row = sqlx::query(&format!("{SELECT} WHERE v.org_id = $1 AND v.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("violation"))?;
-        violation(&row)
+        self.one_by_id(SELECT, "v", org_id, id, "violation", violation).await
     }
 
     /// Violations, newest first; only those in `department_ids` when given.
