@@ -114,7 +114,7 @@ fn department(r: &AnyRow) -> Result<Department> {
     })
 }
 
-fn person(r: &AnyRow) -> Result<Person> {
+pub(crate) fn person(r: &AnyRow) -> Result<Person> {
     Ok(Person {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::org::Person;
 use crate::{now_text, Actor, NewEvent, Result, Store, StoreError};
 
 pub const KINDS: &[&str] = &["training", "drill"];
@@ -76,18 +77,6 @@ pub struct Attendee {
     pub name: String,
     pub department_id: i64,
     pub source: String,
-}
-
-/// A staff member as the training pages need them.
-#[derive(Debug, Clone, Serialize)]
-pub struct StaffMember {
-    pub id: i64,
-    pub name: String,
-    pub staff_no: String,
-    pub email: String,
-    pub department_id: i64,
-    pub employment: String,
-    pub joined_on: Option<String>,
 }
 
 impl Store {
@@ -239,27 +228,10 @@ impl Store {
         Ok(out)
     }
 
-    /// The active staff with what the training rule needs.
-    pub async fn staff_members(&self, org_id: i64) -> Result<Vec<StaffMember>> {
-        let rows = sqlx::query(
-            "SELECT id, name, staff_no, email, department_id, employment, joined_on FROM people WHERE org_id = $1 AND active = 1 ORDER BY department_id, staff_no",
-        )
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StaffMember {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    staff_no: r.try_get("staff_no")?,
-                    email: r.try_get("email")?,
-                    department_id: r.try_get("department_id")?,
-                    employment: r.try_get("employment")?,
-                    joined_on: r.try_get("joined_on")?,
-                })
-            })
-            .collect()
+    /// The active staff, by department and staff number: who the training rule applies to.
+    pub async fn staff_members(&self, org_id: i64) -> Result<Vec<Person>> {
+        let rows = sqlx::query("SELECT * FROM people WHERE org_id = $1 AND active = 1 ORDER BY department_id, staff_no").bind(org_id).fetch_all(&self.pool).await?;
+        rows.iter().map(crate::org::person).collect()
     }
 
     /// Records the day a person joined (新規採用), which starts the rule on joining.

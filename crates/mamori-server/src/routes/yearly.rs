@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use mamori_policy::yearly::{training_gaps, FiscalYear, Gap, Trainee, TrainingRule};
-use mamori_store::training::StaffMember;
+use mamori_store::org::Person;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -65,7 +65,7 @@ pub fn year_nav(path: &str, year: FiscalYear) -> Markup {
 /// One staff member and what they owe on a day.
 #[derive(Debug, Clone)]
 pub struct Standing {
-    pub member: StaffMember,
+    pub member: Person,
     pub gaps: Vec<Gap>,
     /// The last training attended on or before the day.
     pub last_attended: Option<NaiveDate>,
