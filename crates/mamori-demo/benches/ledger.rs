@@ -383,7 +383,7 @@ fn verifier_core(n: u64) -> (u64, Duration) {
     v.checkpoint("c", &checkpoint.text);
     let mut next = 0;
     for (i, l) in leaves.iter().enumerate() {
-        v.entry(i as u64, l, None);
+        v.entry(i as u64, &l.view(), None);
         let due = v.stored_hashes_due() as usize;
         while next < due {
             v.stored_hash(stored[next].0, stored[next].1);

@@ -17,6 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use tlog_tiles::split_stored_hash_index;
 
 use crate::checkpoint::{self, CheckpointError, SignedCheckpoint, VerifyingKey};
+use crate::leaf::LeafView;
 use crate::{Frontier, Hash, Leaf};
 
 /// How many problem messages a report keeps; the count goes on.
@@ -60,9 +61,18 @@ pub struct Verifier {
     next_index: u64,
     recomputed: VecDeque<(u64, Hash)>,
     by_size: BTreeMap<u64, Vec<Pending>>,
+    /// Sizes announced before the leaves ([`Verifier::announce_sizes`]), ascending, from
+    /// `next_announced` on not yet reached; and the roots recomputed at the sizes reached.
+    announced: Vec<u64>,
+    next_announced: usize,
+    roots_at: BTreeMap<u64, Hash>,
+    /// The previous leaf's time as recorded, and as parsed once it has been.
+    prev_at: String,
     prev_time: Option<DateTime<FixedOffset>>,
     report: Report,
     scratch: Vec<(u64, Hash)>,
+    /// The canonical JSON of the leaf being hashed.
+    leaf_text: Vec<u8>,
 }
 
 impl Verifier {
@@ -77,9 +87,14 @@ impl Verifier {
             next_index: 0,
             recomputed: VecDeque::new(),
             by_size: BTreeMap::new(),
+            announced: Vec::new(),
+            next_announced: 0,
+            roots_at: BTreeMap::new(),
+            prev_at: String::new(),
             prev_time: None,
             report: Report::default(),
             scratch: Vec::new(),
+            leaf_text: Vec::with_capacity(512),
         }
     }
 
@@ -87,6 +102,30 @@ impl Verifier {
         self.report.problem_count += 1;
         if self.report.problems.len() < KEEP {
             self.report.problems.push(message);
+        }
+    }
+
+    /// Announces the sizes of checkpoints that will be added after the leaves: the root
+    /// recomputed at each of these sizes is kept, so that such a checkpoint is checked as
+    /// if it had been added first. Lets a caller check checkpoint signatures while the
+    /// leaves are being fed. Call before the first leaf.
+    pub fn announce_sizes(&mut self, sizes: impl IntoIterator<Item = u64>) {
+        self.announced.extend(sizes);
+        self.announced.sort_unstable();
+        self.announced.dedup();
+        self.record_announced_root();
+    }
+
+    fn record_announced_root(&mut self) {
+        let size = self.frontier.size();
+        while let Some(&next) = self.announced.get(self.next_announced) {
+            if next > size {
+                break;
+            }
+            if next == size {
+                self.roots_at.insert(size, self.frontier.root());
+            }
+            self.next_announced += 1;
         }
     }
 
@@ -149,14 +188,24 @@ impl Verifier {
             self.report.checkpoints += 1;
         }
         self.by_size.entry(size).or_default().push(Pending { label: label.to_owned(), checkpoint, anchor });
-        if size == 0 {
+        let read = self.frontier.size();
+        if size == read {
             self.compare_roots();
+        } else if size < read {
+            // Added after its leaves: compared with the root kept at its announced size.
+            match self.roots_at.get(&size).copied() {
+                Some(root) => self.compare_roots_with(size, root),
+                None => {
+                    self.by_size.remove(&size);
+                    self.problem(format!("[{label}] 件数 {size} の時点のルートを照合できません（検証の前に件数が知らされていません）"));
+                }
+            }
         }
     }
 
     /// Feeds the leaf stored at `index`. `payload`, when given, must hash to the leaf's
     /// `payload_sha256`.
-    pub fn entry(&mut self, index: u64, leaf: &Leaf, payload: Option<&str>) {
+    pub fn entry(&mut self, index: u64, leaf: &LeafView<'_>, payload: Option<&str>) {
         if index < self.next_index {
             self.problem(format!("[index {index}] 同じ番号の記録が重複しています"));
             return;
@@ -187,28 +236,55 @@ impl Verifier {
                 self.problem(format!("[index {index}] 内容（payload）が葉のハッシュと一致しません"));
             }
         }
-        match leaf.time() {
-            Ok(t) => {
-                if let Some(prev) = self.prev_time {
-                    if t < prev {
-                        self.warning(format!("[index {index}] 時刻が逆行しています（{} → {}）", prev.to_rfc3339(), leaf.at));
-                    }
-                }
-                self.prev_time = Some(t);
-            }
-            Err(e) => self.problem(format!("[index {index}] {e}")),
-        }
+        self.check_time(index, leaf);
         if !leaf.clock_synced {
             self.warning(format!("[index {index}] 記録時に時刻同期が確認できていません（{}）", leaf.at));
         }
-        self.append(leaf.hash());
+        let hash = leaf.hash_with(&mut self.leaf_text);
+        self.append(hash);
         self.next_index = index + 1;
+    }
+
+    /// Checks that the leaf's time is well formed and warns when it goes backwards.
+    fn check_time(&mut self, index: u64, leaf: &LeafView<'_>) {
+        // Most leaves are written by the same server on the same day as the one before
+        // (`2026-11-22T09:30:00.000+09:00`): when the date matches the previous leaf's,
+        // already checked, a well-formed time of day is checked here and compared as text,
+        // which orders such times as the clock does. Anything else is parsed.
+        if same_day_time(&self.prev_at, leaf.at) {
+            if leaf.at < self.prev_at.as_str() {
+                self.warning(format!("[index {index}] 時刻が逆行しています（{} → {}）", self.prev_at, leaf.at));
+            }
+            self.prev_time = None;
+        } else {
+            match leaf.time() {
+                Ok(t) => {
+                    let prev = match self.prev_time {
+                        Some(p) => Some(p),
+                        None if self.prev_at.is_empty() => None,
+                        None => LeafView { at: &self.prev_at, ..*leaf }.time().ok(),
+                    };
+                    if let Some(prev) = prev {
+                        if t < prev {
+                            self.warning(format!("[index {index}] 時刻が逆行しています（{} → {}）", self.prev_at, leaf.at));
+                        }
+                    }
+                    self.prev_time = Some(t);
+                }
+                Err(e) => {
+                    self.problem(format!("[index {index}] {e}"));
+                    return;
+                }
+            }
+        }
+        self.prev_at.clear();
+        self.prev_at.push_str(leaf.at);
     }
 
     /// Feeds a leaf given as text (from a bundle); the text must be canonical.
     pub fn entry_text(&mut self, index: u64, text: &str, payload: Option<&str>) {
         match Leaf::parse(text) {
-            Ok(leaf) => self.entry(index, &leaf, payload),
+            Ok(leaf) => self.entry(index, &leaf.view(), payload),
             Err(e) => {
                 self.problem(format!("[index {index}] {e}"));
                 // Keep the tree aligned: hash the bytes as they are.
@@ -223,13 +299,24 @@ impl Verifier {
         self.scratch.clear();
         self.frontier.append(hash, &mut self.scratch);
         self.recomputed.extend(self.scratch.drain(..));
+        if self.announced.get(self.next_announced) == Some(&self.frontier.size()) {
+            self.record_announced_root();
+        }
         self.compare_roots();
     }
 
     fn compare_roots(&mut self) {
         let size = self.frontier.size();
+        if !self.by_size.contains_key(&size) {
+            return;
+        }
+        let root = self.roots_at.get(&size).copied().unwrap_or_else(|| self.frontier.root());
+        self.compare_roots_with(size, root);
+    }
+
+    /// Compares the checkpoints waiting at `size` with `root`, the root recomputed there.
+    fn compare_roots_with(&mut self, size: u64, root: Hash) {
         let Some(pending) = self.by_size.remove(&size) else { return };
-        let root = self.frontier.root();
         for p in pending {
             if p.checkpoint.root != root {
                 let what = if p.anchor { "アンカー" } else { "チェックポイント" };
@@ -314,6 +401,41 @@ impl Verifier {
         self.report.root = Some(self.frontier.root());
         self.report
     }
+}
+
+/// Whether `at` is `YYYY-MM-DDTHH:MM:SS.fff+09:00` with the date of `prev`, a time already
+/// accepted, and a valid time of day (no leap second): a time RFC 3339 parsing accepts, and
+/// that compares with `prev`, of the same form, as text.
+fn same_day_time(prev: &str, at: &str) -> bool {
+    const FORM: &[u8; 29] = b"0000-00-00T00:00:00.000+09:00";
+    let (p, a) = (prev.as_bytes(), at.as_bytes());
+    if p.len() != 29 || a.len() != 29 || p[..11] != a[..11] || p[23..] != FORM[23..] || a[23..] != FORM[23..] {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| a[r].iter().all(u8::is_ascii_digit);
+    let two = |i: usize| (a[i] - b'0') * 10 + (a[i + 1] - b'0');
+    digits(11..13)
+        && a[13] == b':'
+        && digits(14..16)
+        && a[16] == b':'
+        && digits(17..19)
+        && a[19] == b'.'
+        && digits(20..23)
+        && two(11) < 24
+        && two(14) < 60
+        && two(17) < 60
+        && same_day_time_prefix(p)
+}
+
+/// Whether `prev` has the form [`same_day_time`] expects, so that text order is time order.
+fn same_day_time_prefix(prev: &[u8]) -> bool {
+    prev[..11].iter().enumerate().all(|(i, b)| match i {
+        4 | 7 => *b == b'-',
+        10 => *b == b'T',
+        _ => b.is_ascii_digit(),
+    }) && [13, 16].iter().all(|&i| prev[i] == b':')
+        && prev[19] == b'.'
+        && [11, 12, 14, 15, 17, 18, 20, 21, 22].iter().all(|&i| prev[i].is_ascii_digit())
 }
 
 fn missing_hash(index: u64) -> String {

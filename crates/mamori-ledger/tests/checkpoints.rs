@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use mamori_ledger::bundle::{self, BundleWriter, Line};
-use mamori_ledger::checkpoint::{open, CheckpointError};
+use mamori_ledger::checkpoint::{open, open_all, CheckpointError};
 use mamori_ledger::{Frontier, Leaf, LedgerKey, Verifier};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -107,6 +107,70 @@ fn bad_checkpoints_are_each_named() {
     assert!(matches!(open(&key.sign("mamori-test/other", 12, root).text, vk, Some(ORIGIN)), Err(CheckpointError::WrongOrigin { .. })));
 }
 
+/// Every kind of bad checkpoint `bad_checkpoints_are_each_named` makes, among good ones.
+fn mixed_checkpoints(key: &LedgerKey) -> Vec<String> {
+    let other = LedgerKey::generate("mamori-test").unwrap();
+    let stranger = LedgerKey::generate("someone-else").unwrap();
+    let mut texts = Vec::new();
+    for size in 1..=300u64 {
+        let root = mamori_ledger::leaf_hash(&size.to_be_bytes());
+        let good = key.sign(ORIGIN, size, root).text;
+        let (body, sig) = good.rsplit_once(' ').unwrap();
+        let mut raw = B64.decode(sig.trim_end()).unwrap();
+        raw[10 + (size as usize % 50)] ^= 1 << (size % 8);
+        let bad = match size % 23 {
+            3 => format!("{body} {}\n", B64.encode(&raw)),
+            7 => other.sign(ORIGIN, size, root).text,
+            11 => stranger.sign(ORIGIN, size, root).text,
+            13 => good.replacen(&format!("\n{size}\n"), &format!("\n{}\n", size + 1), 1),
+            17 => good.replacen(&format!("\n{size}\n"), &format!("\n0{size}\n"), 1),
+            // Signed twice by the key: the first signature is what counts.
+            19 => format!("{good}{}", good.rsplit_once("\n\n").unwrap().1),
+            // A stranger's signature beside the key's.
+            21 => {
+                let theirs = stranger.sign(ORIGIN, size, root).text;
+                format!("{good}{}", theirs.rsplit_once("\n\n").unwrap().1)
+            }
+            _ => good.clone(),
+        };
+        texts.push(bad);
+    }
+    texts
+}
+
+#[test]
+fn opening_in_batches_gives_each_checkpoint_the_verdict_it_gets_alone() {
+    let key = LedgerKey::generate("mamori-test").unwrap();
+    let vk = key.verifying_key();
+    let texts = mixed_checkpoints(&key);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let alone: Vec<_> = refs.iter().map(|t| open(t, vk, None)).collect();
+    assert!(alone.iter().filter(|r| r.is_ok()).count() > 200);
+    assert!(alone.iter().any(|r| matches!(r, Err(CheckpointError::BadSignature(_)))));
+    assert!(alone.iter().any(|r| matches!(r, Err(CheckpointError::UnknownKey(_)))));
+    for threads in [1, 2, 4] {
+        // With forged signatures among them, every batch fails and is checked one by one.
+        assert_eq!(open_all(&refs, vk, threads), alone, "{threads} threads");
+        // All good: the batches hold.
+        let good: Vec<&str> = refs.iter().zip(&alone).filter(|(_, r)| r.is_ok()).map(|(t, _)| *t).collect();
+        let opened = open_all(&good, vk, threads);
+        assert!(opened.iter().all(Result::is_ok));
+        assert_eq!(opened.into_iter().map(|r| r.unwrap().text).collect::<Vec<_>>(), good);
+    }
+    // One forged signature in an otherwise good batch is named, and only it.
+    let mut one_bad: Vec<String> = (1..=200u64).map(|n| key.sign(ORIGIN, n, mamori_ledger::leaf_hash(&n.to_be_bytes())).text).collect();
+    let (body, sig) = one_bad[150].rsplit_once(' ').unwrap();
+    let mut raw = B64.decode(sig.trim_end()).unwrap();
+    raw[40] ^= 0x80;
+    one_bad[150] = format!("{body} {}\n", B64.encode(&raw));
+    let refs: Vec<&str> = one_bad.iter().map(String::as_str).collect();
+    let opened = open_all(&refs, vk, 2);
+    for (i, r) in opened.iter().enumerate() {
+        assert_eq!(r.is_err(), i == 150, "checkpoint {i}: {r:?}");
+    }
+    assert!(matches!(opened[150], Err(CheckpointError::BadSignature(_))));
+}
+
 fn verify(leaves: &[Leaf], checkpoints: &[String], anchors: &[String], key: &LedgerKey) -> mamori_ledger::Report {
     let mut v = Verifier::new(ORIGIN, key.verifying_key().clone(), Some(1));
     for (i, c) in checkpoints.iter().enumerate() {
@@ -118,7 +182,7 @@ fn verify(leaves: &[Leaf], checkpoints: &[String], anchors: &[String], key: &Led
     let mut f = Frontier::new();
     let mut stored = Vec::new();
     for (i, l) in leaves.iter().enumerate() {
-        v.entry(i as u64, l, None);
+        v.entry(i as u64, &l.view(), None);
         f.append(l.hash(), &mut stored);
     }
     for (i, h) in stored {
@@ -230,4 +294,66 @@ fn a_bundle_round_trips_and_tampering_inside_it_is_found() {
     // Pinning a different key refuses the bundle outright.
     let other = LedgerKey::generate("mamori-test").unwrap();
     assert!(matches!(bundle::verify(&good[..], Some(other.verifying_key()), &[]), Err(bundle::BundleError::KeyMismatch { .. })));
+}
+
+/// Time checks: the verifier's warnings and problems about times are those that parsing
+/// every time and comparing it with the previous good one gives, whatever the mix of forms.
+#[test]
+fn times_are_checked_as_parsing_each_one_would() {
+    let forms = [
+        "2026-11-22T09:30:00.000+09:00",
+        "2026-11-22T09:30:00.001+09:00",
+        "2026-11-22T09:29:59.999+09:00",
+        "2026-11-22T23:59:59.999+09:00",
+        "2026-11-23T00:00:00.000+09:00",
+        "2026-11-22T24:00:00.000+09:00",
+        "2026-11-22T09:60:00.000+09:00",
+        "2026-11-22T09:30:60.000+09:00",
+        "2026-11-22T09:3a:00.000+09:00",
+        "2026-11-22T09:30:00+09:00",
+        "2026-11-22T09:30:00.5+09:00",
+        "2026-11-22T00:30:00.000Z",
+        "2026-11-22T09:30:00.000+0900",
+        "2026-11-22t09:31:00.000+09:00",
+        "2026-02-30T09:30:00.000+09:00",
+        "2026-02-30T09:31:00.000+09:00",
+        "2026-11-21T09:30:00.000+09:00",
+        "not a time",
+    ];
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for _ in 0..50 {
+        let times: Vec<&str> = (0..60).map(|_| forms[(next() % forms.len() as u64) as usize]).collect();
+        let key = LedgerKey::generate("mamori-test").unwrap();
+        let mut v = Verifier::new(ORIGIN, key.verifying_key().clone(), Some(1));
+        for (i, at) in times.iter().enumerate() {
+            v.entry(i as u64, &leaf(i as u64 + 1, at).view(), None);
+        }
+        let report = v.finish(None);
+        let (mut warnings, mut problems) = (Vec::new(), Vec::new());
+        let mut prev: Option<(chrono::DateTime<chrono::FixedOffset>, &str)> = None;
+        for (i, at) in times.iter().enumerate() {
+            match chrono::DateTime::parse_from_rfc3339(at) {
+                Ok(t) if t.offset().local_minus_utc() == 9 * 3600 => {
+                    if let Some((p, p_at)) = prev {
+                        if t < p {
+                            warnings.push(format!("[index {i}] 時刻が逆行しています（{p_at} → {at}）"));
+                        }
+                    }
+                    prev = Some((t, at));
+                }
+                _ => problems.push(format!("[index {i}] 時刻 {at} が +09:00 付きの RFC 3339 ではありません")),
+            }
+        }
+        let time_warnings: Vec<&String> = report.warnings.iter().filter(|w| w.contains("逆行")).collect();
+        assert_eq!(time_warnings, warnings.iter().collect::<Vec<_>>(), "times: {times:?}");
+        let time_problems: Vec<&String> = report.problems.iter().filter(|p| p.contains("時刻")).collect();
+        assert_eq!(time_problems, problems.iter().collect::<Vec<_>>(), "times: {times:?}");
+        assert!(!warnings.is_empty() || !problems.is_empty());
+    }
 }

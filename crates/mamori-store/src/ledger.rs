@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use mamori_ledger::bundle::{self, BundleWriter, Line};
-use mamori_ledger::checkpoint::VerifyingKey;
+use mamori_ledger::checkpoint::{CheckpointError, SignedCheckpoint, VerifyingKey};
 use mamori_ledger::tree::{build_from, hashes_needed, Want};
 use mamori_ledger::{Hash, Leaf, Report, Verifier};
 use sqlx::any::AnyRow;
@@ -28,9 +28,22 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn feed(&self, v: &mut Verifier) {
+    /// Announces the checkpoints' sizes (each note's size line; a note without one is
+    /// malformed, which opening it reports) so that they can be fed after the entries.
+    fn announce(&self, v: &mut Verifier) {
+        v.announce_sizes(self.checkpoints.iter().filter_map(|c| c.3.split('\n').nth(1)?.parse().ok()));
+        v.announce_sizes(self.anchors.iter().filter_map(|(_, text)| text.trim_start().split('\n').nth(1)?.parse().ok()));
+    }
+
+    /// Opens the stored checkpoints: the signature checks, most of the work when there are
+    /// many.
+    fn open(&self) -> Vec<Result<SignedCheckpoint, CheckpointError>> {
         let notes: Vec<&str> = self.checkpoints.iter().map(|c| c.3.as_str()).collect();
-        let opened = read::open_checkpoints(&notes, &self.key);
+        read::open_checkpoints(&notes, &self.key)
+    }
+
+    /// Feeds the checkpoints as opened, the stray count and the anchors.
+    fn feed_opened(&self, v: &mut Verifier, opened: Vec<Result<SignedCheckpoint, CheckpointError>>) {
         for ((id, size, root, _), opened) in self.checkpoints.iter().zip(opened) {
             let label = format!("チェックポイント #{id}（件数 {size}）");
             // The size and root columns are what the pages and proofs use: they must say
@@ -427,7 +440,6 @@ impl Store {
         let prepared = Arc::new(Prepared { key: key.clone(), checkpoints, stray, anchors: anchors.to_vec() });
         // Checking the checkpoints' signatures is most of the work when there are many:
         // it is done on the verifying side, while the first events are being read.
-        let before_entries = |p: Arc<Prepared>| move |v: &mut Verifier| p.feed(v);
         let mut fast = None;
         if let Some(file) = self.sqlite_file.as_ref().filter(|_| direct) {
             // On SQLite the file is read directly (see `ledger/sqlite_read.rs`), in a
@@ -442,12 +454,12 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             if beyond == 0 {
-                fast = read::feed_verifier_from_file(file.clone(), org_id, event_seq, new_verifier(), before_entries(prepared.clone())).await?;
+                fast = read::feed_verifier_from_file(file.clone(), org_id, event_seq, new_verifier(), prepared.clone()).await?;
             }
         }
         let mut v = match fast {
             Some(v) => v,
-            None => read::feed_verifier(&mut tx, self.backend, org_id, new_verifier(), before_entries(prepared)).await?,
+            None => read::feed_verifier(&mut tx, self.backend, org_id, new_verifier(), prepared).await?,
         };
         // Cleartext personal data that is still kept must match its commitment.
         let personal = sqlx::query(

@@ -8,6 +8,11 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, PASSWORD};
 
+/// The date `n` days from today in JST, so that a return date stays in the future.
+fn in_days(n: i64) -> String {
+    (chrono::Utc::now().with_timezone(&mamori_store::jst()).date_naive() + chrono::Duration::days(n)).to_string()
+}
+
 async fn take_out_workflow(app: TestApp) {
     let jumin = app.department("200", "住民課").await;
     let zeimu = app.department("300", "税務課").await;
@@ -32,7 +37,7 @@ async fn take_out_workflow(app: TestApp) {
     let csrf = staff.get_json("/api/v1/me").await.1["csrf_token"].as_str().unwrap().to_owned();
 
     // Not encrypted: the rules deny it, say why, and nothing is filed.
-    let mut body = json!({"action": "take_out", "asset_id": asset_id, "destination": "県庁", "purpose": "照合作業", "due_on": "2026-12-01"});
+    let mut body = json!({"action": "take_out", "asset_id": asset_id, "destination": "県庁", "purpose": "照合作業", "due_on": in_days(30)});
     let (status, denied) = staff.post_json("/api/v1/requests", &body, Some(&csrf)).await;
     assert_eq!(status, 422, "{denied}");
     assert_eq!(denied["decision"]["missing"][0]["clause"], "対策基準2(1)");
@@ -43,7 +48,7 @@ async fn take_out_workflow(app: TestApp) {
     let (status, err) = staff.post_json("/api/v1/requests", &body, Some(&csrf)).await;
     assert_eq!(status, 400);
     assert!(err["error"]["message"].as_str().unwrap().contains("返却予定日"), "{err}");
-    body["due_on"] = json!("2026-12-01");
+    body["due_on"] = json!(in_days(30));
     let (status, filed) = staff.post_json("/api/v1/requests", &body, Some(&csrf)).await;
     assert_eq!(status, 201, "{filed}");
     let r = &filed["request"];
@@ -128,7 +133,7 @@ async fn take_out_workflow(app: TestApp) {
     deputy.login("deputy", PASSWORD).await;
     let dcsrf = deputy.get_json("/api/v1/me").await.1["csrf_token"].as_str().unwrap().to_owned();
     let (status, filed) = deputy
-        .post_json("/api/v1/requests", &json!({"action": "take_out", "asset_id": asset_id, "encrypted": true, "due_on": "2026-12-02"}), Some(&dcsrf))
+        .post_json("/api/v1/requests", &json!({"action": "take_out", "asset_id": asset_id, "encrypted": true, "due_on": in_days(30)}), Some(&dcsrf))
         .await;
     assert_eq!(status, 201, "{filed}");
     let did = filed["request"]["id"].as_i64().unwrap();

@@ -17,8 +17,10 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use mamori_ledger::checkpoint::{CheckpointError, SignedCheckpoint, VerifyingKey};
+use mamori_ledger::leaf::LeafView;
 use mamori_ledger::{Hash, Leaf, Verifier};
 use serde::Deserialize;
 use sqlx::{AnyConnection, Row};
@@ -86,66 +88,41 @@ pub(super) struct EventFields<'a> {
 }
 
 impl EventFields<'_> {
-    /// Writes the leaf into `leaf`, reusing its strings. The same leaf as
-    /// [`EventLeafRow::from_row`] makes of the row.
-    fn fill(&self, leaf: &mut Leaf) {
-        fn set(s: &mut String, v: &str) {
-            s.clear();
-            s.push_str(v);
+    /// The leaf, with `payload_sha256` (the payload's hash, [`payload_hex`]). The same leaf
+    /// as [`EventLeafRow::from_row`] makes of the row.
+    fn view<'a>(&'a self, payload_sha256: &'a str) -> LeafView<'a> {
+        LeafView {
+            action: &self.action,
+            actor: &self.actor,
+            actor_user_id: self.actor_user_id,
+            at: &self.at,
+            clock_synced: self.clock_synced != 0,
+            org_id: self.org_id,
+            payload_sha256,
+            profile_version_id: self.profile_version_id,
+            request_id: &self.request_id,
+            result: &self.result,
+            role: &self.role,
+            seq: self.seq.max(0) as u64,
+            target_id: &self.target_id,
+            target_kind: &self.target_kind,
+            v: mamori_ledger::leaf::LEAF_VERSION,
         }
-        set(&mut leaf.action, &self.action);
-        set(&mut leaf.actor, &self.actor);
-        leaf.actor_user_id = self.actor_user_id;
-        set(&mut leaf.at, &self.at);
-        leaf.clock_synced = self.clock_synced != 0;
-        leaf.org_id = self.org_id;
-        sha256_hex_into(self.payload.as_bytes(), &mut leaf.payload_sha256);
-        leaf.profile_version_id = self.profile_version_id;
-        set(&mut leaf.request_id, &self.request_id);
-        set(&mut leaf.result, &self.result);
-        set(&mut leaf.role, &self.role);
-        leaf.seq = self.seq.max(0) as u64;
-        set(&mut leaf.target_id, &self.target_id);
-        set(&mut leaf.target_kind, &self.target_kind);
-        leaf.v = mamori_ledger::leaf::LEAF_VERSION;
     }
 
     fn into_row(self) -> EventLeafRow {
-        let mut leaf = empty_leaf();
-        self.fill(&mut leaf);
+        let hex = payload_hex(self.payload.as_bytes());
+        let leaf = Leaf::from(self.view(std::str::from_utf8(&hex).expect("hex digits are ASCII")));
         EventLeafRow { leaf, payload: self.payload.into_owned() }
     }
 }
 
-fn empty_leaf() -> Leaf {
-    Leaf {
-        action: String::new(),
-        actor: String::new(),
-        actor_user_id: None,
-        at: String::new(),
-        clock_synced: false,
-        org_id: 0,
-        payload_sha256: String::with_capacity(64),
-        profile_version_id: None,
-        request_id: String::new(),
-        result: String::new(),
-        role: String::new(),
-        seq: 0,
-        target_id: String::new(),
-        target_kind: String::new(),
-        v: mamori_ledger::leaf::LEAF_VERSION,
-    }
-}
-
-/// Lowercase hex SHA-256, as [`mamori_ledger::sha256_hex`] but into a reused string.
-fn sha256_hex_into(data: &[u8], out: &mut String) {
+/// The payload's SHA-256 in lowercase hex, as the leaf records it.
+fn payload_hex(payload: &[u8]) -> [u8; 64] {
     use sha2::{Digest, Sha256};
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.clear();
-    for b in Sha256::digest(data) {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(payload), &mut hex).expect("64 hex digits for 32 bytes");
+    hex
 }
 
 /// A span of events as read.
@@ -187,10 +164,14 @@ pub(super) struct ArenaRow {
     pub(super) result: (u32, u32),
 }
 
-impl ArenaEvents {
-    pub(super) fn with_capacity(rows: usize) -> Self {
-        Self { text: String::with_capacity(rows * 256), rows: Vec::with_capacity(rows), last_seq: 0 }
+impl ArenaRow {
+    /// The row's texts as `(start, end)` in the arena.
+    pub(super) fn texts(&self) -> [(u32, u32); 9] {
+        [self.at, self.actor, self.role, self.action, self.target_kind, self.target_id, self.payload, self.request_id, self.result]
     }
+}
+
+impl ArenaEvents {
 
     pub(super) fn into_events(self) -> Events {
         let last_seq = self.last_seq;
@@ -198,7 +179,7 @@ impl ArenaEvents {
     }
 
     fn fields<'a>(&'a self, r: &ArenaRow) -> EventFields<'a> {
-        // The ranges were taken at character boundaries as the texts were pushed.
+        // The ranges are at character boundaries: `sqlite_read` checks them.
         let t = |(start, end): (u32, u32)| Cow::Borrowed(&self.text[start as usize..end as usize]);
         EventFields {
             org_id: r.org_id,
@@ -220,22 +201,17 @@ impl ArenaEvents {
 }
 
 impl Events {
-    /// Calls `f` with each event's leaf in sequence order; `scratch` holds the leaf.
-    fn each_leaf(&self, scratch: &mut Leaf, mut f: impl FnMut(&Leaf)) -> Result<()> {
+    /// Feeds every event's leaf to `v`, in sequence order.
+    fn verify(&self, v: &mut Verifier) -> Result<()> {
+        let mut entry = |e: &EventFields<'_>| {
+            let hex = payload_hex(e.payload.as_bytes());
+            let leaf = e.view(std::str::from_utf8(&hex).expect("hex digits are ASCII"));
+            v.entry(leaf.seq.saturating_sub(1), &leaf, None);
+        };
         match &self.body {
-            EventsBody::Rows(rows) => rows.iter().for_each(|r| f(&r.leaf)),
-            EventsBody::Arena(arena) => {
-                for r in &arena.rows {
-                    arena.fields(r).fill(scratch);
-                    f(scratch);
-                }
-            }
-            EventsBody::Packed(form, text) => {
-                for e in unpack_events(*form, text)? {
-                    e.fill(scratch);
-                    f(scratch);
-                }
-            }
+            EventsBody::Rows(rows) => rows.iter().for_each(|r| v.entry(r.leaf.seq.saturating_sub(1), &r.leaf.view(), None)),
+            EventsBody::Arena(arena) => arena.rows.iter().for_each(|r| entry(&arena.fields(r))),
+            EventsBody::Packed(form, text) => unpack_events(*form, text)?.iter().for_each(entry),
         }
         Ok(())
     }
@@ -539,20 +515,27 @@ enum Span {
 
 /// Feeds every event (`seq >= 1`) and stored hash (`idx >= 0`) of the organization to `v`,
 /// in order: after each span of events, the stored hashes that span made comparable; and
-/// `before_entries(v)` before the first event. Reads the next span while `v` works through
-/// the last.
+/// `prepared`'s checkpoints, anchors and counts, announced before the first event and fed
+/// after the last (see [`Verifier::announce_sizes`]). Reads the next span while `v` works
+/// through the last.
 pub(super) async fn feed_verifier(
     conn: &mut AnyConnection,
     backend: Backend,
     org_id: i64,
     mut v: Verifier,
-    before_entries: impl FnOnce(&mut Verifier) + Send + 'static,
+    prepared: Arc<super::Prepared>,
 ) -> Result<Verifier> {
     let mut reader = Reader::new(conn, backend, org_id).await?;
     let (tx, rx) = mpsc::channel::<Span>(4);
+    // The checkpoints' signatures are checked while the entries are read and verified; the
+    // checkpoints are fed after them, compared with the roots kept at their sizes.
+    let opening = {
+        let prepared = prepared.clone();
+        tokio::task::spawn_blocking(move || prepared.open())
+    };
     let verifying = tokio::task::spawn_blocking(move || {
-        before_entries(&mut v);
-        verify_spans(rx, v)
+        prepared.announce(&mut v);
+        (verify_spans(rx, v), prepared)
     });
     let read = async move {
         while let Some(events) = reader.events(conn).await? {
@@ -580,33 +563,47 @@ pub(super) async fn feed_verifier(
         Ok::<_, StoreError>(())
     }
     .await;
-    let (v, verified) = match verifying.await {
-        Ok(done) => done,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => return Err(StoreError::Ledger(format!("検証が中断されました: {e}"))),
-    };
+    let ((mut v, verified), prepared) = verifying.await.map_err(interrupted)?;
+    let opened = opening.await.map_err(interrupted)?;
     verified?;
     read?;
+    prepared.feed_opened(&mut v, opened);
     Ok(v)
 }
 
-/// As [`feed_verifier`], reading events `1..=event_seq` and their stored hashes on
-/// connections of their own to the SQLite file at `path` ([`super::sqlite_read`]). `None`
+/// A blocking task that did not finish: its panic goes on, anything else is an error.
+fn interrupted(e: tokio::task::JoinError) -> StoreError {
+    match e.try_into_panic() {
+        Ok(panic) => std::panic::resume_unwind(panic),
+        Err(e) => StoreError::Ledger(format!("検証が中断されました: {e}")),
+    }
+}
+
+/// As [`feed_verifier`], reading events
+/// `1..=event_seq` and their stored hashes on connections of their own to the SQLite file
+/// at `path` ([`super::sqlite_read`]). `None`
 /// when that read met a value it cannot vouch for: the caller then verifies with
 /// [`feed_verifier`] from the start.
 pub(super) async fn feed_verifier_from_file(
-    path: std::sync::Arc<std::path::PathBuf>,
+    path: Arc<std::path::PathBuf>,
     org_id: i64,
     event_seq: i64,
     mut v: Verifier,
-    before_entries: impl FnOnce(&mut Verifier) + Send + 'static,
+    prepared: Arc<super::Prepared>,
 ) -> Result<Option<Verifier>> {
     use super::sqlite_read::{read_events, read_hashes, Stopped};
     let (events_tx, events_rx) = mpsc::channel::<Events>(4);
     let (hashes_tx, hashes_rx) = mpsc::channel::<Hashes>(4);
+    // The checkpoints' signatures are checked while the entries are verified, and the
+    // checkpoints fed after them, compared with the roots kept at their sizes.
+    let opening = {
+        let prepared = prepared.clone();
+        tokio::task::spawn_blocking(move || prepared.open())
+    };
     let verifying = tokio::task::spawn_blocking(move || {
-        before_entries(&mut v);
-        verify_two_streams(events_rx, hashes_rx, v)
+        prepared.announce(&mut v);
+        let verified = verify_two_streams(events_rx, hashes_rx, v);
+        (verified, prepared)
     });
     let below = stored_hash_count(event_seq.max(0) as u64) as i64;
     let events_path = path.clone();
@@ -619,11 +616,9 @@ pub(super) async fn feed_verifier_from_file(
     };
     let events = joined(events.await);
     let hashes = joined(hashes.await);
-    let (v, verified) = match verifying.await {
-        Ok(done) => done,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => return Err(StoreError::Ledger(format!("検証が中断されました: {e}"))),
-    };
+    let ((mut v, verified), prepared) = verifying.await.map_err(interrupted)?;
+    let opened = opening.await.map_err(interrupted)?;
+    prepared.feed_opened(&mut v, opened);
     let (events, hashes) = (events?, hashes?);
     if matches!(events, Err(Stopped::CannotVouch)) || matches!(hashes, Err(Stopped::CannotVouch)) {
         return Ok(None);
@@ -639,9 +634,8 @@ fn verify_two_streams(mut events: mpsc::Receiver<Events>, mut hashes: mpsc::Rece
     let mut pending: VecDeque<(i64, Option<Hash>)> = VecDeque::new();
     let mut covered = 0i64;
     let mut hashes_open = true;
-    let mut leaf = empty_leaf();
     while let Some(span) = events.blocking_recv() {
-        if let Err(e) = span.each_leaf(&mut leaf, |leaf| v.entry(leaf.seq.saturating_sub(1), leaf, None)) {
+        if let Err(e) = span.verify(&mut v) {
             return (v, Err(e));
         }
         let due = i64::try_from(v.stored_hashes_due()).unwrap_or(i64::MAX);
@@ -675,7 +669,6 @@ fn verify_spans(mut rx: mpsc::Receiver<Span>, mut v: Verifier) -> (Verifier, Res
     let mut hashes: VecDeque<(i64, Option<Hash>)> = VecDeque::new();
     let mut covered = 0i64;
     let mut open = true;
-    let mut leaf = empty_leaf();
     let take = |hashes: &mut VecDeque<(i64, Option<Hash>)>, h: Hashes, covered: &mut i64| {
         hashes.extend(h.items);
         *covered = h.covered;
@@ -692,7 +685,7 @@ fn verify_spans(mut rx: mpsc::Receiver<Span>, mut v: Verifier) -> (Verifier, Res
                 None => break,
             },
         };
-        if let Err(e) = events.each_leaf(&mut leaf, |leaf| v.entry(leaf.seq.saturating_sub(1), leaf, None)) {
+        if let Err(e) = events.verify(&mut v) {
             return (v, Err(e));
         }
         // Every stored hash the leaves so far produce, before the next span.
@@ -715,28 +708,12 @@ fn verify_spans(mut rx: mpsc::Receiver<Span>, mut v: Verifier) -> (Verifier, Res
     (v, Ok(()))
 }
 
-/// Opens each signed checkpoint with [`mamori_ledger::checkpoint::open`] (no origin
-/// expected), on as many threads as there are processors, up to four.
+/// Opens each signed checkpoint as [`mamori_ledger::checkpoint::open`] (no origin
+/// expected) would, checking their signatures in batches on as many threads as there are
+/// processors, up to four.
 pub(super) fn open_checkpoints(notes: &[&str], key: &VerifyingKey) -> Vec<Result<SignedCheckpoint, CheckpointError>> {
-    let open = |notes: &[&str]| notes.iter().map(|n| mamori_ledger::checkpoint::open(n, key, None)).collect::<Vec<_>>();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    if threads < 2 || notes.len() < 64 {
-        return open(notes);
-    }
-    let part = notes.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let mut parts = notes.chunks(part);
-        let first = parts.next().unwrap_or_default();
-        let others: Vec<_> = parts.map(|p| s.spawn(move || open(p))).collect();
-        let mut all = open(first);
-        for h in others {
-            match h.join() {
-                Ok(opened) => all.extend(opened),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    })
+    mamori_ledger::checkpoint::open_all(notes, key, threads)
 }
 
 /// How many stored hashes a tree of `n` leaves has (tlog's `StoredHashCount`): those of
@@ -776,10 +753,8 @@ mod tests {
 
     #[test]
     fn hex_matches_the_ledger_crate() {
-        let mut out = String::new();
         for data in [&b""[..], b"{}", "総務課".as_bytes()] {
-            sha256_hex_into(data, &mut out);
-            assert_eq!(out, mamori_ledger::sha256_hex(data));
+            assert_eq!(std::str::from_utf8(&payload_hex(data)).unwrap(), mamori_ledger::sha256_hex(data));
         }
     }
 

@@ -4,7 +4,7 @@
 //! types before the caller sees it; over a whole ledger that costs several times what
 //! verifying the rows does. Here the database file is opened read-only with `rusqlite` (the
 //! same SQLite library sqlx links), on a blocking thread, and each row's values are copied
-//! once into one text arena per span ([`super::read::ArenaEvents`]).
+//! once into one text arena per span, checked as UTF-8 once per span ([`super::read::ArenaEvents`]).
 //!
 //! Events and stored hashes are read on two connections, each on a thread of its own, while
 //! a third verifies: reading is what limits the speed.
@@ -62,15 +62,25 @@ pub(super) fn read_events(path: &Path, org_id: i64, event_seq: i64, tx: &mpsc::S
     let mut after = 0i64;
     while after < event_seq {
         let up_to = after.saturating_add(EVENTS_SPAN).min(event_seq);
-        let mut arena = ArenaEvents::with_capacity(EVENTS_SPAN as usize);
+        let mut text: Vec<u8> = Vec::with_capacity(EVENTS_SPAN as usize * 256);
+        let mut arena_rows = Vec::with_capacity(EVENTS_SPAN as usize);
         let mut rows = events.query((org_id, after, up_to)).map_err(sqlite_error)?;
         while let Some(row) = rows.next().map_err(sqlite_error)? {
-            let Some(r) = arena_row(row, &mut arena.text) else {
+            let Some(r) = arena_row(row, &mut text) else {
                 return Ok(Err(Stopped::CannotVouch));
             };
-            arena.rows.push(r);
+            arena_rows.push(r);
         }
         drop(rows);
+        // The texts are checked as UTF-8 once for the span: the whole, and every text's
+        // ends at character boundaries, which makes each text UTF-8 on its own.
+        let Ok(text) = String::from_utf8(text) else {
+            return Ok(Err(Stopped::CannotVouch));
+        };
+        if !arena_rows.iter().all(|r| r.texts().iter().all(|&(a, b)| text.is_char_boundary(a as usize) && text.is_char_boundary(b as usize))) {
+            return Ok(Err(Stopped::CannotVouch));
+        }
+        let mut arena = ArenaEvents { text, rows: arena_rows, last_seq: 0 };
         after = up_to;
         let Some(last_seq) = arena.rows.last().map(|r| r.seq) else { continue };
         arena.last_seq = last_seq;
@@ -112,8 +122,8 @@ pub(super) fn read_hashes(path: &Path, org_id: i64, below: i64, tx: &mpsc::Sende
 }
 
 /// Copies one event row into the arena, or `None` when a value is not of its column's
-/// storage class (or a text is not UTF-8).
-fn arena_row(row: &rusqlite::Row<'_>, text: &mut String) -> Option<ArenaRow> {
+/// storage class. The caller checks that the texts are UTF-8.
+fn arena_row(row: &rusqlite::Row<'_>, text: &mut Vec<u8>) -> Option<ArenaRow> {
     let int = |i: usize| match row.get_ref(i) {
         Ok(ValueRef::Integer(v)) => Some(v),
         _ => None,
@@ -123,11 +133,10 @@ fn arena_row(row: &rusqlite::Row<'_>, text: &mut String) -> Option<ArenaRow> {
         Ok(ValueRef::Null) => Some(None),
         _ => None,
     };
-    let span = |i: usize, text: &mut String| match row.get_ref(i) {
+    let span = |i: usize, text: &mut Vec<u8>| match row.get_ref(i) {
         Ok(ValueRef::Text(bytes)) => {
-            let s = std::str::from_utf8(bytes).ok()?;
             let start = u32::try_from(text.len()).ok()?;
-            text.push_str(s);
+            text.extend_from_slice(bytes);
             Some((start, u32::try_from(text.len()).ok()?))
         }
         _ => None,
