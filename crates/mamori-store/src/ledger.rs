@@ -15,6 +15,7 @@ use sqlx::{Executor, Row};
 use crate::writer::{read_hashes, to_hash};
 use crate::{now_text, Actor, Backend, NewEvent, Result, Store, StoreError};
 
+mod pg_read;
 mod read;
 mod sqlite_read;
 
@@ -441,10 +442,10 @@ impl Store {
         // Checking the checkpoints' signatures is most of the work when there are many:
         // it is done on the verifying side, while the first events are being read.
         let mut fast = None;
-        if let Some(file) = self.sqlite_file.as_ref().filter(|_| direct) {
-            // On SQLite the file is read directly (see `ledger/sqlite_read.rs`), in a
-            // snapshot of its own, up to what this snapshot holds; rows beyond that (which
-            // only tampering makes) are read the usual way, which reports them.
+        if direct && (self.sqlite_file.is_some() || self.postgres_url.is_some()) {
+            // The rows are read on connections of their own (see `ledger/sqlite_read.rs`
+            // and `ledger/pg_read.rs`), up to what this snapshot holds; rows beyond that
+            // (which only tampering makes) are read the usual way, which reports them.
             let beyond: i64 = sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM events WHERE org_id = $1 AND seq > $2) + (SELECT COUNT(*) FROM ledger_hashes WHERE org_id = $1 AND idx >= $3)",
             )
@@ -454,8 +455,18 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             if beyond == 0 {
-                fast = read::feed_verifier_from_file(file.clone(), org_id, event_seq, new_verifier(), prepared.clone()).await?;
+                if let Some(file) = &self.sqlite_file {
+                    fast = read::feed_verifier_from_file(file.clone(), org_id, event_seq, new_verifier(), prepared.clone()).await?;
+                } else if let Some(url) = &self.postgres_url {
+                    // On PostgreSQL the other connections read in this very snapshot.
+                    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await?;
+                    fast = read::feed_verifier_from_postgres(url.clone(), snapshot, org_id, event_seq, new_verifier(), prepared.clone()).await?;
+                }
             }
+        }
+        #[cfg(feature = "testing")]
+        if fast.is_some() {
+            self.direct_reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let mut v = match fast {
             Some(v) => v,

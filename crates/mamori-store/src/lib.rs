@@ -15,6 +15,7 @@ pub mod drafts;
 pub mod keyfile;
 pub mod ledger;
 pub mod org;
+pub mod pg_copy;
 pub mod requests;
 mod search;
 pub mod systems;
@@ -95,6 +96,13 @@ pub struct Store {
     /// The SQLite database file, which whole-ledger reads open directly (`None` for
     /// PostgreSQL and for an in-memory database).
     sqlite_file: Option<Arc<std::path::PathBuf>>,
+    /// The PostgreSQL URL, on which whole-ledger reads open connections of their own
+    /// (`None` for SQLite).
+    postgres_url: Option<Arc<str>>,
+    /// How many whole-ledger verifications read through connections of their own, for
+    /// tests that must know the direct read was the one that ran.
+    #[cfg(feature = "testing")]
+    direct_reads: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,6 +147,7 @@ impl Store {
             }
             Backend::Postgres => url.to_owned(),
         };
+        let postgres_url = (backend == Backend::Postgres).then(|| Arc::from(url.as_str()));
         let max = options.max_connections.unwrap_or(match backend {
             Backend::Sqlite => 4,
             Backend::Postgres => 10,
@@ -166,7 +175,18 @@ impl Store {
             backend,
             writer,
             sqlite_file,
+            postgres_url,
+            #[cfg(feature = "testing")]
+            direct_reads: Arc::default(),
         })
+    }
+
+    /// How many whole-ledger verifications of this store read through connections of
+    /// their own (the direct reads of `ledger/sqlite_read.rs` and `ledger/pg_read.rs`)
+    /// rather than the pool's.
+    #[cfg(feature = "testing")]
+    pub fn direct_reads(&self) -> u64 {
+        self.direct_reads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,7 +1,9 @@
-//! On SQLite, `verify_ledger` reads the database file directly (`ledger/sqlite_read.rs`).
-//! Whatever the file holds, that read must report exactly what the read through sqlx
-//! reports: the same problems, naming the same indexes, on a clean ledger and after each
-//! tampering — including values it cannot vouch for, where it hands over to sqlx.
+//! `verify_ledger` reads the whole ledger on connections of its own: the SQLite file opened
+//! directly (`ledger/sqlite_read.rs`), or PostgreSQL's binary COPY on two connections in one
+//! snapshot (`ledger/pg_read.rs`). Whatever the database holds, that read must report
+//! exactly what the read through sqlx reports: the same problems, naming the same indexes,
+//! on a clean ledger and after each tampering — including values it cannot vouch for, where
+//! it hands over to sqlx.
 
 use mamori_store::testing::TestDb;
 use mamori_store::{Actor, NewEvent};
@@ -31,12 +33,11 @@ async fn both(db: &TestDb, org_id: i64, case: &str) -> Result<mamori_ledger::Rep
     Ok(direct)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_direct_read_reports_what_the_sqlx_read_reports() {
-    let db = TestDb::sqlite().await;
+/// A ledger of 12,801 entries: more than two spans of events (5,000) and of stored hashes
+/// (10,000), written by 32 concurrent writers.
+async fn populated(db: &TestDb) -> i64 {
     let actor = Actor::system("test");
     let org = db.store.create_organization("paths", "検証町", &actor).await.unwrap();
-    // More than two spans of events (5,000) and of stored hashes (10,000).
     let writers: Vec<_> = (0..32)
         .map(|w| {
             let store = db.store.clone();
@@ -54,58 +55,145 @@ async fn the_direct_read_reports_what_the_sqlx_read_reports() {
     for w in writers {
         w.await.unwrap();
     }
-    let clean = both(&db, org.id, "clean").await.unwrap();
+    let before = db.store.direct_reads();
+    let clean = both(db, org.id, "clean").await.unwrap();
     assert!(clean.ok(), "{:?}", clean.problems);
     assert_eq!(clean.entries, 12_801);
+    assert_eq!(db.store.direct_reads(), before + 1, "the clean ledger was not read directly");
+    org.id
+}
+
+/// Each `(case, tamper, undo, needle, direct)` made in turn: detected, with a problem containing
+/// `needle` (when not empty), and the same on both reads; `direct` says whether the direct
+/// read could vouch for what it read (otherwise it handed over to sqlx).
+async fn tampered_alike(db: &TestDb, org_id: i64, cases: &[(&str, &str, &str, &str, bool)]) {
+    for (case, tamper, undo, needle, direct) in cases {
+        exec(db, tamper).await;
+        let before = db.store.direct_reads();
+        let report = match both(db, org_id, case).await {
+            Ok(report) => report,
+            // A value of the wrong type fails the verification as an error, on both reads.
+            Err(e) => {
+                assert!((case.contains("BLOB") && e.contains("actor")) || *case == "a column of another type", "{case}: {e}");
+                exec(db, undo).await;
+                continue;
+            }
+        };
+        assert_eq!(db.store.direct_reads() - before, u64::from(*direct), "{case}: which read ran");
+        if !needle.is_empty() {
+            assert!(report.problems.iter().any(|p| p.contains(needle)), "{case}: no problem names {needle}: {:?}", report.problems);
+        }
+        assert!(!report.ok() || *case == "a column of another type", "{case}: not detected");
+        if !undo.is_empty() {
+            exec(db, undo).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_read_reports_what_the_sqlx_read_reports() {
+    let db = TestDb::sqlite().await;
+    let org_id = populated(&db).await;
 
     for t in ["events_no_update", "events_no_delete", "ledger_hashes_no_update", "ledger_hashes_no_delete"] {
         exec(&db, &format!("DROP TRIGGER {t}")).await;
     }
-    let cases: &[(&str, &str, &str, &str)] = &[
+    let cases: &[(&str, &str, &str, &str, bool)] = &[
         (
             "a changed actor",
             "UPDATE events SET actor = actor || 'X' WHERE seq = 6001",
             "UPDATE events SET actor = substr(actor, 1, length(actor) - 1) WHERE seq = 6001",
             "[index 6000]",
+            true,
         ),
         (
             "a text stored as a BLOB",
             "UPDATE events SET actor = CAST(actor AS BLOB) WHERE seq = 12000",
             "UPDATE events SET actor = CAST(actor AS TEXT) WHERE seq = 12000",
             "",
+            false,
         ),
         (
             "an edited stored hash",
             "UPDATE ledger_hashes SET hash = zeroblob(32) WHERE idx = 15000",
             "",
             "[中間ハッシュ 15000（",
+            true,
         ),
         (
             "a stored hash of 31 bytes",
             "PRAGMA ignore_check_constraints = ON; UPDATE ledger_hashes SET hash = zeroblob(31) WHERE idx = 21000; PRAGMA ignore_check_constraints = OFF",
-            "",
+            // Back to 32 bytes (still not the right ones), so that the direct read can vouch again.
+            "UPDATE ledger_hashes SET hash = zeroblob(32) WHERE idx = 21000",
             "[中間ハッシュ 21000]",
+            false,
         ),
-        ("a row beyond the ledger", "INSERT INTO events (org_id, seq, at, actor, action, target_kind, target_id, payload) SELECT org_id, 99999, at, actor, action, target_kind, target_id, payload FROM events WHERE seq = 3", "DELETE FROM events WHERE seq = 99999", ""),
-        ("a deleted middle row", "DELETE FROM events WHERE seq = 5001", "", "[index 5000]"),
+        ("a row beyond the ledger", "INSERT INTO events (org_id, seq, at, actor, action, target_kind, target_id, payload) SELECT org_id, 99999, at, actor, action, target_kind, target_id, payload FROM events WHERE seq = 3", "DELETE FROM events WHERE seq = 99999", "", false),
+        ("a deleted middle row", "DELETE FROM events WHERE seq = 5001", "", "[index 5000]", true),
     ];
-    for (case, tamper, undo, needle) in cases {
-        exec(&db, tamper).await;
-        let report = match both(&db, org.id, case).await {
-            Ok(report) => report,
-            // A value of the wrong type fails the verification as an error, on both reads.
-            Err(e) => {
-                assert!(case.contains("BLOB") && e.contains("actor"), "{case}: {e}");
-                exec(&db, undo).await;
-                continue;
-            }
-        };
-        if !needle.is_empty() {
-            assert!(report.problems.iter().any(|p| p.contains(needle)), "{case}: no problem names {needle}: {:?}", report.problems);
-        }
-        assert!(!report.ok(), "{case}: not detected");
-        if !undo.is_empty() {
-            exec(&db, undo).await;
-        }
-    }
+    tampered_alike(&db, org_id, cases).await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_read_reports_what_the_sqlx_read_reports_on_postgres() {
+    let db = TestDb::postgres().await;
+    let org_id = populated(&db).await;
+
+    exec(&db, "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE ledger_hashes DISABLE TRIGGER USER").await;
+    let cases: &[(&str, &str, &str, &str, bool)] = &[
+        (
+            "a changed actor",
+            "UPDATE events SET actor = actor || 'X' WHERE seq = 6001",
+            "UPDATE events SET actor = left(actor, -1) WHERE seq = 6001",
+            "[index 6000]",
+            true,
+        ),
+        (
+            "a changed payload",
+            "UPDATE events SET payload = replace(payload, '総務', '総合') WHERE seq = 7001",
+            "UPDATE events SET payload = replace(payload, '総合', '総務') WHERE seq = 7001",
+            "[index 7000]",
+            true,
+        ),
+        (
+            "a user id where there was none",
+            "UPDATE events SET actor_user_id = 1 WHERE seq = 11001",
+            "UPDATE events SET actor_user_id = NULL WHERE seq = 11001",
+            "[index 11000]",
+            true,
+        ),
+        (
+            "a column of another type",
+            "ALTER TABLE events ALTER COLUMN clock_synced TYPE integer",
+            "ALTER TABLE events ALTER COLUMN clock_synced TYPE bigint",
+            "",
+            false,
+        ),
+        (
+            "an edited stored hash",
+            "UPDATE ledger_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 15000",
+            "",
+            "[中間ハッシュ 15000（",
+            true,
+        ),
+        (
+            "a stored hash of 31 bytes",
+            "ALTER TABLE ledger_hashes DROP CONSTRAINT ledger_hashes_hash_check; UPDATE ledger_hashes SET hash = decode(repeat('00', 31), 'hex') WHERE idx = 21000",
+            // Back to 32 bytes (still not the right ones), so that the direct read can vouch again.
+            "UPDATE ledger_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 21000",
+            "[中間ハッシュ 21000]",
+            false,
+        ),
+        (
+            "a row beyond the ledger",
+            "INSERT INTO events (org_id, seq, at, actor, action, target_kind, target_id, payload) SELECT org_id, 99999, at, actor, action, target_kind, target_id, payload FROM events WHERE seq = 3",
+            "DELETE FROM events WHERE seq = 99999",
+            "",
+            false,
+        ),
+        ("a deleted middle row", "DELETE FROM events WHERE seq = 5001", "", "[index 5000]", true),
+    ];
+    tampered_alike(&db, org_id, cases).await;
+    db.finish().await;
 }

@@ -37,7 +37,7 @@ pub(super) const HASHES_SPAN: i64 = 10_000;
 
 /// The leaf columns in [`super::LEAF_COLUMNS`] order, with the PostgreSQL type each must
 /// have for the packed read.
-const COLUMN_TYPES: [(&str, &str); 14] = [
+pub(super) const COLUMN_TYPES: [(&str, &str); 14] = [
     ("org_id", "bigint"),
     ("seq", "bigint"),
     ("at", "text"),
@@ -172,6 +172,18 @@ impl ArenaRow {
 }
 
 impl ArenaEvents {
+    /// The arena of `rows`, whose texts are ranges of `text`; `None` unless `text` is UTF-8
+    /// and every range's ends lie at character boundaries, which makes each text UTF-8 on
+    /// its own: one check for the span instead of one per value.
+    pub(super) fn new(text: Vec<u8>, rows: Vec<ArenaRow>) -> Option<Self> {
+        let text = String::from_utf8(text).ok()?;
+        let inside = |(a, b): (u32, u32)| a <= b && text.is_char_boundary(a as usize) && text.is_char_boundary(b as usize);
+        if !rows.iter().all(|r| r.texts().into_iter().all(inside)) {
+            return None;
+        }
+        let last_seq = rows.last().map_or(0, |r| r.seq);
+        Some(Self { text, rows, last_seq })
+    }
 
     pub(super) fn into_events(self) -> Events {
         let last_seq = self.last_seq;
@@ -579,23 +591,73 @@ fn interrupted(e: tokio::task::JoinError) -> StoreError {
     }
 }
 
-/// As [`feed_verifier`], reading events
-/// `1..=event_seq` and their stored hashes on connections of their own to the SQLite file
-/// at `path` ([`super::sqlite_read`]). `None`
+/// Why a direct read ([`feed_verifier_from_file`], [`feed_verifier_from_postgres`]) stopped
+/// before the end.
+pub(super) enum Stopped {
+    /// A value it cannot vouch for: verify through sqlx instead.
+    CannotVouch,
+    /// The verifying side went away.
+    Closed,
+}
+
+/// What a direct read's reader ends with.
+pub(super) type ReadOutcome = Result<std::result::Result<(), Stopped>>;
+
+/// As [`feed_verifier`], reading events `1..=event_seq` and their stored hashes on
+/// connections of their own to the SQLite file at `path` ([`super::sqlite_read`]). `None`
 /// when that read met a value it cannot vouch for: the caller then verifies with
 /// [`feed_verifier`] from the start.
 pub(super) async fn feed_verifier_from_file(
     path: Arc<std::path::PathBuf>,
     org_id: i64,
     event_seq: i64,
-    mut v: Verifier,
+    v: Verifier,
     prepared: Arc<super::Prepared>,
 ) -> Result<Option<Verifier>> {
-    use super::sqlite_read::{read_events, read_hashes, Stopped};
+    use super::sqlite_read::{read_events, read_hashes};
+    let below = stored_hash_count(event_seq.max(0) as u64) as i64;
+    feed_two_readers(v, prepared, move |events_tx, hashes_tx| {
+        let events_path = path.clone();
+        let events = tokio::task::spawn_blocking(move || read_events(&events_path, org_id, event_seq, &events_tx));
+        let hashes = tokio::task::spawn_blocking(move || read_hashes(&path, org_id, below, &hashes_tx));
+        (events, hashes)
+    })
+    .await
+}
+
+/// As [`feed_verifier_from_file`], on PostgreSQL: events and stored hashes read at once on
+/// two connections of their own to `url`, in the exported snapshot `snapshot`
+/// ([`super::pg_read`]).
+pub(super) async fn feed_verifier_from_postgres(
+    url: Arc<str>,
+    snapshot: String,
+    org_id: i64,
+    event_seq: i64,
+    v: Verifier,
+    prepared: Arc<super::Prepared>,
+) -> Result<Option<Verifier>> {
+    use super::pg_read::{read_events, read_hashes};
+    let below = stored_hash_count(event_seq.max(0) as u64) as i64;
+    let snapshot: Arc<str> = snapshot.into();
+    feed_two_readers(v, prepared, move |events_tx, hashes_tx| {
+        let (events_url, events_snapshot) = (url.clone(), snapshot.clone());
+        let events = tokio::spawn(async move { read_events(&events_url, &events_snapshot, org_id, event_seq, &events_tx).await });
+        let hashes = tokio::spawn(async move { read_hashes(&url, &snapshot, org_id, below, &hashes_tx).await });
+        (events, hashes)
+    })
+    .await
+}
+
+/// Runs the two readers `start` makes, one sending spans of events and one spans of stored
+/// hashes, while a blocking thread verifies them ([`verify_two_streams`]) and another checks
+/// the checkpoints' signatures, fed after the entries.
+async fn feed_two_readers(
+    mut v: Verifier,
+    prepared: Arc<super::Prepared>,
+    start: impl FnOnce(mpsc::Sender<Events>, mpsc::Sender<Hashes>) -> (tokio::task::JoinHandle<ReadOutcome>, tokio::task::JoinHandle<ReadOutcome>),
+) -> Result<Option<Verifier>> {
     let (events_tx, events_rx) = mpsc::channel::<Events>(4);
     let (hashes_tx, hashes_rx) = mpsc::channel::<Hashes>(4);
-    // The checkpoints' signatures are checked while the entries are verified, and the
-    // checkpoints fed after them, compared with the roots kept at their sizes.
     let opening = {
         let prepared = prepared.clone();
         tokio::task::spawn_blocking(move || prepared.open())
@@ -605,11 +667,8 @@ pub(super) async fn feed_verifier_from_file(
         let verified = verify_two_streams(events_rx, hashes_rx, v);
         (verified, prepared)
     });
-    let below = stored_hash_count(event_seq.max(0) as u64) as i64;
-    let events_path = path.clone();
-    let events = tokio::task::spawn_blocking(move || read_events(&events_path, org_id, event_seq, &events_tx));
-    let hashes = tokio::task::spawn_blocking(move || read_hashes(&path, org_id, below, &hashes_tx));
-    let joined = |r: std::result::Result<Result<std::result::Result<(), Stopped>>, tokio::task::JoinError>| match r {
+    let (events, hashes) = start(events_tx, hashes_tx);
+    let joined = |r: std::result::Result<ReadOutcome, tokio::task::JoinError>| match r {
         Ok(read) => read,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(e) => Err(StoreError::Ledger(format!("読み出しが中断されました: {e}"))),
@@ -628,7 +687,7 @@ pub(super) async fn feed_verifier_from_file(
     Ok(Some(v))
 }
 
-/// The verifying side of [`feed_verifier_from_file`]: events from one reader, stored hashes
+/// The verifying side of [`feed_two_readers`]: events from one reader, stored hashes
 /// from the other, fed in the order reading and verifying in turn would feed them.
 fn verify_two_streams(mut events: mpsc::Receiver<Events>, mut hashes: mpsc::Receiver<Hashes>, mut v: Verifier) -> (Verifier, Result<()>) {
     let mut pending: VecDeque<(i64, Option<Hash>)> = VecDeque::new();

@@ -23,16 +23,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
-use super::read::{ArenaEvents, ArenaRow, Events, Hashes, EVENTS_SPAN, HASHES_SPAN};
+use super::read::{ArenaEvents, ArenaRow, Events, Hashes, ReadOutcome, Stopped, EVENTS_SPAN, HASHES_SPAN};
 use crate::{Result, StoreError};
-
-/// Why the read stopped before the end.
-pub(super) enum Stopped {
-    /// A value it cannot vouch for: verify through sqlx instead.
-    CannotVouch,
-    /// The verifying side went away.
-    Closed,
-}
 
 fn sqlite_error(e: rusqlite::Error) -> StoreError {
     StoreError::Ledger(format!("データベースを読み出せません: {e}"))
@@ -51,7 +43,7 @@ fn open(path: &Path) -> Result<Connection> {
 
 /// Reads events `1..=event_seq` of organization `org_id` from the file at `path`, in spans
 /// of [`EVENTS_SPAN`] sequence numbers.
-pub(super) fn read_events(path: &Path, org_id: i64, event_seq: i64, tx: &mpsc::Sender<Events>) -> Result<std::result::Result<(), Stopped>> {
+pub(super) fn read_events(path: &Path, org_id: i64, event_seq: i64, tx: &mpsc::Sender<Events>) -> ReadOutcome {
     let conn = open(path)?;
     let mut events = conn
         .prepare(
@@ -72,18 +64,13 @@ pub(super) fn read_events(path: &Path, org_id: i64, event_seq: i64, tx: &mpsc::S
             arena_rows.push(r);
         }
         drop(rows);
-        // The texts are checked as UTF-8 once for the span: the whole, and every text's
-        // ends at character boundaries, which makes each text UTF-8 on its own.
-        let Ok(text) = String::from_utf8(text) else {
+        let Some(arena) = ArenaEvents::new(text, arena_rows) else {
             return Ok(Err(Stopped::CannotVouch));
         };
-        if !arena_rows.iter().all(|r| r.texts().iter().all(|&(a, b)| text.is_char_boundary(a as usize) && text.is_char_boundary(b as usize))) {
-            return Ok(Err(Stopped::CannotVouch));
-        }
-        let mut arena = ArenaEvents { text, rows: arena_rows, last_seq: 0 };
         after = up_to;
-        let Some(last_seq) = arena.rows.last().map(|r| r.seq) else { continue };
-        arena.last_seq = last_seq;
+        if arena.rows.is_empty() {
+            continue;
+        }
         if tx.blocking_send(arena.into_events()).is_err() {
             return Ok(Err(Stopped::Closed));
         }
@@ -93,7 +80,7 @@ pub(super) fn read_events(path: &Path, org_id: i64, event_seq: i64, tx: &mpsc::S
 
 /// Reads the stored hashes with `idx < below` of organization `org_id` from the file at
 /// `path`, in spans of [`HASHES_SPAN`] indexes.
-pub(super) fn read_hashes(path: &Path, org_id: i64, below: i64, tx: &mpsc::Sender<Hashes>) -> Result<std::result::Result<(), Stopped>> {
+pub(super) fn read_hashes(path: &Path, org_id: i64, below: i64, tx: &mpsc::Sender<Hashes>) -> ReadOutcome {
     let conn = open(path)?;
     let mut hashes = conn
         .prepare("SELECT idx, hash FROM ledger_hashes WHERE org_id = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx")
