@@ -20,7 +20,7 @@ use mamori_ledger::Hash;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use tokio::sync::mpsc;
 
-use super::read::{ArenaEvents, ArenaRow, Events, Hashes, ReadOutcome, Stopped, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN};
+use super::read::{read_joined, ArenaEvents, ArenaRow, Events, Hashes, ReadOutcome, Stopped, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN};
 use crate::pg_copy::{int8, Tuples};
 use crate::Result;
 
@@ -87,7 +87,9 @@ pub(super) async fn read_events(url: &str, snapshot: &str, org_id: i64, event_se
     if !columns_are(&mut conn, "events", &COLUMN_TYPES).await? {
         return Ok(Err(Stopped::CannotVouch));
     }
-    let mut buf = Vec::new();
+    // Each span is parsed on a blocking thread while the server copies out the next, and
+    // the spans are sent in order.
+    let mut parsing: Option<tokio::task::JoinHandle<Option<ArenaEvents>>> = None;
     let mut after = 0i64;
     while after < event_seq {
         let up_to = after.saturating_add(EVENTS_SPAN).min(event_seq);
@@ -95,19 +97,33 @@ pub(super) async fn read_events(url: &str, snapshot: &str, org_id: i64, event_se
             "COPY (SELECT {} FROM events WHERE org_id = {org_id} AND seq > {after} AND seq <= {up_to} ORDER BY seq) TO STDOUT (FORMAT binary)",
             super::LEAF_COLUMNS
         );
+        let mut buf = Vec::with_capacity(EVENTS_SPAN as usize * 192);
         copy_out(&mut conn, &sql, &mut buf).await?;
-        let Some(arena) = events_arena(&buf) else {
-            return Ok(Err(Stopped::CannotVouch));
-        };
         after = up_to;
-        if arena.rows.is_empty() {
-            continue;
+        let next = tokio::task::spawn_blocking(move || events_arena(&buf));
+        if let Some(span) = parsing.replace(next) {
+            if let Err(stopped) = send_parsed(span, tx).await? {
+                return Ok(Err(stopped));
+            }
         }
-        if tx.send(arena.into_events()).await.is_err() {
-            return Ok(Err(Stopped::Closed));
+    }
+    if let Some(span) = parsing {
+        if let Err(stopped) = send_parsed(span, tx).await? {
+            return Ok(Err(stopped));
         }
     }
     conn.close().await.ok();
+    Ok(Ok(()))
+}
+
+/// Sends a span of events once parsed (none when it is empty).
+async fn send_parsed(parsing: tokio::task::JoinHandle<Option<ArenaEvents>>, tx: &mpsc::Sender<Events>) -> ReadOutcome {
+    let Some(arena) = read_joined(parsing.await)? else {
+        return Ok(Err(Stopped::CannotVouch));
+    };
+    if !arena.rows.is_empty() && tx.send(arena.into_events()).await.is_err() {
+        return Ok(Err(Stopped::Closed));
+    }
     Ok(Ok(()))
 }
 

@@ -600,6 +600,15 @@ pub(super) enum Stopped {
     Closed,
 }
 
+/// What a reading task returned; its panic goes on.
+pub(super) fn read_joined<T>(r: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
+    match r {
+        Ok(read) => Ok(read),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::Ledger(format!("読み出しが中断されました: {e}"))),
+    }
+}
+
 /// What a direct read's reader ends with.
 pub(super) type ReadOutcome = Result<std::result::Result<(), Stopped>>;
 
@@ -668,13 +677,8 @@ async fn feed_two_readers(
         (verified, prepared)
     });
     let (events, hashes) = start(events_tx, hashes_tx);
-    let joined = |r: std::result::Result<ReadOutcome, tokio::task::JoinError>| match r {
-        Ok(read) => read,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(StoreError::Ledger(format!("読み出しが中断されました: {e}"))),
-    };
-    let events = joined(events.await);
-    let hashes = joined(hashes.await);
+    let events = read_joined(events.await).and_then(|read| read);
+    let hashes = read_joined(hashes.await).and_then(|read| read);
     let ((mut v, verified), prepared) = verifying.await.map_err(interrupted)?;
     let opened = opening.await.map_err(interrupted)?;
     prepared.feed_opened(&mut v, opened);
