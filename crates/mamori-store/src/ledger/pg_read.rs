@@ -36,7 +36,7 @@ async fn connect(url: &str, snapshot: &str) -> Option<PgConnection> {
     }
     let attempt = async {
         let mut conn = PgConnection::connect(url).await?;
-        // A span is a range of the primary key: walked in order by an index scan. Left to
+        // A span is a range of a unique index: walked in order by an index scan. Left to
         // itself the planner often takes a bitmap scan and sorts what it found, which
         // costs the server half as much again (measured in ARCHITECTURE.md). These
         // settings hold only for this connection, which runs nothing but the read.
@@ -55,7 +55,7 @@ async fn connect(url: &str, snapshot: &str) -> Option<PgConnection> {
     }
 }
 
-/// Whether `table` has exactly the columns and types the binary read expects of it.
+/// Whether `table` has every column the binary read takes from it, of the type it expects.
 async fn columns_are(conn: &mut PgConnection, table: &str, expected: &[(&str, &str)]) -> Result<bool> {
     let rows = sqlx::query(
         "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
