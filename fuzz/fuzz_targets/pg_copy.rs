@@ -23,7 +23,7 @@ fn read_all<const N: usize>(data: &[u8]) -> Option<Vec<Vec<Option<Vec<u8>>>>> {
 
 fuzz_target!(|data: &[u8]| {
     let plain_header = data.get(15..19) == Some(&[0, 0, 0, 0][..]);
-    if let Some(tuples) = read_all::<14>(data) {
+    if let Some(tuples) = read_all::<13>(data) {
         if plain_header {
             assert_eq!(encode(&tuples), data);
         }

@@ -336,6 +336,28 @@ impl Verifier {
         self.recomputed.back().map(|(i, _)| i + 1).unwrap_or(0)
     }
 
+    /// Checks the stored hashes with indexes `from..to` at once, given as `digest`: the
+    /// SHA-256 of the 32-byte hashes one after another in index order
+    /// ([`stored_span_digest`]). Returns whether they are the recomputed ones; when they
+    /// are, they count as checked one by one would. When they are not — or the span is not
+    /// the next one due, all recomputed — nothing changes, and the caller compares them one
+    /// by one ([`Verifier::stored_hash`]) to learn which differ.
+    pub fn stored_span(&mut self, from: u64, to: u64, digest: &Hash) -> bool {
+        let Some(len) = to.checked_sub(from).and_then(|n| usize::try_from(n).ok()) else {
+            return false;
+        };
+        let in_order = self.recomputed.front().is_some_and(|(i, _)| *i == from) || (len == 0 && self.recomputed.is_empty());
+        if !in_order || self.recomputed.len() < len || (len > 0 && self.recomputed[len - 1].0 != to - 1) {
+            return false;
+        }
+        if stored_span_digest(self.recomputed.range(..len).map(|(_, h)| h)) != *digest {
+            return false;
+        }
+        self.recomputed.drain(..len);
+        self.report.stored_hashes += to - from;
+        true
+    }
+
     /// Compares one stored hash with the recomputed one. Stored hashes must come in index
     /// order and only below [`Verifier::stored_hashes_due`].
     pub fn stored_hash(&mut self, index: u64, hash: Hash) {
@@ -436,6 +458,18 @@ fn same_day_time_prefix(prev: &[u8]) -> bool {
     }) && [13, 16].iter().all(|&i| prev[i] == b':')
         && prev[19] == b'.'
         && [11, 12, 14, 15, 17, 18, 20, 21, 22].iter().all(|&i| prev[i].is_ascii_digit())
+}
+
+/// The digest [`Verifier::stored_span`] takes of a span of stored hashes: SHA-256 of the
+/// hashes one after another, in index order. A database can compute it of its rows
+/// (PostgreSQL: `sha256(string_agg(hash, ''))`), which sends 32 bytes instead of the span.
+pub fn stored_span_digest<'a>(hashes: impl IntoIterator<Item = &'a Hash>) -> Hash {
+    use sha2::{Digest, Sha256};
+    let mut d = Sha256::new();
+    for h in hashes {
+        d.update(h.0);
+    }
+    Hash(d.finalize().into())
 }
 
 fn missing_hash(index: u64) -> String {

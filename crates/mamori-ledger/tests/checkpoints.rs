@@ -357,3 +357,60 @@ fn times_are_checked_as_parsing_each_one_would() {
         assert!(!warnings.is_empty() || !problems.is_empty());
     }
 }
+
+#[test]
+fn a_span_of_stored_hashes_checks_by_its_digest_as_one_by_one() {
+    use mamori_ledger::verify::stored_span_digest;
+    let key = LedgerKey::generate("mamori-test").unwrap();
+    let leaves = log(37);
+    let mut f = Frontier::new();
+    let mut stored = Vec::new();
+    for l in &leaves {
+        f.append(l.hash(), &mut stored);
+    }
+    let fed = |v: &mut Verifier| {
+        for (i, l) in leaves.iter().enumerate() {
+            v.entry(i as u64, &l.view(), None);
+        }
+    };
+    let digest = |from: usize, to: usize| stored_span_digest(stored[from..to].iter().map(|(_, h)| h));
+    let n = stored.len();
+    assert_eq!(n as u64, stored[n - 1].0 + 1, "stored hashes are numbered from 0 without a gap");
+
+    // Spans that are the recomputed hashes pass, and count as checked.
+    let mut v = Verifier::new(ORIGIN, key.verifying_key().clone(), Some(1));
+    fed(&mut v);
+    for (from, to) in [(0, 0), (0, 10), (10, 11), (11, n)] {
+        assert!(v.stored_span(from as u64, to as u64, &digest(from, to)), "span {from}..{to}");
+    }
+    let report = v.finish(Some(37));
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.stored_hashes, n as u64);
+
+    // A span whose digest differs by one bit, one that is not next, one not yet recomputed,
+    // or one given backwards is refused and changes nothing: the hashes are then compared
+    // one by one, which names the one that differs.
+    let mut v = Verifier::new(ORIGIN, key.verifying_key().clone(), Some(1));
+    fed(&mut v);
+    for bit in [0usize, 7, 100, 255] {
+        let mut wrong = digest(0, 20);
+        wrong.0[bit / 8] ^= 1 << (bit % 8);
+        assert!(!v.stored_span(0, 20, &wrong));
+    }
+    assert!(!v.stored_span(1, 20, &digest(1, 20)), "not the next span");
+    assert!(!v.stored_span(0, n as u64 + 1, &digest(0, n)), "beyond what is recomputed");
+    assert!(!v.stored_span(20, 0, &digest(0, 20)), "backwards");
+    let mut edited = stored.clone();
+    edited[13].1 .0[31] ^= 0x80;
+    assert!(!v.stored_span(0, 20, &stored_span_digest(edited[..20].iter().map(|(_, h)| h))));
+    let mut alone = Verifier::new(ORIGIN, key.verifying_key().clone(), Some(1));
+    fed(&mut alone);
+    for &(i, h) in &edited {
+        v.stored_hash(i, h);
+        alone.stored_hash(i, h);
+    }
+    let (report, alone) = (v.finish(Some(37)), alone.finish(Some(37)));
+    assert_eq!(report.stored_hashes, n as u64);
+    assert_eq!(report.problem_count, 1, "{:?}", report.problems);
+    assert_eq!(report.problems, alone.problems);
+}

@@ -1,9 +1,11 @@
 //! `verify_ledger` reads the whole ledger on connections of its own: the SQLite file opened
-//! directly (`ledger/sqlite_read.rs`), or PostgreSQL's binary COPY on two connections in one
-//! snapshot (`ledger/pg_read.rs`). Whatever the database holds, that read must report
-//! exactly what the read through sqlx reports: the same problems, naming the same indexes,
-//! on a clean ledger and after each tampering — including values it cannot vouch for, where
-//! it hands over to sqlx.
+//! directly (`ledger/sqlite_read.rs`), or on PostgreSQL the events by binary COPY and a
+//! digest of each span of stored hashes, on two connections in one snapshot
+//! (`ledger/pg_read.rs`). Whatever the database holds, the report must be exactly what the
+//! read through sqlx reports: the same problems, naming the same indexes, on a clean ledger
+//! and after each tampering — including values the direct read cannot vouch for, where it
+//! hands over to sqlx. On PostgreSQL any change to an event or a stored hash makes a
+//! span's digest differ, and the direct read hands over too.
 
 use mamori_store::testing::TestDb;
 use mamori_store::{Actor, NewEvent};
@@ -140,28 +142,28 @@ async fn the_direct_read_reports_what_the_sqlx_read_reports_on_postgres() {
     let db = TestDb::postgres().await;
     let org_id = populated(&db).await;
 
-    exec(&db, "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE ledger_hashes DISABLE TRIGGER USER").await;
+    exec(&db, "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE ledger_hashes DISABLE TRIGGER USER; ALTER TABLE ledger_checkpoints DISABLE TRIGGER USER").await;
     let cases: &[(&str, &str, &str, &str, bool)] = &[
         (
             "a changed actor",
             "UPDATE events SET actor = actor || 'X' WHERE seq = 6001",
             "UPDATE events SET actor = left(actor, -1) WHERE seq = 6001",
             "[index 6000]",
-            true,
+            false,
         ),
         (
             "a changed payload",
             "UPDATE events SET payload = replace(payload, '総務', '総合') WHERE seq = 7001",
             "UPDATE events SET payload = replace(payload, '総合', '総務') WHERE seq = 7001",
             "[index 7000]",
-            true,
+            false,
         ),
         (
             "a user id where there was none",
             "UPDATE events SET actor_user_id = 1 WHERE seq = 11001",
             "UPDATE events SET actor_user_id = NULL WHERE seq = 11001",
             "[index 11000]",
-            true,
+            false,
         ),
         (
             "a column of another type",
@@ -172,16 +174,19 @@ async fn the_direct_read_reports_what_the_sqlx_read_reports_on_postgres() {
         ),
         (
             "an edited stored hash",
-            "UPDATE ledger_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 15000",
-            "",
+            "CREATE TABLE saved AS SELECT * FROM ledger_hashes WHERE idx = 15000;
+             UPDATE ledger_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 15000",
+            "UPDATE ledger_hashes h SET hash = s.hash FROM saved s WHERE h.org_id = s.org_id AND h.idx = s.idx; DROP TABLE saved",
             "[中間ハッシュ 15000（",
-            true,
+            false,
         ),
         (
             "a stored hash of 31 bytes",
-            "ALTER TABLE ledger_hashes DROP CONSTRAINT ledger_hashes_hash_check; UPDATE ledger_hashes SET hash = decode(repeat('00', 31), 'hex') WHERE idx = 21000",
-            // Back to 32 bytes (still not the right ones), so that the direct read can vouch again.
-            "UPDATE ledger_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 21000",
+            "CREATE TABLE saved AS SELECT * FROM ledger_hashes WHERE idx = 21000;
+             ALTER TABLE ledger_hashes DROP CONSTRAINT ledger_hashes_hash_check;
+             UPDATE ledger_hashes SET hash = decode(repeat('00', 31), 'hex') WHERE idx = 21000",
+            "UPDATE ledger_hashes h SET hash = s.hash FROM saved s WHERE h.org_id = s.org_id AND h.idx = s.idx; DROP TABLE saved;
+             ALTER TABLE ledger_hashes ADD CONSTRAINT ledger_hashes_hash_check CHECK (length(hash) = 32)",
             "[中間ハッシュ 21000]",
             false,
         ),
@@ -192,8 +197,41 @@ async fn the_direct_read_reports_what_the_sqlx_read_reports_on_postgres() {
             "",
             false,
         ),
-        ("a deleted middle row", "DELETE FROM events WHERE seq = 5001", "", "[index 5000]", true),
+        (
+            // The events and stored hashes are intact: the direct read vouches for them, and
+            // the checkpoint's problem is found on the verifying side as on the sqlx read.
+            "a checkpoint's root column edited",
+            "UPDATE ledger_checkpoints SET root = decode(translate(encode(root, 'hex'), '0123456789abcdef', '123456789abcdef0'), 'hex') WHERE id = (SELECT id FROM ledger_checkpoints WHERE size <= 9000 ORDER BY size DESC LIMIT 1)",
+            "UPDATE ledger_checkpoints SET root = decode(translate(encode(root, 'hex'), '123456789abcdef0', '0123456789abcdef'), 'hex') WHERE id = (SELECT id FROM ledger_checkpoints WHERE size <= 9000 ORDER BY size DESC LIMIT 1)",
+            "列が署名",
+            true,
+        ),
+        (
+            // Without the unique key, one index's row moved onto the next: in index order the
+            // hashes still read as before, so the direct read cannot vouch for a span's digest.
+            "a stored hash moved onto the next index",
+            "CREATE TABLE moved AS SELECT org_id, idx, hash FROM ledger_hashes WHERE idx = 3000;
+             ALTER TABLE ledger_hashes DROP CONSTRAINT ledger_hashes_pkey;
+             UPDATE ledger_hashes SET idx = 3001 WHERE idx = 3000",
+            "UPDATE ledger_hashes h SET idx = 3000 FROM moved m WHERE h.org_id = m.org_id AND h.idx = 3001 AND h.hash = m.hash;
+             DROP TABLE moved;
+             ALTER TABLE ledger_hashes ADD PRIMARY KEY (org_id, idx)",
+            "保存されていません",
+            false,
+        ),
+        (
+            "a deleted middle row",
+            "CREATE TABLE deleted AS SELECT * FROM events WHERE seq = 5001; DELETE FROM events WHERE seq = 5001",
+            "INSERT INTO events SELECT * FROM deleted; DROP TABLE deleted",
+            "[index 5000]",
+            false,
+        ),
     ];
     tampered_alike(&db, org_id, cases).await;
+    // Every case undone, the direct read vouches for the ledger again, and it verifies.
+    let before = db.store.direct_reads();
+    let report = both(&db, org_id, "undone").await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(db.store.direct_reads(), before + 1, "the ledger undone was not read directly");
     db.finish().await;
 }

@@ -4,25 +4,35 @@
 //! `read.rs`), and events and stored hashes take turns on one connection: the server works
 //! on one core while the verifier waits. Here two connections of their own, both in the
 //! verifying transaction's snapshot (`pg_export_snapshot` / `SET TRANSACTION SNAPSHOT`),
-//! read the events and the stored hashes at the same time, each with `COPY … TO STDOUT
-//! (FORMAT binary)`: the server's cheapest form of its rows, which keeps NULL, integers
-//! and text apart ([`crate::pg_copy`]).
+//! read at the same time: one copies out the events with `COPY … TO STDOUT (FORMAT
+//! binary)`, the server's cheapest form of its rows, which keeps NULL, integers and text
+//! apart ([`crate::pg_copy`]); the other asks for a digest of each span of stored hashes,
+//! which the verifier compares with the recomputed ones' (sending the hashes themselves
+//! cost the server and the verifier about a fifth of the whole verification, measured in
+//! ARCHITECTURE.md).
 //!
 //! Both connections see exactly the rows the verifying snapshot sees; the read is still
 //! bounded like the SQLite one (events `1..=event_seq`, the stored hashes a tree of that
 //! many leaves has), and the caller checks that nothing lies beyond. Whatever this read
 //! cannot vouch for — a column of another type than the migrations gave it, a NULL where
-//! the leaf needs a value, a hash that is not 32 bytes, a connection that cannot be made —
-//! stops it, and the caller verifies through sqlx instead, which reports as it always has.
+//! the leaf needs a value, a span of stored hashes that is not one 32-byte hash per index,
+//! a digest that differs, a connection that cannot be made — stops it, and the caller
+//! verifies through sqlx instead, which reports as it always has and names each hash that
+//! differs.
 
 use futures_util::StreamExt;
 use mamori_ledger::Hash;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use tokio::sync::mpsc;
 
-use super::read::{read_joined, ArenaEvents, ArenaRow, Events, Hashes, ReadOutcome, Stopped, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN};
+use super::read::{read_joined, ArenaEvents, ArenaRow, Events, ReadOutcome, Stopped, StoredHashes, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN};
 use crate::pg_copy::{int8, Tuples};
 use crate::Result;
+
+/// The leaf columns copied out, [`super::LEAF_COLUMNS`] but `org_id`: every row copied is
+/// of the organization the query names, which [`events_arena`] puts in each leaf.
+const COPIED_COLUMNS: &str =
+    "seq, at, clock_synced, actor_user_id, actor, role, action, target_kind, target_id, payload, request_id, profile_version_id, result";
 
 const HASH_COLUMN_TYPES: [(&str, &str); 3] = [("org_id", "bigint"), ("idx", "bigint"), ("hash", "bytea")];
 
@@ -42,6 +52,9 @@ async fn connect(url: &str, snapshot: &str) -> Option<PgConnection> {
         // settings hold only for this connection, which runs nothing but the read.
         conn.execute("SET enable_bitmapscan = off").await?;
         conn.execute("SET enable_sort = off").await?;
+        // Nor a parallel plan: the stored hashes' digest takes the rows in the order one
+        // index scan gives them.
+        conn.execute("SET max_parallel_workers_per_gather = 0").await?;
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
         conn.execute(format!("SET TRANSACTION SNAPSHOT '{snapshot}'").as_str()).await?;
         Ok::<_, sqlx::Error>(conn)
@@ -94,13 +107,12 @@ pub(super) async fn read_events(url: &str, snapshot: &str, org_id: i64, event_se
     while after < event_seq {
         let up_to = after.saturating_add(EVENTS_SPAN).min(event_seq);
         let sql = format!(
-            "COPY (SELECT {} FROM events WHERE org_id = {org_id} AND seq > {after} AND seq <= {up_to} ORDER BY seq) TO STDOUT (FORMAT binary)",
-            super::LEAF_COLUMNS
+            "COPY (SELECT {COPIED_COLUMNS} FROM events WHERE org_id = {org_id} AND seq > {after} AND seq <= {up_to} ORDER BY seq) TO STDOUT (FORMAT binary)"
         );
         let mut buf = Vec::with_capacity(EVENTS_SPAN as usize * 192);
         copy_out(&mut conn, &sql, &mut buf).await?;
         after = up_to;
-        let next = tokio::task::spawn_blocking(move || events_arena(&buf));
+        let next = tokio::task::spawn_blocking(move || events_arena(&buf, org_id));
         if let Some(span) = parsing.replace(next) {
             if let Err(stopped) = send_parsed(span, tx).await? {
                 return Ok(Err(stopped));
@@ -128,41 +140,71 @@ async fn send_parsed(parsing: tokio::task::JoinHandle<Option<ArenaEvents>>, tx: 
 }
 
 /// Reads the stored hashes with `idx < below` of organization `org_id` in spans of
-/// [`HASHES_SPAN`] indexes, in the snapshot `snapshot`.
-pub(super) async fn read_hashes(url: &str, snapshot: &str, org_id: i64, below: i64, tx: &mpsc::Sender<Hashes>) -> ReadOutcome {
+/// [`HASHES_SPAN`] indexes, in the snapshot `snapshot`: of each span the server sends only
+/// its digest ([`mamori_ledger::verify::stored_span_digest`]), which the verifier compares
+/// with that of the recomputed hashes.
+///
+/// The digest vouches for a span when the span has exactly `to - from` rows, each hash is
+/// 32 bytes, and no index occurs twice (the table's unique key on `(org_id, idx)`, checked
+/// in the catalog): then the rows are the indexes `from..to`, and the digest, taken in
+/// index order, is that of their hashes. The rows reach the aggregate in the order of the
+/// subquery's index scan; should a plan ever give another order, the digest differs and
+/// the ledger is verified again through sqlx, row by row.
+pub(super) async fn read_hashes(url: &str, snapshot: &str, org_id: i64, below: i64, tx: &mpsc::Sender<StoredHashes>) -> ReadOutcome {
     let Some(mut conn) = connect(url, snapshot).await else {
         return Ok(Err(Stopped::CannotVouch));
     };
-    if !columns_are(&mut conn, "ledger_hashes", &HASH_COLUMN_TYPES).await? {
+    if !columns_are(&mut conn, "ledger_hashes", &HASH_COLUMN_TYPES).await? || !unique_on_org_and_idx(&mut conn).await? {
         return Ok(Err(Stopped::CannotVouch));
     }
-    let mut buf = Vec::new();
     let mut from = 0i64;
     while from < below {
         let to = from.saturating_add(HASHES_SPAN).min(below);
-        let sql = format!(
-            "COPY (SELECT idx, hash FROM ledger_hashes WHERE org_id = {org_id} AND idx >= {from} AND idx < {to} ORDER BY idx) TO STDOUT (FORMAT binary)"
-        );
-        copy_out(&mut conn, &sql, &mut buf).await?;
-        let Some(items) = hash_items(&buf) else {
+        let (rows, all_32, digest): (i64, bool, Vec<u8>) = sqlx::query_as(
+            "SELECT count(*), coalesce(bool_and(octet_length(hash) = 32), true), sha256(coalesce(string_agg(hash, ''::bytea), ''::bytea))
+             FROM (SELECT hash FROM ledger_hashes WHERE org_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx) s",
+        )
+        .bind(org_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut conn)
+        .await?;
+        let Ok(digest) = <[u8; 32]>::try_from(digest) else {
             return Ok(Err(Stopped::CannotVouch));
         };
-        from = to;
-        if tx.send(Hashes { items, covered: to }).await.is_err() {
+        if rows != to - from || !all_32 {
+            return Ok(Err(Stopped::CannotVouch));
+        }
+        if tx.send(StoredHashes::Digest { from, to, digest: Hash(digest) }).await.is_err() {
             return Ok(Err(Stopped::Closed));
         }
+        from = to;
     }
     conn.close().await.ok();
     Ok(Ok(()))
 }
 
-/// The events of one binary COPY of [`super::LEAF_COLUMNS`], or `None` when a value is not
-/// what its column holds (or the text is not well formed).
-pub(super) fn events_arena(buf: &[u8]) -> Option<ArenaEvents> {
+/// Whether `ledger_hashes` has a valid unique index on exactly `(org_id, idx)`, as the
+/// migrations give it (its primary key): no index occurs twice in an organization.
+async fn unique_on_org_and_idx(conn: &mut PgConnection) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_index i
+             WHERE i.indrelid = 'ledger_hashes'::regclass AND i.indisunique AND i.indisvalid AND i.indimmediate
+               AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnatts = 2
+               AND ARRAY(SELECT a.attname::text FROM pg_attribute a
+                         WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]) ORDER BY a.attname) = ARRAY['idx', 'org_id'])",
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// The events of one binary COPY of [`COPIED_COLUMNS`] of organization `org_id`, or `None`
+/// when a value is not what its column holds (or the text is not well formed).
+pub(super) fn events_arena(buf: &[u8], org_id: i64) -> Option<ArenaEvents> {
     let mut tuples = Tuples::new(buf).ok()?;
     let mut text = Vec::with_capacity(buf.len());
     let mut rows = Vec::new();
-    while let Some(f) = tuples.next_tuple::<14>().ok()? {
+    while let Some(f) = tuples.next_tuple::<13>().ok()? {
         let int = |i: usize| int8(f[i]?);
         let nullable = |i: usize| match f[i] {
             None => Some(None),
@@ -175,32 +217,83 @@ pub(super) fn events_arena(buf: &[u8]) -> Option<ArenaEvents> {
             Some((start, u32::try_from(text.len()).ok()?))
         };
         rows.push(ArenaRow {
-            at: span(2)?,
-            actor: span(5)?,
-            role: span(6)?,
-            action: span(7)?,
-            target_kind: span(8)?,
-            target_id: span(9)?,
-            payload: span(10)?,
-            request_id: span(11)?,
-            result: span(13)?,
-            org_id: int(0)?,
-            seq: int(1)?,
-            clock_synced: int(3)?,
-            actor_user_id: nullable(4)?,
-            profile_version_id: nullable(12)?,
+            at: span(1)?,
+            actor: span(4)?,
+            role: span(5)?,
+            action: span(6)?,
+            target_kind: span(7)?,
+            target_id: span(8)?,
+            payload: span(9)?,
+            request_id: span(10)?,
+            result: span(12)?,
+            org_id,
+            seq: int(0)?,
+            clock_synced: int(2)?,
+            actor_user_id: nullable(3)?,
+            profile_version_id: nullable(11)?,
         });
     }
     ArenaEvents::new(text, rows)
 }
 
-/// The `(idx, hash)` pairs of one binary COPY of `idx, hash`, or `None` when one is NULL or
-/// not 32 bytes (or the text is not well formed).
-pub(super) fn hash_items(buf: &[u8]) -> Option<Vec<(i64, Option<Hash>)>> {
-    let mut tuples = Tuples::new(buf).ok()?;
-    let mut items = Vec::with_capacity(HASHES_SPAN as usize);
-    while let Some([idx, hash]) = tuples.next_tuple::<2>().ok()? {
-        items.push((int8(idx?)?, Some(Hash(<[u8; 32]>::try_from(hash?).ok()?))));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_copied_columns_are_the_leaf_columns_but_the_organization() {
+        assert_eq!(format!("org_id, {COPIED_COLUMNS}"), super::super::LEAF_COLUMNS);
     }
-    Some(items)
+
+    /// One row of [`COPIED_COLUMNS`] as binary COPY fields.
+    fn row(seq: i64, actor: &str, actor_user_id: Option<i64>) -> Vec<Option<Vec<u8>>> {
+        let int = |v: i64| Some(v.to_be_bytes().to_vec());
+        let text = |v: &str| Some(v.as_bytes().to_vec());
+        vec![
+            int(seq),
+            text("2026-12-03T09:00:00.000+09:00"),
+            int(1),
+            actor_user_id.and_then(int),
+            text(actor),
+            text("security_manager"),
+            text("asset.update"),
+            text("asset"),
+            text(&seq.to_string()),
+            text("{}"),
+            text(""),
+            None,
+            text("ok"),
+        ]
+    }
+
+    #[test]
+    fn events_copied_out_become_rows_of_the_organization_read() {
+        let arena = events_arena(&crate::pg_copy::encode(&[row(1, "総務 太郎", Some(3)), row(2, "system", None)]), 7).unwrap();
+        assert_eq!(arena.rows.len(), 2);
+        assert_eq!(arena.last_seq, 2);
+        let r = &arena.rows[0];
+        assert_eq!((r.org_id, r.seq, r.clock_synced, r.actor_user_id, r.profile_version_id), (7, 1, 1, Some(3), None));
+        let text = |(a, b): (u32, u32)| &arena.text[a as usize..b as usize];
+        assert_eq!(text(r.actor), "総務 太郎");
+        assert_eq!(text(r.target_id), "1");
+        assert_eq!(text(r.result), "ok");
+        assert_eq!(arena.rows[1].actor_user_id, None);
+        assert_eq!(text(arena.rows[1].actor), "system");
+    }
+
+    #[test]
+    fn a_value_the_leaf_cannot_take_stops_the_read() {
+        // NULL text, an integer of four bytes, a row of another width, text not UTF-8.
+        let mut null_text = row(1, "a", None);
+        null_text[4] = None;
+        let mut short_int = row(1, "a", None);
+        short_int[0] = Some(1i32.to_be_bytes().to_vec());
+        let mut wide = row(1, "a", None);
+        wide.push(None);
+        let mut not_utf8 = row(1, "a", None);
+        not_utf8[5] = Some(vec![0xe6, 0x97]);
+        for (what, bad) in [("null text", null_text), ("short int", short_int), ("wide", wide), ("not UTF-8", not_utf8)] {
+            assert!(events_arena(&crate::pg_copy::encode(&[row(1, "a", None), bad]), 7).is_none(), "{what}");
+        }
+    }
 }

@@ -657,16 +657,37 @@ pub(super) async fn feed_verifier_from_postgres(
     .await
 }
 
-/// Runs the two readers `start` makes, one sending spans of events and one spans of stored
+/// What a direct reader sends of the stored hashes.
+pub(super) enum StoredHashes {
+    /// The hashes themselves.
+    Items(Hashes),
+    /// The stored hashes with indexes `from..to`, as the database's digest of them
+    /// ([`mamori_ledger::verify::stored_span_digest`]).
+    Digest { from: i64, to: i64, digest: Hash },
+}
+
+impl StoredHashes {
+    /// Every stored hash with an index below this has been sent.
+    fn covered(&self) -> i64 {
+        match self {
+            Self::Items(h) => h.covered,
+            Self::Digest { to, .. } => *to,
+        }
+    }
+}
+
+/// Runs the two readers `start` makes, one sending spans of events and one of stored
 /// hashes, while a blocking thread verifies them ([`verify_two_streams`]) and another checks
-/// the checkpoints' signatures, fed after the entries.
+/// the checkpoints' signatures, fed after the entries. `None` when a reader met a value it
+/// cannot vouch for, or a span's digest was not the recomputed hashes': the caller then
+/// verifies through sqlx from the start, which names what differs.
 async fn feed_two_readers(
     mut v: Verifier,
     prepared: Arc<super::Prepared>,
-    start: impl FnOnce(mpsc::Sender<Events>, mpsc::Sender<Hashes>) -> (tokio::task::JoinHandle<ReadOutcome>, tokio::task::JoinHandle<ReadOutcome>),
+    start: impl FnOnce(mpsc::Sender<Events>, mpsc::Sender<StoredHashes>) -> (tokio::task::JoinHandle<ReadOutcome>, tokio::task::JoinHandle<ReadOutcome>),
 ) -> Result<Option<Verifier>> {
     let (events_tx, events_rx) = mpsc::channel::<Events>(4);
-    let (hashes_tx, hashes_rx) = mpsc::channel::<Hashes>(4);
+    let (hashes_tx, hashes_rx) = mpsc::channel::<StoredHashes>(4);
     let opening = {
         let prepared = prepared.clone();
         tokio::task::spawn_blocking(move || prepared.open())
@@ -686,17 +707,40 @@ async fn feed_two_readers(
     if matches!(events, Err(Stopped::CannotVouch)) || matches!(hashes, Err(Stopped::CannotVouch)) {
         return Ok(None);
     }
-    // A reader finds the channel closed only when the verifying side stopped on an error.
-    verified?;
+    // A reader finds the channel closed only when the verifying side stopped: on an error,
+    // or on a digest that differs.
+    if !verified? {
+        return Ok(None);
+    }
     Ok(Some(v))
 }
 
 /// The verifying side of [`feed_two_readers`]: events from one reader, stored hashes
-/// from the other, fed in the order reading and verifying in turn would feed them.
-fn verify_two_streams(mut events: mpsc::Receiver<Events>, mut hashes: mpsc::Receiver<Hashes>, mut v: Verifier) -> (Verifier, Result<()>) {
-    let mut pending: VecDeque<(i64, Option<Hash>)> = VecDeque::new();
+/// from the other, fed in the order reading and verifying in turn would feed them. `false`
+/// when a span's digest is not that of the recomputed hashes.
+fn verify_two_streams(mut events: mpsc::Receiver<Events>, mut hashes: mpsc::Receiver<StoredHashes>, mut v: Verifier) -> (Verifier, Result<bool>) {
+    let mut items: VecDeque<(i64, Option<Hash>)> = VecDeque::new();
+    let mut digests: VecDeque<(i64, i64, Hash)> = VecDeque::new();
     let mut covered = 0i64;
     let mut hashes_open = true;
+    let take = |h: StoredHashes, items: &mut VecDeque<_>, digests: &mut VecDeque<_>| match h {
+        StoredHashes::Items(h) => items.extend(h.items),
+        StoredHashes::Digest { from, to, digest } => digests.push_back((from, to, digest)),
+    };
+    // Feeds what is due below `due`: the hashes, and the spans that end there.
+    let feed = |v: &mut Verifier, due: i64, items: &mut VecDeque<(i64, Option<Hash>)>, digests: &mut VecDeque<(i64, i64, Hash)>| {
+        while items.front().is_some_and(|(idx, _)| *idx < due) {
+            let (idx, hash) = items.pop_front().expect("checked");
+            stored_hash(v, idx, hash);
+        }
+        while let Some(&(from, to, digest)) = digests.front().filter(|(_, to, _)| *to <= due) {
+            if !v.stored_span(from.max(0) as u64, to.max(0) as u64, &digest) {
+                return false;
+            }
+            digests.pop_front();
+        }
+        true
+    };
     while let Some(span) = events.blocking_recv() {
         if let Err(e) = span.verify(&mut v) {
             return (v, Err(e));
@@ -705,24 +749,21 @@ fn verify_two_streams(mut events: mpsc::Receiver<Events>, mut hashes: mpsc::Rece
         while covered < due && hashes_open {
             match hashes.blocking_recv() {
                 Some(h) => {
-                    pending.extend(h.items);
-                    covered = h.covered;
+                    covered = h.covered();
+                    take(h, &mut items, &mut digests);
                 }
                 None => hashes_open = false,
             }
         }
-        while pending.front().is_some_and(|(idx, _)| *idx < due) {
-            let (idx, hash) = pending.pop_front().expect("checked");
-            stored_hash(&mut v, idx, hash);
+        if !feed(&mut v, due, &mut items, &mut digests) {
+            return (v, Ok(false));
         }
     }
     while let Some(h) = hashes.blocking_recv() {
-        pending.extend(h.items);
+        take(h, &mut items, &mut digests);
     }
-    for (idx, hash) in pending {
-        stored_hash(&mut v, idx, hash);
-    }
-    (v, Ok(()))
+    let fed = feed(&mut v, i64::MAX, &mut items, &mut digests);
+    (v, Ok(fed))
 }
 
 /// The verifying side of [`feed_verifier`]: the same calls in the same order as reading

@@ -23,7 +23,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
-use super::read::{ArenaEvents, ArenaRow, Events, Hashes, ReadOutcome, Stopped, EVENTS_SPAN, HASHES_SPAN};
+use super::read::{ArenaEvents, ArenaRow, Events, Hashes, ReadOutcome, Stopped, StoredHashes, EVENTS_SPAN, HASHES_SPAN};
 use crate::{Result, StoreError};
 
 fn sqlite_error(e: rusqlite::Error) -> StoreError {
@@ -80,7 +80,7 @@ pub(super) fn read_events(path: &Path, org_id: i64, event_seq: i64, tx: &mpsc::S
 
 /// Reads the stored hashes with `idx < below` of organization `org_id` from the file at
 /// `path`, in spans of [`HASHES_SPAN`] indexes.
-pub(super) fn read_hashes(path: &Path, org_id: i64, below: i64, tx: &mpsc::Sender<Hashes>) -> ReadOutcome {
+pub(super) fn read_hashes(path: &Path, org_id: i64, below: i64, tx: &mpsc::Sender<StoredHashes>) -> ReadOutcome {
     let conn = open(path)?;
     let mut hashes = conn
         .prepare("SELECT idx, hash FROM ledger_hashes WHERE org_id = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx")
@@ -101,7 +101,7 @@ pub(super) fn read_hashes(path: &Path, org_id: i64, below: i64, tx: &mpsc::Sende
         }
         drop(rows);
         from = to;
-        if tx.blocking_send(Hashes { items, covered: to }).is_err() {
+        if tx.blocking_send(StoredHashes::Items(Hashes { items, covered: to })).is_err() {
             return Ok(Err(Stopped::Closed));
         }
     }
