@@ -6,6 +6,11 @@ pub enum Backend {
     Postgres,
 }
 
+/// The `(column, type)` of every column of the PostgreSQL table named `$1`, types as
+/// `format_type` writes them (`bigint`, `text`, `bytea`).
+pub(crate) const PG_COLUMN_TYPES: &str = "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+     WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped";
+
 impl Backend {
     /// How many rows of `params_per_row` parameters one multi-row INSERT should carry.
     /// sqlx binds SQLite's `$N` parameters by name, and SQLite finds each name by a linear
@@ -131,14 +136,12 @@ impl Backend {
 
     /// The `(column, type)` of the events table, where the packed text's form depends on
     /// the types: PostgreSQL's row text does not say whether `5` was a number or a string,
-    /// so it is used only when the columns have the types the migrations gave them.
+    /// so it is used only when the columns have the types the migrations gave them. Takes
+    /// the table's name as `$1` ([`PG_COLUMN_TYPES`]).
     pub(crate) fn event_column_types(self) -> Option<&'static str> {
         match self {
             Backend::Sqlite => None,
-            Backend::Postgres => Some(
-                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-                 WHERE a.attrelid = 'events'::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-            ),
+            Backend::Postgres => Some(PG_COLUMN_TYPES),
         }
     }
 

@@ -22,10 +22,10 @@
 
 use futures_util::StreamExt;
 use mamori_ledger::Hash;
-use sqlx::{Connection, Executor, PgConnection, Row};
+use sqlx::{Connection, Executor, PgConnection};
 use tokio::sync::mpsc;
 
-use super::read::{read_joined, ArenaEvents, ArenaRow, Events, ReadOutcome, Stopped, StoredHashes, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN};
+use super::read::{has_columns, interrupted, ArenaEvents, ArenaRow, Events, ReadOutcome, Stopped, StoredHashes, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN};
 use crate::pg_copy::{int8, Tuples};
 use crate::Result;
 
@@ -70,15 +70,8 @@ async fn connect(url: &str, snapshot: &str) -> Option<PgConnection> {
 
 /// Whether `table` has every column the binary read takes from it, of the type it expects.
 async fn columns_are(conn: &mut PgConnection, table: &str, expected: &[(&str, &str)]) -> Result<bool> {
-    let rows = sqlx::query(
-        "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-         WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-    )
-    .bind(table)
-    .fetch_all(&mut *conn)
-    .await?;
-    let types: Vec<(String, String)> = rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
-    Ok(expected.iter().all(|(column, ty)| types.iter().any(|(c, t)| c == column && t == ty)))
+    let types: Vec<(String, String)> = sqlx::query_as(crate::dialect::PG_COLUMN_TYPES).bind(table).fetch_all(&mut *conn).await?;
+    Ok(has_columns(&types, expected))
 }
 
 /// The whole output of one `COPY … TO STDOUT`, into `buf`.
@@ -130,7 +123,7 @@ pub(super) async fn read_events(url: &str, snapshot: &str, org_id: i64, event_se
 
 /// Sends a span of events once parsed (none when it is empty).
 async fn send_parsed(parsing: tokio::task::JoinHandle<Option<ArenaEvents>>, tx: &mpsc::Sender<Events>) -> ReadOutcome {
-    let Some(arena) = read_joined(parsing.await)? else {
+    let Some(arena) = parsing.await.map_err(interrupted("読み出し"))? else {
         return Ok(Err(Stopped::CannotVouch));
     };
     if !arena.rows.is_empty() && tx.send(arena.into_events()).await.is_err() {

@@ -54,6 +54,11 @@ pub(super) const COLUMN_TYPES: [(&str, &str); 14] = [
     ("result", "text"),
 ];
 
+/// Whether `types`, a table's `(column, type)`, has each of `expected`.
+pub(super) fn has_columns(types: &[(String, String)], expected: &[(&str, &str)]) -> bool {
+    expected.iter().all(|(column, ty)| types.iter().any(|(c, t)| c == column && t == ty))
+}
+
 fn unexpected(what: &str) -> StoreError {
     StoreError::Ledger(format!("記録の読み出し結果を解釈できません（{what}）"))
 }
@@ -376,8 +381,8 @@ impl Reader {
         let packed_events = match backend.event_column_types() {
             None => true,
             Some(sql) => {
-                let types: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&mut *conn).await?;
-                COLUMN_TYPES.iter().all(|(column, ty)| types.iter().any(|(c, t)| c == column && t == ty))
+                let types: Vec<(String, String)> = sqlx::query_as(sql).bind("events").fetch_all(&mut *conn).await?;
+                has_columns(&types, &COLUMN_TYPES)
             }
         };
         Ok(Self { backend, org_id, packed_events, events_read: 0, events_done: false, hashes_read: 0 })
@@ -575,19 +580,20 @@ pub(super) async fn feed_verifier(
         Ok::<_, StoreError>(())
     }
     .await;
-    let ((mut v, verified), prepared) = verifying.await.map_err(interrupted)?;
-    let opened = opening.await.map_err(interrupted)?;
+    let ((mut v, verified), prepared) = verifying.await.map_err(interrupted("検証"))?;
+    let opened = opening.await.map_err(interrupted("検証"))?;
     verified?;
     read?;
     prepared.feed_opened(&mut v, opened);
     Ok(v)
 }
 
-/// A blocking task that did not finish: its panic goes on, anything else is an error.
-fn interrupted(e: tokio::task::JoinError) -> StoreError {
-    match e.try_into_panic() {
+/// What becomes of a task that did not finish: its panic goes on, anything else is the
+/// error "`what`が中断されました".
+pub(super) fn interrupted(what: &'static str) -> impl FnOnce(tokio::task::JoinError) -> StoreError {
+    move |e| match e.try_into_panic() {
         Ok(panic) => std::panic::resume_unwind(panic),
-        Err(e) => StoreError::Ledger(format!("検証が中断されました: {e}")),
+        Err(e) => StoreError::Ledger(format!("{what}が中断されました: {e}")),
     }
 }
 
@@ -598,15 +604,6 @@ pub(super) enum Stopped {
     CannotVouch,
     /// The verifying side went away.
     Closed,
-}
-
-/// What a reading task returned; its panic goes on.
-pub(super) fn read_joined<T>(r: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
-    match r {
-        Ok(read) => Ok(read),
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(StoreError::Ledger(format!("読み出しが中断されました: {e}"))),
-    }
 }
 
 /// What a direct read's reader ends with.
@@ -698,10 +695,10 @@ async fn feed_two_readers(
         (verified, prepared)
     });
     let (events, hashes) = start(events_tx, hashes_tx);
-    let events = read_joined(events.await).and_then(|read| read);
-    let hashes = read_joined(hashes.await).and_then(|read| read);
-    let ((mut v, verified), prepared) = verifying.await.map_err(interrupted)?;
-    let opened = opening.await.map_err(interrupted)?;
+    let events = events.await.map_err(interrupted("読み出し")).and_then(|read| read);
+    let hashes = hashes.await.map_err(interrupted("読み出し")).and_then(|read| read);
+    let ((mut v, verified), prepared) = verifying.await.map_err(interrupted("検証"))?;
+    let opened = opening.await.map_err(interrupted("検証"))?;
     prepared.feed_opened(&mut v, opened);
     let (events, hashes) = (events?, hashes?);
     if matches!(events, Err(Stopped::CannotVouch)) || matches!(hashes, Err(Stopped::CannotVouch)) {
