@@ -11,6 +11,8 @@
 //!   anchors and decisions), and the number of checkpoints (= batches) they made; single
 //!   appends use `begin_write` + `commit`, the path of every change;
 //! - full verify entries/s over the whole ledger (`Store::verify_ledger`, which must pass);
+//! - in the details, the offline bundle: `Store::export_ledger` into memory, and
+//!   `bundle::verify` of it with no database (what `mamori ledger verify --bundle` does);
 //! - the inclusion proof size at the final size n for indexes 0, n/2 and n−1, against the
 //!   bound 32·⌈log2 n⌉ bytes; and the same for an in-memory tree of 1,000,000 leaves.
 //!
@@ -58,6 +60,11 @@ struct Figures {
     verify_entries: u64,
     verify_time: Duration,
     checkpoints_verified: u64,
+    /// `export_ledger` into memory: time and bytes.
+    export_time: Duration,
+    bundle_bytes: usize,
+    /// `bundle::verify` of that bundle, no database.
+    bundle_verify_time: Duration,
     size: u64,
     /// (index, proof bytes).
     proofs: Vec<(u64, usize)>,
@@ -149,6 +156,19 @@ async fn measure(db: &TestDb, backend: &'static str, single: usize, writers: usi
     ensure!(size == (single + total + 1) as u64, "{backend}: ledger holds {size} entries");
     eprintln!("{backend}: verified {} entries in {:.2} s", report.entries, verify_time.as_secs_f64());
 
+    // The offline bundle: exported, then verified with no database, as `mamori ledger
+    // verify --bundle` does.
+    let started = Instant::now();
+    let mut bundle = Vec::new();
+    let exported = store.export_ledger(org_id, key.verifying_key(), &mut bundle).await?;
+    let export_time = started.elapsed();
+    ensure!(exported == size, "{backend}: exported {exported} entries of {size}");
+    let started = Instant::now();
+    let (_, bundled) = mamori_ledger::bundle::verify(&bundle[..], Some(key.verifying_key()), &[])?;
+    let bundle_verify_time = started.elapsed();
+    ensure!(bundled.ok() && bundled.entries == size, "{backend}: the bundle does not verify: {:?}", bundled.problems);
+    eprintln!("{backend}: bundle of {} bytes exported in {:.2} s, verified in {:.2} s", bundle.len(), export_time.as_secs_f64(), bundle_verify_time.as_secs_f64());
+
     // Inclusion proofs at the final size, each checked against the signed root.
     let mut proofs = Vec::new();
     for index in [0, size / 2, size - 1] {
@@ -169,6 +189,9 @@ async fn measure(db: &TestDb, backend: &'static str, single: usize, writers: usi
         verify_entries: report.entries,
         verify_time,
         checkpoints_verified: report.checkpoints,
+        export_time,
+        bundle_bytes: bundle.len(),
+        bundle_verify_time,
         size,
         proofs,
     })
@@ -329,6 +352,9 @@ async fn main() -> anyhow::Result<()> {
     detail("verify: entries", &|r| r.verify_entries.to_string());
     detail("verify: checkpoints checked", &|r| r.checkpoints_verified.to_string());
     detail("verify: time", &|r| format!("{:.2} s", r.verify_time.as_secs_f64()));
+    detail("export: bundle bytes", &|r| r.bundle_bytes.to_string());
+    detail("export: time", &|r| format!("{:.2} s", r.export_time.as_secs_f64()));
+    detail("verify --bundle (no database): entries/s", &|r| format!("{:.0} /s", r.size as f64 / r.bundle_verify_time.as_secs_f64()));
     for (k, label) in ["index 0", "index n/2", "index n-1"].iter().enumerate() {
         detail(&format!("proof bytes at n = {n}, {label}"), &|r| format!("{} (idx {})", r.proofs[k].1, r.proofs[k].0));
     }

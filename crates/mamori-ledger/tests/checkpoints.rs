@@ -414,3 +414,75 @@ fn a_span_of_stored_hashes_checks_by_its_digest_as_one_by_one() {
     assert_eq!(report.problem_count, 1, "{:?}", report.problems);
     assert_eq!(report.problems, alone.problems);
 }
+
+#[test]
+fn a_bundle_opens_its_checkpoints_together_as_one_by_one() {
+    let key = LedgerKey::generate("mamori-test").unwrap();
+    let leaves = log(40);
+    let r = roots(&leaves);
+    // Good checkpoints of the log, every kind of bad one, one of another origin, a line that
+    // is not JSON among them, and one more after the first entry.
+    let mut checkpoints: Vec<String> = [10u64, 25, 40].iter().map(|&s| key.sign(ORIGIN, s, r[s as usize - 1]).text).collect();
+    checkpoints.extend(mixed_checkpoints(&key));
+    checkpoints.push(key.sign("mamori-test/other", 40, r[39]).text);
+    let header = Line::Header {
+        format: bundle::FORMAT.into(),
+        origin: ORIGIN.into(),
+        org_id: 1,
+        public_key: key.verifying_key().text().into(),
+        size: 40,
+        exported_at: "2026-12-03T09:00:00+09:00".into(),
+    };
+    let mut lines: Vec<String> = vec![serde_json::to_string(&header).unwrap()];
+    for (i, text) in checkpoints.iter().enumerate() {
+        lines.push(serde_json::to_string(&Line::Checkpoint { label: format!("チェックポイント #{i}"), text: text.clone() }).unwrap());
+        if i == 150 {
+            lines.push("{\"type\":\"checkpoint\",".into());
+        }
+    }
+    let mut f = Frontier::new();
+    let mut stored = Vec::new();
+    for (i, l) in leaves.iter().enumerate() {
+        lines.push(serde_json::to_string(&Line::Entry { index: i as u64, leaf: l.canonical(), payload: None }).unwrap());
+        if i == 0 {
+            lines.push(serde_json::to_string(&Line::Checkpoint { label: "後から".into(), text: key.sign(ORIGIN, 1, r[0]).text }).unwrap());
+        }
+        f.append(l.hash(), &mut stored);
+    }
+    for (idx, h) in &stored {
+        lines.push(serde_json::to_string(&Line::Hash { index: *idx, hash: B64.encode(h.0) }).unwrap());
+    }
+    let text = lines.join("\n");
+    let (_, report) = bundle::verify(text.as_bytes(), Some(key.verifying_key()), &[]).unwrap();
+
+    // Each line fed in its turn, each checkpoint opened on its own.
+    let mut v = Verifier::new(ORIGIN, key.verifying_key().clone(), Some(1));
+    let mut seen_entry = false;
+    for (n, line) in lines.iter().enumerate().skip(1) {
+        match serde_json::from_str::<Line>(line) {
+            Err(e) => v.problem(format!("[bundle {} 行目] 読めません: {e}", n + 1)),
+            Ok(Line::Checkpoint { label, text }) => {
+                if seen_entry {
+                    v.problem(format!("[bundle {} 行目] チェックポイントは記録より前に置く必要があります", n + 1));
+                }
+                v.checkpoint(&label, &text);
+            }
+            Ok(Line::Entry { index, leaf, payload }) => {
+                seen_entry = true;
+                v.entry_text(index, &leaf, payload.as_deref());
+            }
+            Ok(Line::Hash { .. }) | Ok(Line::Header { .. }) => {}
+        }
+    }
+    for (idx, h) in stored {
+        v.stored_hash(idx, h);
+    }
+    let alone = v.finish(Some(40));
+    assert!(report.problem_count > 20, "{:?}", report.problems);
+    assert!(report.problems.iter().any(|p| p.contains("読めません")));
+    assert!(report.problems.iter().any(|p| p.contains("[後から]") || p.contains("記録より前")));
+    assert_eq!(report.problems, alone.problems);
+    assert_eq!(report.warnings, alone.warnings);
+    assert_eq!((report.entries, report.stored_hashes, report.checkpoints, report.problem_count), (alone.entries, alone.stored_hashes, alone.checkpoints, alone.problem_count));
+    assert_eq!(report.latest.map(|c| c.text), alone.latest.map(|c| c.text));
+}
