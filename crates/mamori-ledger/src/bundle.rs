@@ -179,8 +179,7 @@ impl Checkpoints {
             return;
         }
         let texts: Vec<&str> = self.lines.iter().map(|(_, t)| t.as_str()).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-        let opened = checkpoint::open_all(&texts, &self.key, threads);
+        let opened = checkpoint::open_all(&texts, &self.key, checkpoint::signature_threads());
         for ((label, _), opened) in self.lines.iter().zip(opened) {
             verifier.opened_checkpoint(label, opened);
         }

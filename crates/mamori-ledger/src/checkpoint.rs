@@ -185,6 +185,11 @@ pub fn open(text: &str, key: &VerifyingKey, expected_origin: Option<&str>) -> Re
     parsed.into_checkpoint(text, expected_origin)
 }
 
+/// The threads to give [`open_all`] for many checkpoints: one per processor, up to four.
+pub fn signature_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+}
+
 /// Opens every text as [`open`]`(text, key, None)` would, with the same result for each,
 /// checking the signatures made by `key` as batches (Ed25519 batch verification, about a
 /// third of the cost of checking them one by one; a full verify checks one signature per

@@ -813,8 +813,7 @@ fn verify_spans(mut rx: mpsc::Receiver<Span>, mut v: Verifier) -> (Verifier, Res
 /// expected) would, checking their signatures in batches on as many threads as there are
 /// processors, up to four.
 pub(super) fn open_checkpoints(notes: &[&str], key: &VerifyingKey) -> Vec<Result<SignedCheckpoint, CheckpointError>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    mamori_ledger::checkpoint::open_all(notes, key, threads)
+    mamori_ledger::checkpoint::open_all(notes, key, mamori_ledger::checkpoint::signature_threads())
 }
 
 /// How many stored hashes a tree of `n` leaves has (tlog's `StoredHashCount`): those of
