@@ -6,17 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use mamori_csv::{parse_staff_csv, write_staff_csv, StaffRow, MAX_ROWS};
 
 fn cells(r: &StaffRow) -> [&str; 9] {
-    [
-        &r.staff_no,
-        &r.name,
-        &r.kana,
-        &r.email,
-        &r.department_code,
-        &r.department_name,
-        &r.parent_department_code,
-        &r.post,
-        &r.employment,
-    ]
+    [&r.staff_no, &r.name, &r.kana, &r.email, &r.department_code, &r.department_name, &r.parent_department_code, &r.post, &r.employment]
 }
 
 fuzz_target!(|data: &[u8]| {

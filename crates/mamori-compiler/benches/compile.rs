@@ -42,7 +42,19 @@ fn main() {
     let ratio = |d: Duration| d.as_secs_f64() / TARGET.as_secs_f64();
     // The median of 50 runs, and the fastest run: on a shared 2-core machine the median moves
     // with the neighbours' load, the minimum much less.
-    println!("compile 004 (tree, analysis, extraction):  median {:>6.2} ms (min {:>6.2})   target {:.0} ms   ratio {:.2}", ms(c), ms(compile_only[0]), ms(TARGET), ratio(c));
-    println!("compile + draft TOML + report + checklist: median {:>6.2} ms (min {:>6.2})   target {:.0} ms   ratio {:.2}", ms(f), ms(full[0]), ms(TARGET), ratio(f));
+    println!(
+        "compile 004 (tree, analysis, extraction):  median {:>6.2} ms (min {:>6.2})   target {:.0} ms   ratio {:.2}",
+        ms(c),
+        ms(compile_only[0]),
+        ms(TARGET),
+        ratio(c)
+    );
+    println!(
+        "compile + draft TOML + report + checklist: median {:>6.2} ms (min {:>6.2})   target {:.0} ms   ratio {:.2}",
+        ms(f),
+        ms(full[0]),
+        ms(TARGET),
+        ratio(f)
+    );
     println!("validating the draft with mamori_policy:   {:>8.2} ms (not part of the target)", ms(validate));
 }

@@ -34,7 +34,8 @@ pub fn sentence_ending(sentence: &str) -> Ending {
     let s = strip_trailing_parenthetical(sentence);
     let s = s.trim_end_matches(['、', ',']);
     let ends = |list: &[&str]| list.iter().any(|e| s.ends_with(e));
-    if ends(&["努めなければならない", "努めるものとする", "努めること", "努める", "努めなければいけない"]) {
+    if ends(&["努めなければならない", "努めるものとする", "努めること", "努める", "努めなければいけない"])
+    {
         return Ending::BestEffort;
     }
     if ends(&["なければならない", "なくてはならない", "なければいけない", "なくてはいけない"]) {
@@ -53,7 +54,22 @@ pub fn sentence_ending(sentence: &str) -> Ending {
         return Ending::Mandatory;
     }
     if ends(&[
-        "とする", "という", "いう", "である", "による", "よる", "有する", "充てる", "別に定める", "限りでない", "限りではない", "ではない", "属する", "該当する", "含む", "ものとしない",
+        "とする",
+        "という",
+        "いう",
+        "である",
+        "による",
+        "よる",
+        "有する",
+        "充てる",
+        "別に定める",
+        "限りでない",
+        "限りではない",
+        "ではない",
+        "属する",
+        "該当する",
+        "含む",
+        "ものとしない",
     ]) {
         return Ending::Structural;
     }
@@ -81,7 +97,8 @@ fn sentences_ending(sents: &[&str], endings: &[Ending], in_principle: bool) -> E
         .iter()
         .zip(endings)
         .map(|(s, &e)| {
-            let prohibited_in_principle = in_principle && prohibits_in_principle(s) && matches!(e, Ending::Declarative | Ending::Structural | Ending::Noun);
+            let prohibited_in_principle =
+                in_principle && prohibits_in_principle(s) && matches!(e, Ending::Declarative | Ending::Structural | Ending::Noun);
             (if prohibited_in_principle { Ending::Prohibited } else { e }, prohibited_in_principle)
         })
         .collect();
@@ -122,7 +139,8 @@ pub enum Topic {
     None,
 }
 
-const PERSON_ENDINGS: [&str; 16] = ["者", "職員等", "職員", "事業者", "課局", "委員", "員", "機関", "組織", "市", "町", "村", "組合", "部局", "本町", "本市"];
+const PERSON_ENDINGS: [&str; 16] =
+    ["者", "職員等", "職員", "事業者", "課局", "委員", "員", "機関", "組織", "市", "町", "村", "組合", "部局", "本町", "本市"];
 
 /// The subject of a normalized sentence and the byte offset where the rest of it begins.
 pub fn topic(s: &str) -> (Topic, usize) {
@@ -163,7 +181,9 @@ pub fn topic(s: &str) -> (Topic, usize) {
     if let Some(i) = s.find('が') {
         let prefix = &s[..i];
         let first_clause = s.split('、').next().unwrap_or_default();
-        if !prefix.contains('、') && (first_clause.ends_with("場合は") || first_clause.ends_with("場合には") || first_clause.ends_with("ときは")) {
+        if !prefix.contains('、')
+            && (first_clause.ends_with("場合は") || first_clause.ends_with("場合には") || first_clause.ends_with("ときは"))
+        {
             if let Some(id) = role_phrase(prefix) {
                 return (Topic::Role(id), i + 'が'.len_utf8());
             }
@@ -189,7 +209,24 @@ pub fn assigned_role(s: &str) -> Option<&'static str> {
 }
 
 const TIMING: [&str; 18] = [
-    "毎年度", "年度ごと", "年1回", "定期的", "速やかに", "直ちに", "遅滞なく", "早急に", "即時", "常時", "常に", "適時", "随時", "あらかじめ", "事前に", "採用時", "最初のログイン時", "事後速やかに",
+    "毎年度",
+    "年度ごと",
+    "年1回",
+    "定期的",
+    "速やかに",
+    "直ちに",
+    "遅滞なく",
+    "早急に",
+    "即時",
+    "常時",
+    "常に",
+    "適時",
+    "随時",
+    "あらかじめ",
+    "事前に",
+    "採用時",
+    "最初のログイン時",
+    "事後速やかに",
 ];
 
 /// The analysis of one clause, before its context is applied.
@@ -226,10 +263,21 @@ pub fn own(n: &str) -> Own {
     // Cheap tests on the whole text first: most clauses say neither 「原則」 nor 「次」/「以下」.
     let in_principle = n.contains("原則");
     let ending = sentences_ending(&sents, &endings, in_principle);
-    let decisive = sents.iter().zip(&endings).find(|(_, e)| matches!(e, Ending::Mandatory | Ending::Prohibited | Ending::BestEffort | Ending::Recommended | Ending::Permitted | Ending::Declarative)).map(|(s, _)| *s);
+    let decisive = sents
+        .iter()
+        .zip(&endings)
+        .find(|(_, e)| {
+            matches!(
+                e,
+                Ending::Mandatory | Ending::Prohibited | Ending::BestEffort | Ending::Recommended | Ending::Permitted | Ending::Declarative
+            )
+        })
+        .map(|(s, _)| *s);
     let action = decisive.map(|s| action(s, if s == first { rest_at } else { 0 }));
     let lead_at = if n.contains('次') || n.contains('以') {
-        sents.iter().find_map(|s| ["次の", "以下の", "次に掲げる", "以下を", "次のとおり"].iter().filter_map(|w| find(s, w)).min().map(|k| (*s, k)))
+        sents
+            .iter()
+            .find_map(|s| ["次の", "以下の", "次に掲げる", "以下を", "次のとおり"].iter().filter_map(|w| find(s, w)).min().map(|k| (*s, k)))
     } else {
         None
     };
@@ -238,7 +286,8 @@ pub fn own(n: &str) -> Own {
     // (「次の事項を考慮しなければならない」, 「次の法令のほか」, 「次の実現方法等により」); a
     // prohibition in principle keeps its force too (its items are the exception's procedure).
     let prohibits_in_principle = ending == Ending::Prohibited && in_principle && prohibits_in_principle(n);
-    let keeps_force = lead_at.is_some_and(|(s, k)| ["考慮", "法令", "実現方法", "方式", "いずれか", "例示", "脅威を想定"].iter().any(|w| s[k..].contains(w)));
+    let keeps_force = lead_at
+        .is_some_and(|(s, k)| ["考慮", "法令", "実現方法", "方式", "いずれか", "例示", "脅威を想定"].iter().any(|w| s[k..].contains(w)));
     Own { ending, topic, assigned, condition, timing, approval, approver, action, lead_in, keeps_force, prohibits_in_principle }
 }
 
@@ -251,7 +300,8 @@ fn condition(s: &str, rest_at: usize) -> Option<String> {
 }
 
 fn approval(n: &str) -> (bool, Option<&'static str>) {
-    const KEYS: [&str; 9] = ["の許可を得", "に許可を得", "の許可を受け", "の承認を得", "の承認を受け", "の許可なく", "の承認なく", "の了承を得", "に承認を得"];
+    const KEYS: [&str; 9] =
+        ["の許可を得", "に許可を得", "の許可を受け", "の承認を得", "の承認を受け", "の許可なく", "の承認なく", "の了承を得", "に承認を得"];
     // Every key (and the fallback below) names a 許可, 承認 or 了承; most clauses name none.
     if !["許可", "承認", "了承"].iter().any(|w| n.contains(w)) {
         return (false, None);
@@ -484,7 +534,12 @@ mod tests {
 
     #[test]
     fn approvals_and_actions() {
-        assert_eq!(approval("自治体機密性2以上の情報資産を運搬する者は、情報セキュリティ管理者又は情報セキュリティ担当者に許可を得なければならない"), (true, Some("security_manager")));
+        assert_eq!(
+            approval(
+                "自治体機密性2以上の情報資産を運搬する者は、情報セキュリティ管理者又は情報セキュリティ担当者に許可を得なければならない"
+            ),
+            (true, Some("security_manager"))
+        );
         assert_eq!(approval("庁外にサーバ等の機器を設置する場合、CISOの承認を得なければならない"), (true, Some("ciso")));
         assert_eq!(action("CISOの承認を得なければならない", 0), "CISOの承認を得る");
         assert_eq!(action("ファイルサーバの容量を設定しなければならない", 0), "ファイルサーバの容量を設定する");

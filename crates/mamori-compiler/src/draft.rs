@@ -262,7 +262,12 @@ fn draft(c: &Compilation) -> Draft {
             prefecture: String::new(),
             self_name: m.self_name.clone(),
         },
-        bodies: c.bodies.iter().filter(|b| cited(&b.clause)).map(|b| BodyOut { id: b.id.clone(), name: b.name.clone(), clause: b.clause.clone(), provenance: DOCUMENT }).collect(),
+        bodies: c
+            .bodies
+            .iter()
+            .filter(|b| cited(&b.clause))
+            .map(|b| BodyOut { id: b.id.clone(), name: b.name.clone(), clause: b.clause.clone(), provenance: DOCUMENT })
+            .collect(),
         documents: {
             let mut docs: Vec<DocOut> = Vec::new();
             for d in &c.documents {
@@ -290,7 +295,11 @@ fn draft(c: &Compilation) -> Draft {
                         name: l.name.clone(),
                         rank: l.rank,
                         criteria: l.criteria.clone(),
-                        restrictions: l.restrictions.iter().map(|r| RestrictionOut { text: r.clone(), clause: a.clause.clone(), provenance: DOCUMENT }).collect(),
+                        restrictions: l
+                            .restrictions
+                            .iter()
+                            .map(|r| RestrictionOut { text: r.clone(), clause: a.clause.clone(), provenance: DOCUMENT })
+                            .collect(),
                     })
                     .collect(),
             })

@@ -126,7 +126,17 @@ impl fmt::Display for Evaluation {
         writeln!(f, "{}", self.file)?;
         writeln!(f, "  {:<14} {:>6} {:>6} {:>6} {:>9} {:>9}", "category", "gold", "found", "match", "precision", "recall")?;
         for s in &self.scores {
-            writeln!(f, "  {:<14} {:>6} {:>6} {:>6} {:>9.3} {:>9.3}  {}", s.category, s.expected, s.predicted, s.correct, s.precision(), s.recall(), s.label_ja)?;
+            writeln!(
+                f,
+                "  {:<14} {:>6} {:>6} {:>6} {:>9.3} {:>9.3}  {}",
+                s.category,
+                s.expected,
+                s.predicted,
+                s.correct,
+                s.precision(),
+                s.recall(),
+                s.label_ja
+            )?;
         }
         Ok(())
     }
@@ -183,7 +193,12 @@ pub fn evaluate(c: &Compilation, gold: &Gold) -> Evaluation {
         ),
         Score::of("zones", "領域", set(&mut gold.zones.iter().map(|z| compact(z))), set(&mut c.zones.iter().map(|z| compact(&z.name)))),
         Score::of("bodies", "実施機関", set(&mut gold.bodies.iter().cloned()), set(&mut c.bodies.iter().map(|b| b.name.clone()))),
-        Score::of("definitions", "定義語", set(&mut gold.definitions.iter().map(|d| compact(d))), set(&mut c.definitions.iter().map(|d| compact(&d.term)))),
+        Score::of(
+            "definitions",
+            "定義語",
+            set(&mut gold.definitions.iter().map(|d| compact(d))),
+            set(&mut c.definitions.iter().map(|d| compact(&d.term))),
+        ),
         Score::of(
             "incident",
             "インシデントのレベルと報告先",

@@ -44,7 +44,12 @@ pub fn definitions(p: &Parsed) -> Vec<Definition> {
             if norm(text).ends_with("をいう。") {
                 if let Some((term, meaning)) = text.split_once([' ', '　']) {
                     if term.chars().count() <= 30 {
-                        out.push(Definition { term: term.to_owned(), meaning: meaning.trim().to_owned(), clause: clause_id(p, i), line: n.line });
+                        out.push(Definition {
+                            term: term.to_owned(),
+                            meaning: meaning.trim().to_owned(),
+                            clause: clause_id(p, i),
+                            line: n.line,
+                        });
                         continue;
                     }
                 }
@@ -61,7 +66,12 @@ pub fn definitions(p: &Parsed) -> Vec<Definition> {
             for row in table.rows.iter().skip(skip) {
                 let cells: Vec<&String> = row.cells.iter().filter(|c| !c.is_empty()).collect();
                 if cells.len() >= 2 {
-                    out.push(Definition { term: cells[0].clone(), meaning: cells[1..].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "), clause: clause_id(p, i), line: row.lines[0] });
+                    out.push(Definition {
+                        term: cells[0].clone(),
+                        meaning: cells[1..].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+                        clause: clause_id(p, i),
+                        line: row.lines[0],
+                    });
                 }
             }
         }
@@ -83,11 +93,14 @@ pub fn definitions(p: &Parsed) -> Vec<Definition> {
 
 /// A zone's display name: spaces dropped (`LGWAN 接続系`), parentheses full-width.
 pub fn zone_name(term: &str) -> String {
-    term.chars().filter(|c| !c.is_whitespace()).map(|c| match c {
-        '(' => '（',
-        ')' => '）',
-        c => c,
-    }).collect()
+    term.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            c => c,
+        })
+        .collect()
 }
 
 pub fn zones(p: &Parsed, defs: &[Definition]) -> Vec<Zone> {
@@ -105,10 +118,24 @@ pub fn zones(p: &Parsed, defs: &[Definition]) -> Vec<Zone> {
         // The zone's own measures (`個人番号利用事務系においては、…多要素認証…`).
         let key = norm(strip_trailing_parenthetical(&d.term));
         let (within, between) = (format!("{key}においては"), format!("{key}と他の領域"));
-        let measures: Vec<&String> = p.nodes.iter().filter(|n| n.is_clause).map(|n| &n.norm_text).filter(|t| t.starts_with(&within) || t.starts_with(&between)).collect();
+        let measures: Vec<&String> = p
+            .nodes
+            .iter()
+            .filter(|n| n.is_clause)
+            .map(|n| &n.norm_text)
+            .filter(|t| t.starts_with(&within) || t.starts_with(&between))
+            .collect();
         let requires_mfa = measures.iter().any(|t| t.contains("多要素認証"));
         let blocks_media_export = measures.iter().any(|t| t.contains("持ち出し不可") || t.contains("持出し不可"));
-        out.push(Zone { id, name, description: d.meaning.clone(), requires_mfa, blocks_media_export, clause: d.clause.clone(), line: d.line });
+        out.push(Zone {
+            id,
+            name,
+            description: d.meaning.clone(),
+            requires_mfa,
+            blocks_media_export,
+            clause: d.clause.clone(),
+            line: d.line,
+        });
     }
     out
 }
@@ -119,7 +146,11 @@ pub fn bodies(p: &Parsed) -> Vec<Body> {
             continue;
         }
         for s in sentences(&n.norm_text) {
-            let Some(pos) = ["行政機関は、", "実施機関は、", "組織の範囲は、", "機関は、"].iter().find_map(|k| s.find(k).map(|p| p + k.len())) else { continue };
+            let Some(pos) =
+                ["行政機関は、", "実施機関は、", "組織の範囲は、", "機関は、"].iter().find_map(|k| s.find(k).map(|p| p + k.len()))
+            else {
+                continue;
+            };
             let rest = &s[pos..];
             let Some(list) = rest.strip_suffix("とする") else { continue };
             let mut names: Vec<String> = vec![list.to_owned()];
@@ -301,7 +332,12 @@ pub fn roles(p: &Parsed, analyses: &[Analysis], incident: &[IncidentLevel]) -> V
                     let k = index(r.id).expect("glossary role");
                     ev[k].cite(1, &n.id, n.line);
                     let (_, notes) = take_parentheticals(title);
-                    ev[k].notes.extend(notes.into_iter().filter(|x| !x.contains(':') && !x.contains("以下")).map(|x| format!("{x}をもって充てる（{}）", n.id)));
+                    ev[k].notes.extend(
+                        notes
+                            .into_iter()
+                            .filter(|x| !x.contains(':') && !x.contains("以下"))
+                            .map(|x| format!("{x}をもって充てる（{}）", n.id)),
+                    );
                 }
             }
         }
@@ -328,7 +364,10 @@ pub fn roles(p: &Parsed, analyses: &[Analysis], incident: &[IncidentLevel]) -> V
         let t = norm(&note.text);
         for part in t.split(['、', '。']) {
             for r in ROLES.iter() {
-                if part.contains(&format!("「{}」", r.name)) || part.ends_with(&format!("{}とし", r.name)) || part.ends_with(&format!("{}とする", r.name)) {
+                if part.contains(&format!("「{}」", r.name))
+                    || part.ends_with(&format!("{}とし", r.name))
+                    || part.ends_with(&format!("{}とする", r.name))
+                {
                     let k = index(r.id).expect("glossary role");
                     let scope = t.split('、').next().unwrap_or_default();
                     let who = part.split('を').next().unwrap_or_default();
@@ -387,7 +426,14 @@ pub fn incident_levels(p: &Parsed) -> Vec<IncidentLevel> {
                     report_to = previous.clone();
                 }
                 previous = report_to.clone();
-                out.push(IncidentLevel { level: num, name: format!("レベル{num}"), criteria, report_to, clause: n.id.clone(), line: row.lines[0] });
+                out.push(IncidentLevel {
+                    level: num,
+                    name: format!("レベル{num}"),
+                    criteria,
+                    report_to,
+                    clause: n.id.clone(),
+                    line: row.lines[0],
+                });
             }
         }
     }
@@ -407,18 +453,33 @@ pub fn axes(p: &Parsed) -> Vec<Axis> {
                     continue;
                 };
                 let prefix = label.split(axis_name).next().unwrap_or_default().to_owned();
-                if rest.is_empty() || !rest.chars().next().is_some_and(|c| c.is_ascii_digit()) || rest.chars().count() > 3 || prefix.chars().count() > 4 {
+                if rest.is_empty()
+                    || !rest.chars().next().is_some_and(|c| c.is_ascii_digit())
+                    || rest.chars().count() > 3
+                    || prefix.chars().count() > 4
+                {
                     continue;
                 }
-                let restrictions: Vec<String> = row.cells.get(2).map(|c| strip_tags(c)).unwrap_or_default().split_whitespace().map(str::to_owned).collect();
-                let level = Level { id: rest.clone(), name: format!("{prefix}{axis_name}{rest}"), rank: 0, criteria: row.cells.get(1).cloned().unwrap_or_default(), own_restrictions: restrictions, restrictions: Vec::new(), line: row.lines[0] };
+                let restrictions: Vec<String> =
+                    row.cells.get(2).map(|c| strip_tags(c)).unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+                let level = Level {
+                    id: rest.clone(),
+                    name: format!("{prefix}{axis_name}{rest}"),
+                    rank: 0,
+                    criteria: row.cells.get(1).cloned().unwrap_or_default(),
+                    own_restrictions: restrictions,
+                    restrictions: Vec::new(),
+                    line: row.lines[0],
+                };
                 match out.iter_mut().find(|a| a.id == axis_id) {
                     Some(axis) => {
                         if !axis.levels.iter().any(|l| l.id == level.id) {
                             axis.levels.push(level);
                         }
                     }
-                    None => out.push(Axis { id: axis_id.to_owned(), name: axis_name.to_owned(), clause: n.id.clone(), levels: vec![level] }),
+                    None => {
+                        out.push(Axis { id: axis_id.to_owned(), name: axis_name.to_owned(), clause: n.id.clone(), levels: vec![level] })
+                    }
                 }
             }
         }
@@ -548,7 +609,12 @@ pub fn metadata(p: &Parsed) -> Metadata {
         }
     }
     if self_name.is_none() {
-        self_name = ["本町", "本市", "本村", "本組合", "本区"].iter().map(|w| (all.matches(w).count(), *w)).filter(|(c, _)| *c > 0).max().map(|(_, w)| w.to_owned());
+        self_name = ["本町", "本市", "本村", "本組合", "本区"]
+            .iter()
+            .map(|w| (all.matches(w).count(), *w))
+            .filter(|(c, _)| *c > 0)
+            .max()
+            .map(|(_, w)| w.to_owned());
     }
     if self_name.is_none() && (all.starts_with("市は") || all.contains("\n市は")) {
         self_name = Some("市".to_owned());

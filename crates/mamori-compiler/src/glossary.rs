@@ -20,22 +20,122 @@ pub struct RoleTerm {
 
 /// Longest names first, so that 統括情報セキュリティ責任者 is not read as 情報セキュリティ責任者.
 pub const ROLES: [RoleTerm; 11] = [
-    RoleTerm { id: "audit_director", name: "情報セキュリティ監査統括責任者", aliases: &[], abbreviation: None, scope: RoleScope::Organization, reports_to: Some("ciso"), requires_mfa: false, standard_clause: "標準対策基準1(8)" },
-    RoleTerm { id: "advisor", name: "最高情報セキュリティアドバイザー", aliases: &[], abbreviation: None, scope: RoleScope::Organization, reports_to: Some("ciso"), requires_mfa: false, standard_clause: "標準対策基準1(1)②" },
-    RoleTerm { id: "ciso", name: "最高情報セキュリティ責任者", aliases: &["CISO"], abbreviation: Some("CISO"), scope: RoleScope::Organization, reports_to: None, requires_mfa: true, standard_clause: "標準対策基準1(1)①" },
-    RoleTerm { id: "security_director", name: "統括情報セキュリティ責任者", aliases: &[], abbreviation: None, scope: RoleScope::Organization, reports_to: Some("ciso"), requires_mfa: true, standard_clause: "標準対策基準1(2)①" },
-    RoleTerm { id: "security_manager", name: "情報セキュリティ管理者", aliases: &[], abbreviation: None, scope: RoleScope::Department, reports_to: Some("security_director"), requires_mfa: false, standard_clause: "標準対策基準1(3)①" },
-    RoleTerm { id: "security_officer", name: "情報セキュリティ担当者", aliases: &[], abbreviation: None, scope: RoleScope::Department, reports_to: Some("security_manager"), requires_mfa: false, standard_clause: "標準対策基準1(4)①" },
-    RoleTerm { id: "system_manager", name: "情報システム管理者", aliases: &[], abbreviation: None, scope: RoleScope::System, reports_to: Some("security_director"), requires_mfa: false, standard_clause: "標準対策基準1(5)①" },
-    RoleTerm { id: "system_operator", name: "情報システム担当者", aliases: &[], abbreviation: None, scope: RoleScope::System, reports_to: Some("system_manager"), requires_mfa: false, standard_clause: "標準対策基準1(6)" },
-    RoleTerm { id: "committee", name: "情報セキュリティ委員会", aliases: &[], abbreviation: None, scope: RoleScope::Organization, reports_to: None, requires_mfa: false, standard_clause: "標準対策基準1(7)" },
-    RoleTerm { id: "cloud_service_manager", name: "クラウドサービス管理者", aliases: &[], abbreviation: None, scope: RoleScope::System, reports_to: Some("security_director"), requires_mfa: false, standard_clause: "標準対策基準8.3(5)③" },
-    RoleTerm { id: "csirt", name: "CSIRT", aliases: &[], abbreviation: Some("CSIRT"), scope: RoleScope::Organization, reports_to: Some("ciso"), requires_mfa: false, standard_clause: "標準対策基準1(9)①" },
+    RoleTerm {
+        id: "audit_director",
+        name: "情報セキュリティ監査統括責任者",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::Organization,
+        reports_to: Some("ciso"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(8)",
+    },
+    RoleTerm {
+        id: "advisor",
+        name: "最高情報セキュリティアドバイザー",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::Organization,
+        reports_to: Some("ciso"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(1)②",
+    },
+    RoleTerm {
+        id: "ciso",
+        name: "最高情報セキュリティ責任者",
+        aliases: &["CISO"],
+        abbreviation: Some("CISO"),
+        scope: RoleScope::Organization,
+        reports_to: None,
+        requires_mfa: true,
+        standard_clause: "標準対策基準1(1)①",
+    },
+    RoleTerm {
+        id: "security_director",
+        name: "統括情報セキュリティ責任者",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::Organization,
+        reports_to: Some("ciso"),
+        requires_mfa: true,
+        standard_clause: "標準対策基準1(2)①",
+    },
+    RoleTerm {
+        id: "security_manager",
+        name: "情報セキュリティ管理者",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::Department,
+        reports_to: Some("security_director"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(3)①",
+    },
+    RoleTerm {
+        id: "security_officer",
+        name: "情報セキュリティ担当者",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::Department,
+        reports_to: Some("security_manager"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(4)①",
+    },
+    RoleTerm {
+        id: "system_manager",
+        name: "情報システム管理者",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::System,
+        reports_to: Some("security_director"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(5)①",
+    },
+    RoleTerm {
+        id: "system_operator",
+        name: "情報システム担当者",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::System,
+        reports_to: Some("system_manager"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(6)",
+    },
+    RoleTerm {
+        id: "committee",
+        name: "情報セキュリティ委員会",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::Organization,
+        reports_to: None,
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(7)",
+    },
+    RoleTerm {
+        id: "cloud_service_manager",
+        name: "クラウドサービス管理者",
+        aliases: &[],
+        abbreviation: None,
+        scope: RoleScope::System,
+        reports_to: Some("security_director"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準8.3(5)③",
+    },
+    RoleTerm {
+        id: "csirt",
+        name: "CSIRT",
+        aliases: &[],
+        abbreviation: Some("CSIRT"),
+        scope: RoleScope::Organization,
+        reports_to: Some("ciso"),
+        requires_mfa: false,
+        standard_clause: "標準対策基準1(9)①",
+    },
 ];
 
 /// The roles a body without its own organization text falls back to (the standard set the
 /// bundled profiles of 001–003 carry).
-pub const STANDARD_ROLE_IDS: [&str; 8] = ["ciso", "security_director", "security_manager", "security_officer", "system_manager", "system_operator", "committee", "csirt"];
+pub const STANDARD_ROLE_IDS: [&str; 8] =
+    ["ciso", "security_director", "security_manager", "security_officer", "system_manager", "system_operator", "committee", "csirt"];
 
 pub fn role(id: &str) -> Option<&'static RoleTerm> {
     ROLES.iter().find(|r| r.id == id)
@@ -79,7 +179,8 @@ pub fn role_phrase(phrase: &str) -> Option<&'static str> {
         let alt = alt.strip_suffix('等').unwrap_or(alt);
         let exact = ROLES.iter().any(|r| r.name == alt || r.aliases.contains(&alt));
         // `CISO及びCISOが指名した者`: someone the role designates stands with it.
-        let designated = alt.ends_with('者') && ROLES.iter().any(|r| names(r).any(|n| alt.strip_prefix(n).is_some_and(|rest| rest.starts_with('が'))));
+        let designated =
+            alt.ends_with('者') && ROLES.iter().any(|r| names(r).any(|n| alt.strip_prefix(n).is_some_and(|rest| rest.starts_with('が'))));
         if !exact && !designated && !SECOND_ALIASES.contains(&alt) {
             return None;
         }
@@ -103,7 +204,11 @@ pub fn mentions(text: &str) -> impl Iterator<Item = (usize, &'static RoleTerm, &
         initials
     });
     text.match_indices(INITIALS.as_slice()).flat_map(move |(at, _)| {
-        ROLES.iter().flat_map(|r| names(r).map(move |name| (r, name))).filter(move |(_, name)| text[at..].starts_with(name)).map(move |(r, name)| (at, r, name))
+        ROLES
+            .iter()
+            .flat_map(|r| names(r).map(move |name| (r, name)))
+            .filter(move |(_, name)| text[at..].starts_with(name))
+            .map(move |(r, name)| (at, r, name))
     })
 }
 

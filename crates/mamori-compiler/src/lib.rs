@@ -239,9 +239,18 @@ pub fn compile(file: &str, text: &str) -> Compilation {
     let documents = parsed
         .docs
         .iter()
-        .map(|d| DocumentPart { prefix: d.prefix.clone(), title: d.title.clone(), line: d.line, style: if d.regulation { Style::Regulation } else { Style::Guideline } })
+        .map(|d| DocumentPart {
+            prefix: d.prefix.clone(),
+            title: d.title.clone(),
+            line: d.line,
+            style: if d.regulation { Style::Regulation } else { Style::Guideline },
+        })
         .collect();
-    let notes = parsed.notes.iter().map(|n| Note { line: n.line, text: n.text.clone(), clause: n.node.map(|k| parsed.nodes[k].id.clone()) }).collect();
+    let notes = parsed
+        .notes
+        .iter()
+        .map(|n| Note { line: n.line, text: n.text.clone(), clause: n.node.map(|k| parsed.nodes[k].id.clone()) })
+        .collect();
     let mut unrecognized = Vec::new();
     let mut blank_lines = 0;
     for (i, u) in parsed.uses.iter().enumerate() {
@@ -290,7 +299,9 @@ pub fn compile(file: &str, text: &str) -> Compilation {
         .collect();
     let mut warnings: Vec<Warning> = parsed.warnings.into_iter().map(|(line, message)| Warning { line, message }).collect();
     if metadata.effective.is_none() {
-        warnings.push(Warning { line: 0, message: "施行日・改定日が見つかりません。下書きの effective を確認してください".to_owned() });
+        warnings.push(Warning {
+            line: 0, message: "施行日・改定日が見つかりません。下書きの effective を確認してください".to_owned()
+        });
     }
     warnings.sort_by_key(|w| w.line);
     Compilation {

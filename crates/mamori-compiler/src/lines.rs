@@ -37,7 +37,10 @@ pub enum LineKind {
     Toc,
     /// A line that is only a page number.
     PageNumber,
-    Marker { marker: Marker, content: String },
+    Marker {
+        marker: Marker,
+        content: String,
+    },
     /// `・ …`, `● …`.
     Bullet(String),
     /// `■ 改訂履歴`: a heading outside the numbering.
@@ -84,7 +87,8 @@ pub fn classify(raw: &str) -> LineKind {
     if is_toc_entry(raw) {
         return LineKind::Toc;
     }
-    if stripped.chars().all(|c| digit_value(c).is_some() || matches!(c, '-' | '−' | '―' | '‐' | ' ' | '　' | '/' | 'P' | 'p' | '.')) {
+    if stripped.chars().all(|c| digit_value(c).is_some() || matches!(c, '-' | '−' | '―' | '‐' | ' ' | '　' | '/' | 'P' | 'p' | '.'))
+    {
         return LineKind::PageNumber;
     }
     if let Some((marker, content)) = parse_marker(stripped) {
@@ -141,7 +145,8 @@ pub fn is_toc_entry(raw: &str) -> bool {
         return false;
     }
     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if matches!(compact.as_str(), "目次" | "<目次>" | "＜目次＞" | "〈目次〉" | "【目次】" | "もくじ" | "Contents" | "CONTENTS") {
+    if matches!(compact.as_str(), "目次" | "<目次>" | "＜目次＞" | "〈目次〉" | "【目次】" | "もくじ" | "Contents" | "CONTENTS")
+    {
         return true;
     }
     let chars: Vec<char> = s.chars().collect();

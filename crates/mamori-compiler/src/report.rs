@@ -85,7 +85,16 @@ pub fn report(c: &Compilation) -> String {
         let _ = writeln!(out, "| 行 | 役割 | ID | 充てる職 | 注記 | 根拠 |");
         let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
         for r in &c.roles {
-            let _ = writeln!(out, "| {} | {} | `{}` | {} | {} | {} |", r.line, md_cell(&r.name), r.id, md_cell(&r.posts.join("、")), md_cell(&r.notes.join(" / ")), md_cell(&r.clause));
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} | {} | {} |",
+                r.line,
+                md_cell(&r.name),
+                r.id,
+                md_cell(&r.posts.join("、")),
+                md_cell(&r.notes.join(" / ")),
+                md_cell(&r.clause)
+            );
         }
     }
     let _ = writeln!(out);
@@ -93,7 +102,16 @@ pub fn report(c: &Compilation) -> String {
     let _ = writeln!(out, "## 領域");
     let _ = writeln!(out);
     for z in &c.zones {
-        let _ = writeln!(out, "- {}行 `{}` {}（{}）{}{}", z.line, z.id, md_cell(&z.name), md_cell(&z.clause), if z.requires_mfa { " 多要素認証" } else { "" }, if z.blocks_media_export { " 持ち出し不可" } else { "" });
+        let _ = writeln!(
+            out,
+            "- {}行 `{}` {}（{}）{}{}",
+            z.line,
+            z.id,
+            md_cell(&z.name),
+            md_cell(&z.clause),
+            if z.requires_mfa { " 多要素認証" } else { "" },
+            if z.blocks_media_export { " 持ち出し不可" } else { "" }
+        );
     }
     if c.zones.is_empty() {
         let _ = writeln!(out, "（見つかりません）");
@@ -125,7 +143,16 @@ pub fn report(c: &Compilation) -> String {
         let _ = writeln!(out);
         for a in &c.axes {
             for l in &a.levels {
-                let _ = writeln!(out, "- {}行 {}（rank {}）: {} 取扱制限 {} 件（{}）", l.line, md_cell(&l.name), l.rank, md_cell(&short(&l.criteria, 40)), l.restrictions.len(), md_cell(&a.clause));
+                let _ = writeln!(
+                    out,
+                    "- {}行 {}（rank {}）: {} 取扱制限 {} 件（{}）",
+                    l.line,
+                    md_cell(&l.name),
+                    l.rank,
+                    md_cell(&short(&l.criteria, 40)),
+                    l.restrictions.len(),
+                    md_cell(&a.clause)
+                );
             }
         }
         let _ = writeln!(out);
@@ -136,7 +163,15 @@ pub fn report(c: &Compilation) -> String {
         let _ = writeln!(out);
         for l in &c.incident_levels {
             let to: Vec<String> = l.report_to.iter().map(|r| role_name(c, &Some(r.clone()))).collect();
-            let _ = writeln!(out, "- {}行 {}: {} → {}（{}）", l.line, md_cell(&l.name), md_cell(&l.criteria), md_cell(&to.join("、")), md_cell(&l.clause));
+            let _ = writeln!(
+                out,
+                "- {}行 {}: {} → {}（{}）",
+                l.line,
+                md_cell(&l.name),
+                md_cell(&l.criteria),
+                md_cell(&to.join("、")),
+                md_cell(&l.clause)
+            );
         }
         let _ = writeln!(out);
     }
@@ -181,7 +216,15 @@ pub fn report(c: &Compilation) -> String {
     let _ = writeln!(out);
     let titles: Vec<String> = c.documents.iter().map(|d| format!("{}行（文書の表題）", d.line)).collect();
     let meta: Vec<String> = c.metadata_lines.iter().map(|l| format!("{l}行（表紙の情報）")).collect();
-    let _ = writeln!(out, "{}", if titles.is_empty() && meta.is_empty() { "（なし）".to_owned() } else { titles.into_iter().chain(meta).collect::<Vec<_>>().join("、") });
+    let _ = writeln!(
+        out,
+        "{}",
+        if titles.is_empty() && meta.is_empty() {
+            "（なし）".to_owned()
+        } else {
+            titles.into_iter().chain(meta).collect::<Vec<_>>().join("、")
+        }
+    );
     let _ = writeln!(out);
 
     let _ = writeln!(out, "## 使われなかった行");

@@ -198,8 +198,26 @@ pub fn kana_char(n: u32) -> Option<char> {
 
 pub fn roman_value(s: &str) -> Option<u32> {
     const ROMAN: [(&str, u32); 20] = [
-        ("I", 1), ("II", 2), ("III", 3), ("IV", 4), ("V", 5), ("VI", 6), ("VII", 7), ("VIII", 8), ("IX", 9), ("X", 10),
-        ("Ⅰ", 1), ("Ⅱ", 2), ("Ⅲ", 3), ("Ⅳ", 4), ("Ⅴ", 5), ("Ⅵ", 6), ("Ⅶ", 7), ("Ⅷ", 8), ("Ⅸ", 9), ("Ⅹ", 10),
+        ("I", 1),
+        ("II", 2),
+        ("III", 3),
+        ("IV", 4),
+        ("V", 5),
+        ("VI", 6),
+        ("VII", 7),
+        ("VIII", 8),
+        ("IX", 9),
+        ("X", 10),
+        ("Ⅰ", 1),
+        ("Ⅱ", 2),
+        ("Ⅲ", 3),
+        ("Ⅳ", 4),
+        ("Ⅴ", 5),
+        ("Ⅵ", 6),
+        ("Ⅶ", 7),
+        ("Ⅷ", 8),
+        ("Ⅸ", 9),
+        ("Ⅹ", 10),
     ];
     ROMAN.iter().find(|(r, _)| *r == s).map(|(_, v)| *v)
 }
@@ -282,7 +300,11 @@ pub fn find_date(s: &str) -> Option<String> {
             let era_chars: Vec<char> = era.chars().collect();
             if rest.starts_with(&era_chars) {
                 let after = &rest[era_chars.len()..];
-                let n = if after.first() == Some(&'元') { Some((1, 1)) } else { leading_number(after).or_else(|| leading_kanji_number(after)) };
+                let n = if after.first() == Some(&'元') {
+                    Some((1, 1))
+                } else {
+                    leading_number(after).or_else(|| leading_kanji_number(after))
+                };
                 if let Some((n, len)) = n {
                     if after.get(len) == Some(&'年') {
                         year = Some((base + n as i32, era_chars.len() + len + 1));
@@ -347,7 +369,8 @@ mod tests {
     /// version against.
     fn reference_norm(s: &str) -> String {
         let mapped: String = s.chars().filter(|c| !c.is_whitespace()).map(fold_full_width).collect();
-        let chars: Vec<char> = if mapped.chars().all(nfkc_stable) { mapped.chars().collect() } else { mapped.nfkc().filter(|c| !c.is_whitespace()).collect() };
+        let chars: Vec<char> =
+            if mapped.chars().all(nfkc_stable) { mapped.chars().collect() } else { mapped.nfkc().filter(|c| !c.is_whitespace()).collect() };
         let mut out = String::new();
         for (i, c) in chars.iter().enumerate() {
             match c {
@@ -365,8 +388,31 @@ mod tests {
     #[test]
     fn norm_matches_reference() {
         let samples = [
-            "", " ", "4.1", "4 . 1", "R4.1.", "a..b", ".", ". a", "1.", "ア.イ", "１．２", "CISO は、", "ＬＧＷＡＮ 接続系", "（以下「CISO」という。）",
-            "①を参照", "ｱｲｳ", "x,y，z", "x.\u{3000}y", "…", "1.①", "①.1", "\u{1}.a", "全角　スペース", "㈱", "A.\nB",
+            "",
+            " ",
+            "4.1",
+            "4 . 1",
+            "R4.1.",
+            "a..b",
+            ".",
+            ". a",
+            "1.",
+            "ア.イ",
+            "１．２",
+            "CISO は、",
+            "ＬＧＷＡＮ 接続系",
+            "（以下「CISO」という。）",
+            "①を参照",
+            "ｱｲｳ",
+            "x,y，z",
+            "x.\u{3000}y",
+            "…",
+            "1.①",
+            "①.1",
+            "\u{1}.a",
+            "全角　スペース",
+            "㈱",
+            "A.\nB",
         ];
         for s in samples {
             assert_eq!(norm(s), reference_norm(s), "{s:?}");

@@ -232,7 +232,8 @@ struct Builder {
 
 pub fn parse(text: &str) -> Parsed {
     let body = text.strip_suffix('\n').unwrap_or(text);
-    let lines: Vec<String> = if text.is_empty() { Vec::new() } else { body.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned()).collect() };
+    let lines: Vec<String> =
+        if text.is_empty() { Vec::new() } else { body.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned()).collect() };
     let mut b = Builder {
         p: Parsed { uses: vec![Use::Blank; lines.len()], ..Parsed::default() },
         cur_doc: None,
@@ -376,7 +377,10 @@ impl Builder {
             return d;
         }
         self.p.docs.push(Doc { prefix: "本文".to_owned(), title: String::new(), line, regulation: false });
-        self.p.warnings.push((line, "文書名（〜基本方針、〜対策基準、〜規程など）の行が見つからないため、条項IDの接頭辞を「本文」にしました".to_owned()));
+        self.p.warnings.push((
+            line,
+            "文書名（〜基本方針、〜対策基準、〜規程など）の行が見つからないため、条項IDの接頭辞を「本文」にしました".to_owned(),
+        ));
         let d = self.p.docs.len() - 1;
         self.cur_doc = Some(d);
         d
@@ -399,7 +403,9 @@ impl Builder {
             }
             Marker::Chapter(n) if regulation => match self.in_article() {
                 Some(article) => {
-                    let paragraphs = self.p.nodes[article].children.iter().filter(|c| matches!(self.p.nodes[**c].kind, NodeKind::Paragraph(_))).count() as u32;
+                    let paragraphs =
+                        self.p.nodes[article].children.iter().filter(|c| matches!(self.p.nodes[**c].kind, NodeKind::Paragraph(_))).count()
+                            as u32;
                     (n == paragraphs + 2).then_some(NodeKind::Paragraph(n))
                 }
                 None => None,
@@ -417,7 +423,10 @@ impl Builder {
                 if !regulation && self.last_chapter > 0 && a != self.last_chapter && joined == Some(self.last_chapter + 1) {
                     // Extraction turned chapter 11 into "1.1": the numbering before it says so.
                     let n = self.last_chapter + 1;
-                    self.p.warnings.push((line, format!("「{a}.{b}」は前の章 {} に続く章番号 {n} と解釈しました（抽出で「.」が入ったもの）", self.last_chapter)));
+                    self.p.warnings.push((
+                        line,
+                        format!("「{a}.{b}」は前の章 {} に続く章番号 {n} と解釈しました（抽出で「.」が入ったもの）", self.last_chapter),
+                    ));
                     self.last_chapter = n;
                     Some(NodeKind::Chapter(n))
                 } else {
@@ -625,7 +634,8 @@ fn finish(p: &mut Parsed) {
             NodeKind::Paragraph(n) => format!("{parent_id}第{n}項"),
             NodeKind::Item(n) => match parent_kind {
                 Some(NodeKind::Article(..)) => {
-                    let has_paragraphs = node.parent.is_some_and(|q| p.nodes[q].children.iter().any(|c| matches!(p.nodes[*c].kind, NodeKind::Paragraph(_))));
+                    let has_paragraphs =
+                        node.parent.is_some_and(|q| p.nodes[q].children.iter().any(|c| matches!(p.nodes[*c].kind, NodeKind::Paragraph(_))));
                     if has_paragraphs {
                         format!("{parent_id}第1項第{n}号")
                     } else {
@@ -674,4 +684,3 @@ fn finish(p: &mut Parsed) {
         node.is_clause = is_clause && parent_is_clause;
     }
 }
-

@@ -56,7 +56,8 @@ pub fn parse_attendance_csv(bytes: &[u8]) -> Result<Vec<AttendanceRow>, Vec<Stri
             match find(&["職員番号", "staff_no"]) {
                 Some(no) => columns = Some((no, find(&["氏名", "name"]))),
                 None => {
-                    problems.push(format!("{line}行目: 見出しに「職員番号」の列がありません。1行目を見出し（職員番号,氏名）にしてください"));
+                    problems
+                        .push(format!("{line}行目: 見出しに「職員番号」の列がありません。1行目を見出し（職員番号,氏名）にしてください"));
                     break;
                 }
             }
@@ -111,10 +112,13 @@ mod tests {
     #[test]
     fn reads_utf8_and_shift_jis() {
         let rows = parse_attendance_csv("氏名,職員番号,備考\n田中 太郎,A001,\n\n山口 花子,A002,遅刻\n".as_bytes()).unwrap();
-        assert_eq!(rows, vec![
-            AttendanceRow { line: 2, staff_no: "A001".into(), name: "田中 太郎".into() },
-            AttendanceRow { line: 4, staff_no: "A002".into(), name: "山口 花子".into() },
-        ]);
+        assert_eq!(
+            rows,
+            vec![
+                AttendanceRow { line: 2, staff_no: "A001".into(), name: "田中 太郎".into() },
+                AttendanceRow { line: 4, staff_no: "A002".into(), name: "山口 花子".into() },
+            ]
+        );
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("職員番号\r\nB7\r\n");
         assert_eq!(parse_attendance_csv(&sjis).unwrap()[0].staff_no, "B7");
     }

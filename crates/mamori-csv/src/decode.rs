@@ -26,45 +26,23 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
     }
     if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
         let (text, had_errors) = UTF_8.decode_without_bom_handling(rest);
-        return Decoded::Text {
-            text,
-            encoding: TextEncoding::Utf8,
-            had_errors,
-        };
+        return Decoded::Text { text, encoding: TextEncoding::Utf8, had_errors };
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Decoded::Text {
-            text: Cow::Borrowed(text),
-            encoding: TextEncoding::Utf8,
-            had_errors: false,
-        };
+        return Decoded::Text { text: Cow::Borrowed(text), encoding: TextEncoding::Utf8, had_errors: false };
     }
     let (sjis, sjis_errors) = SHIFT_JIS.decode_without_bom_handling(bytes);
     if !sjis_errors {
-        return Decoded::Text {
-            text: sjis,
-            encoding: TextEncoding::ShiftJis,
-            had_errors: false,
-        };
+        return Decoded::Text { text: sjis, encoding: TextEncoding::ShiftJis, had_errors: false };
     }
     let utf8 = String::from_utf8_lossy(bytes);
     if count_replacements(&utf8) < count_replacements(&sjis) {
-        Decoded::Text {
-            text: utf8,
-            encoding: TextEncoding::Utf8,
-            had_errors: true,
-        }
+        Decoded::Text { text: utf8, encoding: TextEncoding::Utf8, had_errors: true }
     } else {
-        Decoded::Text {
-            text: sjis,
-            encoding: TextEncoding::ShiftJis,
-            had_errors: true,
-        }
+        Decoded::Text { text: sjis, encoding: TextEncoding::ShiftJis, had_errors: true }
     }
 }
 
 fn count_replacements(s: &str) -> usize {
-    s.chars()
-        .filter(|&c| c == char::REPLACEMENT_CHARACTER)
-        .count()
+    s.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count()
 }

@@ -16,8 +16,8 @@ mod message;
 mod parse;
 mod write;
 
-pub use mamori_store::org::StaffRow;
 pub use attendance::{parse_attendance_csv, AttendanceRow, MAX_ATTENDANCE_ROWS};
+pub use mamori_store::org::StaffRow;
 pub use parse::parse_staff_csv;
 pub use write::{escape_cell, write_staff_csv};
 
@@ -92,13 +92,7 @@ impl StaffField {
 
     /// Whether every row must have a value in this column (and the column must exist).
     pub fn required(self) -> bool {
-        matches!(
-            self,
-            StaffField::StaffNo
-                | StaffField::Name
-                | StaffField::DepartmentCode
-                | StaffField::DepartmentName
-        )
+        matches!(self, StaffField::StaffNo | StaffField::Name | StaffField::DepartmentCode | StaffField::DepartmentName)
     }
 
     /// The field a header names, if any: Japanese headers and their aliases, or the English
@@ -114,11 +108,7 @@ impl StaffField {
             "上位所属コード" => StaffField::ParentDepartmentCode,
             "職名" | "役職" => StaffField::Post,
             "任用区分" => StaffField::Employment,
-            other => {
-                return StaffField::ALL
-                    .into_iter()
-                    .find(|f| f.id().eq_ignore_ascii_case(other))
-            }
+            other => return StaffField::ALL.into_iter().find(|f| f.id().eq_ignore_ascii_case(other)),
         };
         Some(field)
     }
@@ -135,10 +125,7 @@ pub enum CsvProblemKind {
     Utf16NotSupported,
     /// Bytes that are not text in the encoding the file was read as. `position` is the
     /// 1-based column number of the cell.
-    UndecodableBytes {
-        encoding: TextEncoding,
-        position: usize,
-    },
+    UndecodableBytes { encoding: TextEncoding, position: usize },
     /// The file has no rows at all, so no header.
     NoHeader,
     /// A header but no data rows.
@@ -164,12 +151,7 @@ pub enum CsvProblemKind {
     /// The email cell does not look like an address.
     InvalidEmail { value: String },
     /// The department code was given another name on `first_line`.
-    DepartmentNameConflict {
-        code: String,
-        first_name: String,
-        first_line: usize,
-        name: String,
-    },
+    DepartmentNameConflict { code: String, first_name: String, first_line: usize, name: String },
     /// A department named as its own parent.
     SelfParentDepartment { code: String },
     /// A 任用区分 value that maps to no employment kind.
@@ -207,11 +189,7 @@ impl CsvRejection {
 
 impl std::fmt::Display for CsvRejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "職員名簿CSVに{}件の問題があるため、取り込みませんでした。",
-            self.problems.len()
-        )?;
+        write!(f, "職員名簿CSVに{}件の問題があるため、取り込みませんでした。", self.problems.len())?;
         for p in &self.problems {
             write!(f, "\n{}", p.message_ja())?;
         }

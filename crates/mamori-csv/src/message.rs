@@ -2,7 +2,8 @@
 
 use crate::{CsvProblem, CsvProblemKind, StaffField, TextEncoding};
 
-const SAVE_AS: &str = "Excelの「名前を付けて保存」で「CSV UTF-8（コンマ区切り）」または「CSV（コンマ区切り）」を選んで保存し直してください。";
+const SAVE_AS: &str =
+    "Excelの「名前を付けて保存」で「CSV UTF-8（コンマ区切り）」または「CSV（コンマ区切り）」を選んで保存し直してください。";
 
 impl CsvProblem {
     /// A Japanese message saying where the problem is, what is wrong and how to fix it, e.g.
@@ -115,11 +116,7 @@ fn known_headers() -> String {
 /// A value for a message: control characters made visible, long values cut.
 fn shown(value: &str) -> String {
     const MAX_CHARS: usize = 40;
-    let mut out: String = value
-        .chars()
-        .take(MAX_CHARS)
-        .map(|c| if c.is_control() { '␣' } else { c })
-        .collect();
+    let mut out: String = value.chars().take(MAX_CHARS).map(|c| if c.is_control() { '␣' } else { c }).collect();
     if value.chars().count() > MAX_CHARS {
         out.push('…');
     }

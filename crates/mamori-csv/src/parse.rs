@@ -1,10 +1,7 @@
 //! Reading and checking a staff list.
 
 use crate::decode::{decode, Decoded};
-use crate::{
-    CsvProblem, CsvProblemKind, CsvRejection, StaffField, StaffRow, TextEncoding, MAX_FILE_BYTES,
-    MAX_ROWS,
-};
+use crate::{CsvProblem, CsvProblemKind, CsvRejection, StaffField, StaffRow, TextEncoding, MAX_FILE_BYTES, MAX_ROWS};
 use std::collections::HashMap;
 
 /// Reads a staff list exported from Excel (or written by hand) into rows for
@@ -27,41 +24,17 @@ use std::collections::HashMap;
 /// * At most [`MAX_FILE_BYTES`] bytes and [`MAX_ROWS`] data rows.
 pub fn parse_staff_csv(bytes: &[u8]) -> Result<Vec<StaffRow>, CsvRejection> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(reject(vec![problem(
-            0,
-            None,
-            CsvProblemKind::FileTooLarge {
-                size: bytes.len(),
-                limit: MAX_FILE_BYTES,
-            },
-        )]));
+        return Err(reject(vec![problem(0, None, CsvProblemKind::FileTooLarge { size: bytes.len(), limit: MAX_FILE_BYTES })]));
     }
     let (text, encoding, had_errors) = match decode(bytes) {
-        Decoded::Text {
-            text,
-            encoding,
-            had_errors,
-        } => (text, encoding, had_errors),
-        Decoded::Utf16 => {
-            return Err(reject(vec![problem(
-                1,
-                None,
-                CsvProblemKind::Utf16NotSupported,
-            )]))
-        }
+        Decoded::Text { text, encoding, had_errors } => (text, encoding, had_errors),
+        Decoded::Utf16 => return Err(reject(vec![problem(1, None, CsvProblemKind::Utf16NotSupported)])),
     };
     let lines = LineIndex::new(&text);
-    let mut checker = Checker {
-        encoding,
-        had_errors,
-        lines,
-        problems: Vec::new(),
-    };
+    let mut checker = Checker { encoding, had_errors, lines, problems: Vec::new() };
     if let Some(offset) = unterminated_quote_offset(&text) {
         let line = checker.lines.line_of(offset);
-        checker
-            .problems
-            .push(problem(line, None, CsvProblemKind::UnterminatedQuote));
+        checker.problems.push(problem(line, None, CsvProblemKind::UnterminatedQuote));
     }
     let rows = checker.check(&text);
     if checker.problems.is_empty() {
@@ -115,10 +88,7 @@ impl<'a> LineIndex<'a> {
                 starts.push(i + 1);
             }
         }
-        LineIndex {
-            text: bytes,
-            starts,
-        }
+        LineIndex { text: bytes, starts }
     }
 
     /// The 1-based line holding the byte at `offset`.
@@ -144,26 +114,18 @@ impl Checker<'_> {
     }
 
     fn check(&mut self, text: &str) -> Vec<StaffRow> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut records = reader.records();
 
         // Header: the first row that is not blank.
         let (header_line, header) = loop {
             match records.next() {
                 None => {
-                    self.problems
-                        .push(problem(1, None, CsvProblemKind::NoHeader));
+                    self.problems.push(problem(1, None, CsvProblemKind::NoHeader));
                     return Vec::new();
                 }
                 Some(Err(e)) => {
-                    self.problems.push(problem(
-                        self.lines.record_line(e.position()),
-                        None,
-                        CsvProblemKind::CsvSyntax,
-                    ));
+                    self.problems.push(problem(self.lines.record_line(e.position()), None, CsvProblemKind::CsvSyntax));
                     return Vec::new();
                 }
                 Some(Ok(record)) if is_blank(&record) => continue,
@@ -180,11 +142,7 @@ impl Checker<'_> {
             let record = match record {
                 Ok(record) => record,
                 Err(e) => {
-                    self.problems.push(problem(
-                        self.lines.record_line(e.position()),
-                        None,
-                        CsvProblemKind::CsvSyntax,
-                    ));
+                    self.problems.push(problem(self.lines.record_line(e.position()), None, CsvProblemKind::CsvSyntax));
                     continue;
                 }
             };
@@ -194,74 +152,40 @@ impl Checker<'_> {
             let line = self.lines.record_line(record.position());
             data_rows += 1;
             if data_rows > MAX_ROWS {
-                self.problems.push(problem(
-                    line,
-                    None,
-                    CsvProblemKind::TooManyRows { limit: MAX_ROWS },
-                ));
+                self.problems.push(problem(line, None, CsvProblemKind::TooManyRows { limit: MAX_ROWS }));
                 break;
             }
             if record.len() != columns.len() {
-                self.problems.push(problem(
-                    line,
-                    None,
-                    CsvProblemKind::WrongCellCount {
-                        expected: columns.len(),
-                        found: record.len(),
-                    },
-                ));
+                self.problems.push(problem(line, None, CsvProblemKind::WrongCellCount { expected: columns.len(), found: record.len() }));
                 continue;
             }
-            if let Some(row) = self.check_row(
-                line,
-                &record,
-                &columns,
-                &names,
-                &mut staff_nos,
-                &mut departments,
-            ) {
+            if let Some(row) = self.check_row(line, &record, &columns, &names, &mut staff_nos, &mut departments) {
                 rows.push(row);
             }
         }
         if data_rows == 0 {
-            self.problems
-                .push(problem(header_line, None, CsvProblemKind::NoDataRows));
+            self.problems.push(problem(header_line, None, CsvProblemKind::NoDataRows));
         }
         rows
     }
 
     /// Maps each header cell to a column, reporting unknown, duplicate, unreadable and
     /// missing ones. Also returns the headers as written (trimmed), for `CsvProblem::column`.
-    fn read_header(
-        &mut self,
-        line: usize,
-        header: &csv::StringRecord,
-    ) -> (Vec<Column>, Vec<String>) {
+    fn read_header(&mut self, line: usize, header: &csv::StringRecord) -> (Vec<Column>, Vec<String>) {
         let mut columns = Vec::with_capacity(header.len());
         let mut names = Vec::with_capacity(header.len());
         let mut seen: Vec<StaffField> = Vec::new();
         for (i, raw) in header.iter().enumerate() {
             let name = trim(raw).trim_matches('\u{feff}').to_owned();
             let column = if self.undecodable(&name) {
-                self.problems.push(problem(
-                    line,
-                    None,
-                    CsvProblemKind::UndecodableBytes {
-                        encoding: self.encoding,
-                        position: i + 1,
-                    },
-                ));
+                self.problems.push(problem(line, None, CsvProblemKind::UndecodableBytes { encoding: self.encoding, position: i + 1 }));
                 Column::Ignored
             } else if name.is_empty() {
                 Column::Unnamed
             } else {
                 match StaffField::from_header(&name) {
                     Some(field) if seen.contains(&field) => {
-                        self.problems.push(problem(
-                            line,
-                            Some(name.clone()),
-                            CsvProblemKind::DuplicateColumn { field },
-                        ));
+                        self.problems.push(problem(line, Some(name.clone()), CsvProblemKind::DuplicateColumn { field }));
                         Column::Ignored
                     }
                     Some(field) => {
@@ -269,11 +193,7 @@ impl Checker<'_> {
                         Column::Field(field)
                     }
                     None => {
-                        self.problems.push(problem(
-                            line,
-                            Some(name.clone()),
-                            CsvProblemKind::UnknownColumn { name: name.clone() },
-                        ));
+                        self.problems.push(problem(line, Some(name.clone()), CsvProblemKind::UnknownColumn { name: name.clone() }));
                         Column::Ignored
                     }
                 }
@@ -283,11 +203,7 @@ impl Checker<'_> {
         }
         for field in StaffField::ALL {
             if field.required() && !seen.contains(&field) {
-                self.problems.push(problem(
-                    line,
-                    Some(field.header_ja().to_owned()),
-                    CsvProblemKind::MissingColumn { field },
-                ));
+                self.problems.push(problem(line, Some(field.header_ja().to_owned()), CsvProblemKind::MissingColumn { field }));
             }
         }
         (columns, names)
@@ -316,10 +232,7 @@ impl Checker<'_> {
                 self.problems.push(problem(
                     line,
                     column_name(),
-                    CsvProblemKind::UndecodableBytes {
-                        encoding: self.encoding,
-                        position: i + 1,
-                    },
+                    CsvProblemKind::UndecodableBytes { encoding: self.encoding, position: i + 1 },
                 ));
                 if let Column::Field(field) = columns[i] {
                     bad.push(field);
@@ -330,22 +243,12 @@ impl Checker<'_> {
                 Column::Ignored => {}
                 Column::Unnamed => {
                     if !value.is_empty() {
-                        self.problems.push(problem(
-                            line,
-                            None,
-                            CsvProblemKind::UnnamedColumnHasValue { position: i + 1 },
-                        ));
+                        self.problems.push(problem(line, None, CsvProblemKind::UnnamedColumnHasValue { position: i + 1 }));
                     }
                 }
                 Column::Field(field) => {
                     if looks_like_formula(value) {
-                        self.problems.push(problem(
-                            line,
-                            column_name(),
-                            CsvProblemKind::FormulaLike {
-                                value: value.to_owned(),
-                            },
-                        ));
+                        self.problems.push(problem(line, column_name(), CsvProblemKind::FormulaLike { value: value.to_owned() }));
                         bad.push(field);
                     } else {
                         values.insert(field, (value, name));
@@ -360,24 +263,14 @@ impl Checker<'_> {
             if field.required() && !bad.contains(&field) && get(field).is_empty() {
                 // Only when the column exists; a missing column was reported with the header.
                 if let Some(name) = column_of(field) {
-                    self.problems.push(problem(
-                        line,
-                        Some(name),
-                        CsvProblemKind::RequiredCellEmpty { field },
-                    ));
+                    self.problems.push(problem(line, Some(name), CsvProblemKind::RequiredCellEmpty { field }));
                 }
             }
         }
 
         let email = get(StaffField::Email);
         if !email.is_empty() && !looks_like_email(email) {
-            self.problems.push(problem(
-                line,
-                column_of(StaffField::Email),
-                CsvProblemKind::InvalidEmail {
-                    value: email.to_owned(),
-                },
-            ));
+            self.problems.push(problem(line, column_of(StaffField::Email), CsvProblemKind::InvalidEmail { value: email.to_owned() }));
         }
 
         let employment = match normalize_employment(get(StaffField::Employment)) {
@@ -386,9 +279,7 @@ impl Checker<'_> {
                 self.problems.push(problem(
                     line,
                     column_of(StaffField::Employment),
-                    CsvProblemKind::UnknownEmployment {
-                        value: get(StaffField::Employment).to_owned(),
-                    },
+                    CsvProblemKind::UnknownEmployment { value: get(StaffField::Employment).to_owned() },
                 ));
                 ""
             }
@@ -400,10 +291,7 @@ impl Checker<'_> {
                 self.problems.push(problem(
                     line,
                     column_of(StaffField::StaffNo),
-                    CsvProblemKind::DuplicateStaffNo {
-                        staff_no: staff_no.to_owned(),
-                        first_line,
-                    },
+                    CsvProblemKind::DuplicateStaffNo { staff_no: staff_no.to_owned(), first_line },
                 ));
             } else {
                 staff_nos.insert(staff_no.to_owned(), line);
@@ -439,9 +327,7 @@ impl Checker<'_> {
             self.problems.push(problem(
                 line,
                 column_of(StaffField::ParentDepartmentCode),
-                CsvProblemKind::SelfParentDepartment {
-                    code: code.to_owned(),
-                },
+                CsvProblemKind::SelfParentDepartment { code: code.to_owned() },
             ));
         }
 
@@ -483,9 +369,7 @@ pub(crate) fn normalize_employment(value: &str) -> Option<&'static str> {
         "会計年度任用職員" | "会計年度" => "fiscal_year",
         "委託" | "委託事業者" => "contractor",
         other => {
-            return ["regular", "fiscal_year", "contractor"]
-                .into_iter()
-                .find(|id| id.eq_ignore_ascii_case(other));
+            return ["regular", "fiscal_year", "contractor"].into_iter().find(|id| id.eq_ignore_ascii_case(other));
         }
     };
     Some(kind)
@@ -505,9 +389,7 @@ pub(crate) fn looks_like_email(value: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b));
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {

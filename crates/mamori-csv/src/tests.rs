@@ -4,8 +4,7 @@ use crate::parse::{looks_like_email, normalize_employment};
 use CsvProblemKind as K;
 use StaffField as F;
 
-const HEADER_JA: &str =
-    "職員番号,氏名,氏名カナ,メール,所属コード,所属名,上位所属コード,職名,任用区分";
+const HEADER_JA: &str = "職員番号,氏名,氏名カナ,メール,所属コード,所属名,上位所属コード,職名,任用区分";
 
 /// A StaffRow as a comparable array (StaffRow has no PartialEq).
 fn cells(r: &StaffRow) -> [String; 9] {
@@ -38,40 +37,10 @@ fn row(c: [&str; 9]) -> StaffRow {
 
 fn sample_rows() -> Vec<[&'static str; 9]> {
     vec![
-        [
-            "1001",
-            "山田 太郎",
-            "ヤマダ タロウ",
-            "taro.yamada@city.example.lg.jp",
-            "100",
-            "総務部",
-            "",
-            "部長",
-            "regular",
-        ],
-        [
-            "1002",
-            "鈴木 花子",
-            "スズキ ハナコ",
-            "",
-            "110",
-            "総務課",
-            "100",
-            "主事",
-            "fiscal_year",
-        ],
+        ["1001", "山田 太郎", "ヤマダ タロウ", "taro.yamada@city.example.lg.jp", "100", "総務部", "", "部長", "regular"],
+        ["1002", "鈴木 花子", "スズキ ハナコ", "", "110", "総務課", "100", "主事", "fiscal_year"],
         // 髙 and 﨑 are CP932 (IBM extension) characters that Excel in Japan writes.
-        [
-            "1003",
-            "髙橋 﨑子",
-            "タカハシ サキコ",
-            "",
-            "110",
-            "総務課",
-            "100",
-            "",
-            "contractor",
-        ],
+        ["1003", "髙橋 﨑子", "タカハシ サキコ", "", "110", "総務課", "100", "", "contractor"],
     ]
 }
 
@@ -93,10 +62,7 @@ fn sample_csv(newline: &str) -> String {
 fn shift_jis(s: &str) -> Vec<u8> {
     let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(s);
     assert!(!had_errors, "sample must be encodable in Shift_JIS");
-    assert!(
-        std::str::from_utf8(&bytes).is_err(),
-        "sample must not also be valid UTF-8"
-    );
+    assert!(std::str::from_utf8(&bytes).is_err(), "sample must not also be valid UTF-8");
     bytes.into_owned()
 }
 
@@ -183,18 +149,13 @@ fn problems(bytes: &[u8]) -> Vec<(usize, Option<String>, CsvProblemKind)> {
         Ok(rows) => panic!("expected Err, got {} rows", rows.len()),
         Err(e) => {
             assert!(!e.problems.is_empty());
-            e.problems
-                .into_iter()
-                .map(|p| (p.line, p.column, p.kind))
-                .collect()
+            e.problems.into_iter().map(|p| (p.line, p.column, p.kind)).collect()
         }
     }
 }
 
 fn want(w: Vec<Want<'_>>) -> Vec<(usize, Option<String>, CsvProblemKind)> {
-    w.into_iter()
-        .map(|(l, c, k)| (l, c.map(String::from), k))
-        .collect()
+    w.into_iter().map(|(l, c, k)| (l, c.map(String::from), k)).collect()
 }
 
 const H4: &str = "職員番号,氏名,所属コード,所属名";
@@ -330,79 +291,29 @@ fn rejects_with_every_problem_and_its_line() {
 fn undecodable_bytes_are_located() {
     // Shift_JIS with a broken character in 氏名 on line 3: 0x81 must be followed by a trail byte.
     let mut sjis = shift_jis(&sample_csv("\r\n"));
-    let at = sjis
-        .windows(4)
-        .position(|w| w == shift_jis("鈴木").as_slice())
-        .unwrap();
+    let at = sjis.windows(4).position(|w| w == shift_jis("鈴木").as_slice()).unwrap();
     sjis[at + 1] = b' ';
     sjis[at] = 0x81;
-    assert_eq!(
-        problems(&sjis),
-        want(vec![(
-            3,
-            Some("氏名"),
-            K::UndecodableBytes {
-                encoding: TextEncoding::ShiftJis,
-                position: 2
-            }
-        )])
-    );
+    assert_eq!(problems(&sjis), want(vec![(3, Some("氏名"), K::UndecodableBytes { encoding: TextEncoding::ShiftJis, position: 2 })]));
 
     // A byte that is in no table, 0xFF, alone in the empty 職名 cell of line 4.
     let mut sjis = shift_jis(&sample_csv("\n"));
     let at = sjis.windows(2).rposition(|w| w == b",,").unwrap();
     sjis.insert(at + 1, 0xFF);
-    assert_eq!(
-        problems(&sjis),
-        want(vec![(
-            4,
-            Some("職名"),
-            K::UndecodableBytes {
-                encoding: TextEncoding::ShiftJis,
-                position: 8
-            }
-        )])
-    );
+    assert_eq!(problems(&sjis), want(vec![(4, Some("職名"), K::UndecodableBytes { encoding: TextEncoding::ShiftJis, position: 8 })]));
 
     // A UTF-8 file with one broken byte is reported as UTF-8, at that cell, not as mojibake.
     let mut utf8 = sample_csv("\n").into_bytes();
-    let at = utf8
-        .windows("総務部".len())
-        .position(|w| w == "総務部".as_bytes())
-        .unwrap();
+    let at = utf8.windows("総務部".len()).position(|w| w == "総務部".as_bytes()).unwrap();
     utf8[at + 1] = 0xFF;
-    assert_eq!(
-        problems(&utf8),
-        want(vec![(
-            2,
-            Some("所属名"),
-            K::UndecodableBytes {
-                encoding: TextEncoding::Utf8,
-                position: 6
-            }
-        )])
-    );
+    assert_eq!(problems(&utf8), want(vec![(2, Some("所属名"), K::UndecodableBytes { encoding: TextEncoding::Utf8, position: 6 })]));
 
     // Broken bytes in the header: the column has no readable name, so its position is given.
     let mut header = sample_csv("\n").into_bytes();
     header[1] = 0xFF; // inside 職員番号
     let p = problems(&header);
-    assert_eq!(
-        p[0],
-        (
-            1,
-            None,
-            K::UndecodableBytes {
-                encoding: TextEncoding::Utf8,
-                position: 1
-            }
-        )
-    );
-    assert!(p.contains(&(
-        1,
-        Some("職員番号".into()),
-        K::MissingColumn { field: F::StaffNo }
-    )));
+    assert_eq!(p[0], (1, None, K::UndecodableBytes { encoding: TextEncoding::Utf8, position: 1 }));
+    assert!(p.contains(&(1, Some("職員番号".into()), K::MissingColumn { field: F::StaffNo })));
 }
 
 #[test]
@@ -411,46 +322,23 @@ fn utf16_is_refused() {
     for unit in H4.encode_utf16() {
         bytes.extend_from_slice(&unit.to_le_bytes());
     }
-    assert_eq!(
-        problems(&bytes),
-        want(vec![(1, None, K::Utf16NotSupported)])
-    );
+    assert_eq!(problems(&bytes), want(vec![(1, None, K::Utf16NotSupported)]));
 }
 
 #[test]
 fn limits() {
     let too_large = vec![b'a'; MAX_FILE_BYTES + 1];
-    assert_eq!(
-        problems(&too_large),
-        want(vec![(
-            0,
-            None,
-            K::FileTooLarge {
-                size: MAX_FILE_BYTES + 1,
-                limit: MAX_FILE_BYTES
-            }
-        )])
-    );
+    assert_eq!(problems(&too_large), want(vec![(0, None, K::FileTooLarge { size: MAX_FILE_BYTES + 1, limit: MAX_FILE_BYTES })]));
 
     let mut at_limit = format!("{H4}\n");
     for i in 0..MAX_ROWS {
         at_limit.push_str(&format!("{i},a,1,課\n"));
     }
-    assert_eq!(
-        parse_staff_csv(at_limit.as_bytes()).map(|r| r.len()),
-        Ok(MAX_ROWS)
-    );
+    assert_eq!(parse_staff_csv(at_limit.as_bytes()).map(|r| r.len()), Ok(MAX_ROWS));
 
     let mut over = at_limit;
     over.push_str("x,a,1,課\n");
-    assert_eq!(
-        problems(over.as_bytes()),
-        want(vec![(
-            MAX_ROWS + 2,
-            None,
-            K::TooManyRows { limit: MAX_ROWS }
-        )])
-    );
+    assert_eq!(problems(over.as_bytes()), want(vec![(MAX_ROWS + 2, None, K::TooManyRows { limit: MAX_ROWS })]));
 }
 
 #[test]
@@ -472,30 +360,15 @@ fn export_escapes_formula_cells() {
         assert_eq!(escape_cell(input), escaped, "input {input:?}");
     }
 
-    let written = write_staff_csv(&[row([
-        "-1", "=SUM(A1)", "", "@x", "10", "課", "", "+81", "regular",
-    ])]);
+    let written = write_staff_csv(&[row(["-1", "=SUM(A1)", "", "@x", "10", "課", "", "+81", "regular"])]);
     let text = std::str::from_utf8(&written).unwrap();
-    assert_eq!(
-        text,
-        format!("\u{feff}{HEADER_JA}\r\n'-1,'=SUM(A1),,'@x,10,課,,'+81,正規\r\n"),
-    );
+    assert_eq!(text, format!("\u{feff}{HEADER_JA}\r\n'-1,'=SUM(A1),,'@x,10,課,,'+81,正規\r\n"),);
 }
 
 #[test]
 fn export_then_parse_round_trips() {
     let mut rows: Vec<StaffRow> = sample_rows().into_iter().map(row).collect();
-    rows.push(row([
-        "2001",
-        "カンマ, と \"引用符\"",
-        "",
-        "",
-        "200",
-        "複数行\r\nの所属",
-        "",
-        "",
-        "regular",
-    ]));
+    rows.push(row(["2001", "カンマ, と \"引用符\"", "", "", "200", "複数行\r\nの所属", "", "", "regular"]));
     let written = write_staff_csv(&rows);
     assert!(written.starts_with(b"\xEF\xBB\xBF"));
     let back = ok(&written);
@@ -505,61 +378,16 @@ fn export_then_parse_round_trips() {
 
 #[test]
 fn messages_say_where_what_and_how() {
-    let p = |line, column: Option<&str>, kind| CsvProblem {
-        line,
-        column: column.map(String::from),
-        kind,
-    };
+    let p = |line, column: Option<&str>, kind| CsvProblem { line, column: column.map(String::from), kind };
     assert_eq!(
         p(5, Some("メール"), K::InvalidEmail { value: "taro@".into() }).message_ja(),
         "5行目の「メール」列: 「taro@」はメールアドレスの形になっていません。「taro.yamada@city.example.lg.jp」のように入力するか、不明なら空欄にしてください。"
     );
-    assert!(p(
-        3,
-        Some("氏名"),
-        K::FormulaLike {
-            value: "=1+1".into()
-        }
-    )
-    .message_ja()
-    .contains("CSVインジェクション"));
-    assert!(p(
-        4,
-        None,
-        K::UndecodableBytes {
-            encoding: TextEncoding::ShiftJis,
-            position: 28
-        }
-    )
-    .message_ja()
-    .starts_with("4行目（AB列）"));
-    assert!(p(
-        0,
-        None,
-        K::FileTooLarge {
-            size: 11 << 20,
-            limit: 10 << 20
-        }
-    )
-    .message_ja()
-    .starts_with("ファイル全体: "));
-    assert!(p(
-        2,
-        Some("メール"),
-        K::InvalidEmail {
-            value: "a＠b.jp".into()
-        }
-    )
-    .message_ja()
-    .contains("全角"));
-    let long = p(
-        2,
-        Some("職名"),
-        K::FormulaLike {
-            value: format!("={}", "x".repeat(100)),
-        },
-    )
-    .message_ja();
+    assert!(p(3, Some("氏名"), K::FormulaLike { value: "=1+1".into() }).message_ja().contains("CSVインジェクション"));
+    assert!(p(4, None, K::UndecodableBytes { encoding: TextEncoding::ShiftJis, position: 28 }).message_ja().starts_with("4行目（AB列）"));
+    assert!(p(0, None, K::FileTooLarge { size: 11 << 20, limit: 10 << 20 }).message_ja().starts_with("ファイル全体: "));
+    assert!(p(2, Some("メール"), K::InvalidEmail { value: "a＠b.jp".into() }).message_ja().contains("全角"));
+    let long = p(2, Some("職名"), K::FormulaLike { value: format!("={}", "x".repeat(100)) }).message_ja();
     assert!(long.contains('…') && !long.contains(&"x".repeat(41)));
 
     // Every kind: a Japanese message that starts with the place.
@@ -567,10 +395,7 @@ fn messages_say_where_what_and_how() {
         K::FileTooLarge { size: 1, limit: 1 },
         K::TooManyRows { limit: 1 },
         K::Utf16NotSupported,
-        K::UndecodableBytes {
-            encoding: TextEncoding::Utf8,
-            position: 1,
-        },
+        K::UndecodableBytes { encoding: TextEncoding::Utf8, position: 1 },
         K::NoHeader,
         K::NoDataRows,
         K::UnterminatedQuote,
@@ -579,32 +404,18 @@ fn messages_say_where_what_and_how() {
         K::DuplicateColumn { field: F::Name },
         K::MissingColumn { field: F::StaffNo },
         K::UnnamedColumnHasValue { position: 1 },
-        K::WrongCellCount {
-            expected: 1,
-            found: 2,
-        },
+        K::WrongCellCount { expected: 1, found: 2 },
         K::RequiredCellEmpty { field: F::Name },
-        K::DuplicateStaffNo {
-            staff_no: "1".into(),
-            first_line: 2,
-        },
+        K::DuplicateStaffNo { staff_no: "1".into(), first_line: 2 },
         K::InvalidEmail { value: "x".into() },
-        K::DepartmentNameConflict {
-            code: "1".into(),
-            first_name: "a".into(),
-            first_line: 2,
-            name: "b".into(),
-        },
+        K::DepartmentNameConflict { code: "1".into(), first_name: "a".into(), first_line: 2, name: "b".into() },
         K::SelfParentDepartment { code: "1".into() },
         K::UnknownEmployment { value: "x".into() },
         K::FormulaLike { value: "=x".into() },
     ];
     for kind in all {
         let m = p(7, None, kind.clone()).message_ja();
-        assert!(
-            m.starts_with("7行目") && m.ends_with('。') && m.chars().count() > 20,
-            "{kind:?}: {m}"
-        );
+        assert!(m.starts_with("7行目") && m.ends_with('。') && m.chars().count() > 20, "{kind:?}: {m}");
     }
 
     let rejection = parse_staff_csv(b"x\n").unwrap_err();
@@ -665,32 +476,19 @@ pub(crate) fn check_invariants(input: &[u8]) {
             assert!(!rows.is_empty() && rows.len() <= MAX_ROWS);
             for r in &rows {
                 assert!(!r.staff_no.is_empty() && !r.name.is_empty(), "{r:?}");
-                assert!(
-                    !r.department_code.is_empty() && !r.department_name.is_empty(),
-                    "{r:?}"
-                );
-                assert!(
-                    ["regular", "fiscal_year", "contractor"].contains(&r.employment.as_str()),
-                    "{r:?}"
-                );
+                assert!(!r.department_code.is_empty() && !r.department_name.is_empty(), "{r:?}");
+                assert!(["regular", "fiscal_year", "contractor"].contains(&r.employment.as_str()), "{r:?}");
                 for c in cells(r) {
                     assert_eq!(c.trim(), c);
                     assert!(!crate::parse::looks_like_formula(&c), "{r:?}");
                 }
             }
-            let again = parse_staff_csv(&write_staff_csv(&rows))
-                .expect("export of parsed rows must re-import");
-            assert_eq!(
-                again.iter().map(cells).collect::<Vec<_>>(),
-                rows.iter().map(cells).collect::<Vec<_>>()
-            );
+            let again = parse_staff_csv(&write_staff_csv(&rows)).expect("export of parsed rows must re-import");
+            assert_eq!(again.iter().map(cells).collect::<Vec<_>>(), rows.iter().map(cells).collect::<Vec<_>>());
         }
         Err(rejection) => {
             assert!(!rejection.problems.is_empty());
-            assert!(rejection
-                .problems
-                .windows(2)
-                .all(|w| w[0].line <= w[1].line));
+            assert!(rejection.problems.windows(2).all(|w| w[0].line <= w[1].line));
             for p in &rejection.problems {
                 assert!(!p.message_ja().is_empty());
             }
@@ -716,13 +514,7 @@ fn pseudo_random_inputs_never_panic() {
         let input = if i % 2 == 0 {
             let len = rng.below(200);
             (0..len)
-                .map(|_| {
-                    if rng.below(4) == 0 {
-                        rng.next().to_le_bytes()[0]
-                    } else {
-                        ALPHABET[rng.below(ALPHABET.len())]
-                    }
-                })
+                .map(|_| if rng.below(4) == 0 { rng.next().to_le_bytes()[0] } else { ALPHABET[rng.below(ALPHABET.len())] })
                 .collect::<Vec<u8>>()
         } else {
             let mut bytes = seeds[rng.below(seeds.len())].clone();

@@ -18,10 +18,8 @@ pub fn escape_cell(s: &str) -> String {
 /// same rows.
 pub fn write_staff_csv(rows: &[StaffRow]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(&mut out);
+    let mut writer =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).quote_style(csv::QuoteStyle::Necessary).from_writer(&mut out);
     // Writing into a Vec cannot fail, and every record has the same length.
     let header = StaffField::ALL.map(StaffField::header_ja);
     writer.write_record(header).expect("writing to memory");
@@ -37,9 +35,7 @@ pub fn write_staff_csv(rows: &[StaffRow]) -> Vec<u8> {
             &row.post,
             employment_ja(&row.employment),
         ];
-        writer
-            .write_record(cells.map(escape_cell))
-            .expect("writing to memory");
+        writer.write_record(cells.map(escape_cell)).expect("writing to memory");
     }
     writer.flush().expect("writing to memory");
     drop(writer);

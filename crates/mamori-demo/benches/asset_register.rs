@@ -130,15 +130,13 @@ async fn main() -> anyhow::Result<()> {
     let mut departments: Vec<(i64, i64, i64)> = Vec::new(); // (id, count, deep cursor)
     for r in &rows {
         let (id, n): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
-        let cursor: i64 = sqlx::query(
-            "SELECT id FROM assets WHERE org_id = $1 AND department_id = $2 ORDER BY id DESC LIMIT 1 OFFSET $3",
-        )
-        .bind(org_id)
-        .bind(id)
-        .bind(n * 4 / 5)
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
+        let cursor: i64 = sqlx::query("SELECT id FROM assets WHERE org_id = $1 AND department_id = $2 ORDER BY id DESC LIMIT 1 OFFSET $3")
+            .bind(org_id)
+            .bind(id)
+            .bind(n * 4 / 5)
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?;
         departments.push((id, n, cursor));
     }
     if departments.is_empty() {

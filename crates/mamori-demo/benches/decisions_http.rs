@@ -33,8 +33,14 @@ fn env_u64(name: &str, default: u64) -> anyhow::Result<u64> {
 
 fn bodies() -> Vec<(Value, &'static str)> {
     vec![
-        (json!({"action": "take_out", "object": {"classes": {"confidentiality": "3B", "integrity": "2", "availability": "1"}}, "context": {"facts": ["encrypted"], "location": "outside"}}), "needs_approval"),
-        (json!({"action": "send", "object": {"classes": {"confidentiality": "2", "integrity": "1", "availability": "1"}}, "context": {"location": "office"}}), "permitted"),
+        (
+            json!({"action": "take_out", "object": {"classes": {"confidentiality": "3B", "integrity": "2", "availability": "1"}}, "context": {"facts": ["encrypted"], "location": "outside"}}),
+            "needs_approval",
+        ),
+        (
+            json!({"action": "send", "object": {"classes": {"confidentiality": "2", "integrity": "1", "availability": "1"}}, "context": {"location": "office"}}),
+            "permitted",
+        ),
         (json!({"action": "access_system", "object": {"zone": "mynumber"}, "context": {"facts": ["mfa"]}}), "permitted"),
         (json!({"action": "post_social_media", "object": {"classes": {"confidentiality": "2"}}}), "denied"),
     ]

@@ -123,7 +123,9 @@ async fn measure(db: &TestDb, backend: &'static str, single: usize, writers: usi
                 if i >= end {
                     return Ok::<_, anyhow::Error>(seqs);
                 }
-                seqs.push(store.record_event(org_id, &actor, NewEvent::new("bench.append", "bench", i, serde_json::json!({"i": i}))).await?);
+                seqs.push(
+                    store.record_event(org_id, &actor, NewEvent::new("bench.append", "bench", i, serde_json::json!({"i": i}))).await?,
+                );
             }
         }));
     }
@@ -167,14 +169,22 @@ async fn measure(db: &TestDb, backend: &'static str, single: usize, writers: usi
     let (_, bundled) = mamori_ledger::bundle::verify(&bundle[..], Some(key.verifying_key()), &[])?;
     let bundle_verify_time = started.elapsed();
     ensure!(bundled.ok() && bundled.entries == size, "{backend}: the bundle does not verify: {:?}", bundled.problems);
-    eprintln!("{backend}: bundle of {} bytes exported in {:.2} s, verified in {:.2} s", bundle.len(), export_time.as_secs_f64(), bundle_verify_time.as_secs_f64());
+    eprintln!(
+        "{backend}: bundle of {} bytes exported in {:.2} s, verified in {:.2} s",
+        bundle.len(),
+        export_time.as_secs_f64(),
+        bundle_verify_time.as_secs_f64()
+    );
 
     // Inclusion proofs at the final size, each checked against the signed root.
     let mut proofs = Vec::new();
     for index in [0, size / 2, size - 1] {
         let p = store.inclusion_proof(org_id, index, None).await?;
         ensure!(p.size == size, "{backend}: the latest checkpoint has size {}, not {size}", p.size);
-        ensure!(check_inclusion(&p.proof, p.size, p.root, index, p.leaf_hash), "{backend}: the inclusion proof of {index} in {size} does not verify");
+        ensure!(
+            check_inclusion(&p.proof, p.size, p.root, index, p.leaf_hash),
+            "{backend}: the inclusion proof of {index} in {size} does not verify"
+        );
         proofs.push((index, p.proof.len() * 32));
     }
 
@@ -316,9 +326,21 @@ async fn main() -> anyhow::Result<()> {
     });
 
     println!();
-    println!("ledger, SQLite (file, WAL, synchronous=FULL) and PostgreSQL (synchronous_commit=on), {threads} CPU(s), multi-thread tokio runtime");
+    println!(
+        "ledger, SQLite (file, WAL, synchronous=FULL) and PostgreSQL (synchronous_commit=on), {threads} CPU(s), multi-thread tokio runtime"
+    );
     println!("ratio = figure / target; a rate passes at ratio ≥ 1, a proof size at ratio ≤ 1");
-    println!("{} {:>11}  {:>12} {:>6} {:<4}  {:>12} {:>6} {:<4}", pad("measure", 50), "target", "SQLite", "ratio", "", "PostgreSQL", "ratio", "");
+    println!(
+        "{} {:>11}  {:>12} {:>6} {:<4}  {:>12} {:>6} {:<4}",
+        pad("measure", 50),
+        "target",
+        "SQLite",
+        "ratio",
+        "",
+        "PostgreSQL",
+        "ratio",
+        ""
+    );
     let mut failed = 0;
     let mut rows = 0;
     for l in &lines {

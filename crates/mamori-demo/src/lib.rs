@@ -237,10 +237,8 @@ fn plan_staff(depts: &[DeptPlan], staff: usize, rng: &mut StdRng) -> Vec<StaffPl
     let fixed = people.len();
     let rest = staff.saturating_sub(fixed);
     let total_weight: u32 = depts.iter().map(|d| if d.kind == "bureau" { 0 } else { d.weight }).sum();
-    let mut share: Vec<usize> = depts
-        .iter()
-        .map(|d| if d.kind == "bureau" { 0 } else { rest * d.weight as usize / total_weight as usize })
-        .collect();
+    let mut share: Vec<usize> =
+        depts.iter().map(|d| if d.kind == "bureau" { 0 } else { rest * d.weight as usize / total_weight as usize }).collect();
     let mut missing = rest - share.iter().sum::<usize>();
     let candidates: Vec<usize> = (0..depts.len()).filter(|&i| depts[i].kind != "bureau").collect();
     while missing > 0 {
@@ -432,14 +430,16 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
     for spec in data::SYSTEMS.iter().take(scale.systems) {
         let s = dept_by_code(spec.section);
         let manager = head_of(s).map(&pid).transpose()?;
-        let operators: Vec<&StaffPlan> = staff
-            .iter()
-            .filter(|p| depts[p.dept].section == Some(s) && matches!(p.post, "主査" | "主任主事" | "主事" | "技師"))
-            .collect();
+        let operators: Vec<&StaffPlan> =
+            staff.iter().filter(|p| depts[p.dept].section == Some(s) && matches!(p.post, "主査" | "主任主事" | "主事" | "技師")).collect();
         // The systems of 総務課 are operated by the 情報係.
         let operators = if spec.section == data::SOMU {
             let j: Vec<&StaffPlan> = operators.iter().copied().filter(|p| p.dept == joho).collect();
-            if j.is_empty() { operators } else { j }
+            if j.is_empty() {
+                operators
+            } else {
+                j
+            }
         } else {
             operators
         };
@@ -528,7 +528,14 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
 /// new-staff session in April for those who joined on April 1st, the consents of the
 /// 会計年度任用職員, and a drill planned a month ahead — so that the pages and the annual
 /// report have something to show, and some people are still due.
-async fn seed_training(store: &Store, org_id: i64, people: &[mamori_store::org::Person], director: i64, rng: &mut StdRng, actor: &Actor) -> anyhow::Result<()> {
+async fn seed_training(
+    store: &Store,
+    org_id: i64,
+    people: &[mamori_store::org::Person],
+    director: i64,
+    rng: &mut StdRng,
+    actor: &Actor,
+) -> anyhow::Result<()> {
     use mamori_policy::yearly::FiscalYear;
     use mamori_store::training::{Attendance, NewSession};
     let today = chrono::Utc::now().with_timezone(&mamori_store::jst()).date_naive();
@@ -546,18 +553,39 @@ async fn seed_training(store: &Store, org_id: i64, people: &[mamori_store::org::
         store.set_joined_on(org_id, p.id, first, actor).await?;
     }
     let intro_day = (first + chrono::Days::new(3)).min(today);
-    let intro = store.create_training_session(org_id, &session("training", "new_staff", "新規採用職員向け情報セキュリティ研修", intro_day, "第1会議室"), Some(director), actor).await?;
+    let intro = store
+        .create_training_session(
+            org_id,
+            &session("training", "new_staff", "新規採用職員向け情報セキュリティ研修", intro_day, "第1会議室"),
+            Some(director),
+            actor,
+        )
+        .await?;
     let joined: Vec<i64> = newcomers.iter().map(|p| p.id).collect();
     let batch = |person_ids, source| Attendance { person_ids, source, today, recorded_by: Some(director) };
     store.record_attendance(org_id, intro.id, &batch(&joined[..joined.len().saturating_sub(1)], "ui"), actor).await?;
     let main_day = (first + chrono::Days::new(75)).min(today);
-    let main = store.create_training_session(org_id, &session("training", "all_staff", "情報セキュリティ研修（全職員等）", main_day, "役場大会議室・オンライン"), Some(director), actor).await?;
+    let main = store
+        .create_training_session(
+            org_id,
+            &session("training", "all_staff", "情報セキュリティ研修（全職員等）", main_day, "役場大会議室・オンライン"),
+            Some(director),
+            actor,
+        )
+        .await?;
     let attended: Vec<i64> = people.iter().filter(|p| p.active && rng.gen_bool(0.85)).map(|p| p.id).collect();
     store.record_attendance(org_id, main.id, &batch(&attended, "csv"), actor).await?;
     for p in people.iter().filter(|p| p.employment == "fiscal_year" && rng.gen_bool(0.8)) {
         store.record_consent(org_id, p.id, first.max(today - chrono::Days::new(200)).min(today), Some(director), actor).await?;
     }
-    store.create_training_session(org_id, &session("drill", "all_staff", "緊急時対応訓練（標的型メール）", today + chrono::Days::new(30), "各課"), Some(director), actor).await?;
+    store
+        .create_training_session(
+            org_id,
+            &session("drill", "all_staff", "緊急時対応訓練（標的型メール）", today + chrono::Days::new(30), "各課"),
+            Some(director),
+            actor,
+        )
+        .await?;
     Ok(())
 }
 
@@ -606,8 +634,7 @@ impl<'a> AssetGenerator<'a> {
                 v
             })
             .collect();
-        let generic =
-            data::SUBJECTS.iter().enumerate().filter(|(_, s)| s.home == Home::Any).map(|(i, _)| SubjectRef::Subject(i)).collect();
+        let generic = data::SUBJECTS.iter().enumerate().filter(|(_, s)| s.home == Home::Any).map(|(i, _)| SubjectRef::Subject(i)).collect();
         Self { depts, systems, cumulative, own, generic }
     }
 
@@ -689,11 +716,7 @@ impl<'a> AssetGenerator<'a> {
         };
         // About 3% wait for the 管理者's decision (対策基準2(2)).
         if rng.gen_bool(0.03) {
-            classes = if rng.gen_bool(0.7) {
-                Classes::default()
-            } else {
-                Classes { confidentiality: None, ..classes }
-            };
+            classes = if rng.gen_bool(0.7) { Classes::default() } else { Classes { confidentiality: None, ..classes } };
             fields.description.push_str("分類未決定（管理者の判断待ち）。");
         } else if rng.gen_bool(0.05) {
             // Some registers hold a copy one level stricter than the subject's default.

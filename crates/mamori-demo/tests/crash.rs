@@ -65,8 +65,9 @@ fn run_and_kill(url: &str, key: &Path) -> Vec<i64> {
             }
         }
     });
-    let parse =
-        |line: &str| -> i64 { line.strip_prefix("ack ").and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("unexpected output line {line:?}")) };
+    let parse = |line: &str| -> i64 {
+        line.strip_prefix("ack ").and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("unexpected output line {line:?}"))
+    };
     let mut acks = Vec::new();
     while acks.len() < MIN_ACKS {
         let left = ACK_TIMEOUT.checked_sub(started.elapsed()).unwrap_or_default();
@@ -114,8 +115,13 @@ async fn check_after_crash(url: &str, key_path: &Path, acks: &[i64]) {
     assert_eq!(report.entries, max as u64, "every event is a ledger entry");
     let status = store.ledger_status(org_id).await.unwrap();
     assert_eq!(status.size, max as u64, "ledger_size");
-    let event_seq: i64 =
-        sqlx::query("SELECT event_seq FROM organizations WHERE id = $1").bind(org_id).fetch_one(store.pool()).await.unwrap().try_get(0).unwrap();
+    let event_seq: i64 = sqlx::query("SELECT event_seq FROM organizations WHERE id = $1")
+        .bind(org_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     assert_eq!(event_seq, max, "the organization's event counter");
 
     let mut sorted = acks.to_vec();

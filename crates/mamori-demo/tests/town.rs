@@ -28,7 +28,8 @@ async fn the_town_is_complete_and_consistent() {
     assert_eq!(departments.len(), summary.departments);
     assert_eq!(summary.sections, 20, "20 課 and 事務局");
     let names: HashSet<&str> = departments.iter().map(|d| d.name.as_str()).collect();
-    for name in ["総務課", "住民課", "税務課", "子育て支援課", "学校教育課", "議会事務局", "情報係", "志免小学校", "志免中央保育園"] {
+    for name in ["総務課", "住民課", "税務課", "子育て支援課", "学校教育課", "議会事務局", "情報係", "志免小学校", "志免中央保育園"]
+    {
         assert!(names.contains(name), "{name} is missing");
     }
     let by_id: HashMap<i64, &mamori_store::org::Department> = departments.iter().map(|d| (d.id, d)).collect();
@@ -61,8 +62,7 @@ async fn the_town_is_complete_and_consistent() {
     assert_eq!(post_of(director[0].person_id), "課長");
     assert_eq!(person(director[0].person_id).department_id, summary.somu_department_id);
     for d in &departments {
-        let managers: Vec<_> =
-            roles.iter().filter(|r| r.role == "security_manager" && r.department_id == Some(d.id)).collect();
+        let managers: Vec<_> = roles.iter().filter(|r| r.role == "security_manager" && r.department_id == Some(d.id)).collect();
         assert_eq!(managers.len(), 1, "{} has one 情報セキュリティ管理者", d.name);
         if d.kind == "section" {
             let holder = person(managers[0].person_id);
@@ -109,8 +109,7 @@ async fn the_town_is_complete_and_consistent() {
     assert_eq!(distinct("kind").await, set(&["document", "equipment", "information", "system_document"]));
     assert_eq!(distinct("zone").await, set(&["internet", "lgwan", "mynumber"]));
     assert!(summary.undecided_assets > 20 && summary.undecided_assets < 120, "about 3%: {}", summary.undecided_assets);
-    let undecided =
-        store.assets(org.id, &AssetFilter { undecided: true, limit: 500, ..Default::default() }).await.unwrap();
+    let undecided = store.assets(org.id, &AssetFilter { undecided: true, limit: 500, ..Default::default() }).await.unwrap();
     assert_eq!(undecided.len(), summary.undecided_assets);
     let all = store.assets(org.id, &AssetFilter { limit: 500, ..Default::default() }).await.unwrap();
     assert!(all.iter().any(|a| a.fields.specific_personal_info));

@@ -16,7 +16,9 @@ use std::hint::black_box;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use cedar_policy::{Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityUid, PolicyId, PolicySet, Request, RestrictedExpression};
+use cedar_policy::{
+    Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityUid, PolicyId, PolicySet, Request, RestrictedExpression,
+};
 use mamori_engine::cedar::{self, PolicyKind};
 use mamori_engine::{ContextInput, Engine, ObjectInput, Outcome, Query, RequestInput, SubjectInput};
 use mamori_policy::bundled::BUNDLED;
@@ -38,7 +40,11 @@ fn main() {
     let (_, file, text) = BUNDLED.iter().find(|(id, _, _)| *id == "shime").expect("志免町 is bundled");
     let base = parse_profile(file, text).unwrap_or_else(|e| panic!("{file} does not load:\n{e}"));
     let overhead = timer_overhead();
-    println!("timer overhead (Instant::now() pair, nothing between): p50 {} p99 {} — included in every latency below, not subtracted\n", ns(overhead.0), ns(overhead.1));
+    println!(
+        "timer overhead (Instant::now() pair, nothing between): p50 {} p99 {} — included in every latency below, not subtracted\n",
+        ns(overhead.0),
+        ns(overhead.1)
+    );
 
     let mut columns = Vec::new();
     for (i, n) in RULE_COUNTS.into_iter().enumerate() {
@@ -186,9 +192,14 @@ fn cedar_input(engine: &Engine, names: &Names, q: &Query) -> (Request, Entities)
     let resource = EntityUid::from_str(r#"Object::"o""#).unwrap();
     let action = EntityUid::from_str(&format!("Action::\"{}\"", q.action.id())).unwrap();
     let strings = |v: Vec<&str>| RestrictedExpression::new_set(v.into_iter().map(|s| RestrictedExpression::new_string(s.to_owned())));
-    let user = Entity::new(principal.clone(), HashMap::from([("roles".to_owned(), strings(names.roles(q.roles)))]), HashSet::new()).unwrap();
-    let mut attrs: HashMap<String, RestrictedExpression> =
-        names.axes.iter().enumerate().map(|(i, a)| (a.clone(), RestrictedExpression::new_long(i64::from(engine.level_rank(i, q.levels[i]))))).collect();
+    let user =
+        Entity::new(principal.clone(), HashMap::from([("roles".to_owned(), strings(names.roles(q.roles)))]), HashSet::new()).unwrap();
+    let mut attrs: HashMap<String, RestrictedExpression> = names
+        .axes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.clone(), RestrictedExpression::new_long(i64::from(engine.level_rank(i, q.levels[i])))))
+        .collect();
     attrs.insert("zone".to_owned(), RestrictedExpression::new_string(names.zone(q)));
     let object = Entity::new(resource.clone(), attrs, HashSet::new()).unwrap();
     let context = Context::from_pairs([
@@ -236,7 +247,11 @@ fn cedar_outcome(response: &cedar_policy::Response) -> (Outcome, Vec<String>) {
     match response.decision() {
         CedarDecision::Allow => (Outcome::Permitted, ids(None)),
         CedarDecision::Deny => {
-            for (kind, outcome) in [(PolicyKind::Rule, Outcome::Denied), (PolicyKind::Requires, Outcome::Denied), (PolicyKind::Approval, Outcome::NeedsApproval)] {
+            for (kind, outcome) in [
+                (PolicyKind::Rule, Outcome::Denied),
+                (PolicyKind::Requires, Outcome::Denied),
+                (PolicyKind::Approval, Outcome::NeedsApproval),
+            ] {
                 let v = ids(Some(kind));
                 if !v.is_empty() {
                     return (outcome, v);
@@ -357,7 +372,11 @@ fn measure(profile: &Profile, engine: &Engine, rng: &mut StdRng) -> Column {
     for (q, input) in queries.iter().zip(&rego_inputs).take(CHECKED) {
         rego.set_input(input.clone());
         let got = rego.eval_rule(rule.clone()).unwrap_or_else(|e| panic!("regorus: {e}"));
-        assert_eq!(got.as_string().map(|s| s.to_string()).ok().as_deref(), Some(engine.decide(q).outcome.id()), "regorus and the engine disagree on {q:?}");
+        assert_eq!(
+            got.as_string().map(|s| s.to_string()).ok().as_deref(),
+            Some(engine.decide(q).outcome.id()),
+            "regorus and the engine disagree on {q:?}"
+        );
     }
 
     let e = bench(&queries, |q| engine.decide(q));
@@ -412,7 +431,12 @@ fn shape(engine: &Engine) -> String {
     let mut per_action: Vec<usize> = Action::ALL.iter().map(|a| engine.rules().iter().filter(|r| r.action == *a).count()).collect();
     per_action.sort_unstable();
     let forbids = engine.rules().iter().filter(|r| r.effect == Effect::Forbid).count();
-    format!("{forbids} forbids, rules per action min {} / median {} / max {}", per_action[0], per_action[per_action.len() / 2], per_action[per_action.len() - 1])
+    format!(
+        "{forbids} forbids, rules per action min {} / median {} / max {}",
+        per_action[0],
+        per_action[per_action.len() / 2],
+        per_action[per_action.len() - 1]
+    )
 }
 
 // -- the table ---------------------------------------------------------------------------

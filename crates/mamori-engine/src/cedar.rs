@@ -81,8 +81,12 @@ fn conditions(engine: &Engine, rule: &Rule) -> String {
             Condition::RankAtMost { axis, rank } => format!("resource.{axis} <= {rank}"),
             Condition::ContextIs { attr, value } => format!("context.{attr} == {}", quote(value)),
             Condition::ContextIsNot { attr, value } => format!("context.{attr} != {}", quote(value)),
-            Condition::ZoneIn(zones) => format!("[{}].contains(resource.zone)", zones.iter().map(|z| quote(z)).collect::<Vec<_>>().join(", ")),
-            Condition::AnyRole(roles) => format!("principal.roles.containsAny([{}])", roles.iter().map(|r| quote(r)).collect::<Vec<_>>().join(", ")),
+            Condition::ZoneIn(zones) => {
+                format!("[{}].contains(resource.zone)", zones.iter().map(|z| quote(z)).collect::<Vec<_>>().join(", "))
+            }
+            Condition::AnyRole(roles) => {
+                format!("principal.roles.containsAny([{}])", roles.iter().map(|r| quote(r)).collect::<Vec<_>>().join(", "))
+            }
             Condition::Emergency(e) => format!("context.emergency == {e}"),
         })
         .collect();
@@ -107,11 +111,8 @@ pub fn policies(engine: &Engine) -> String {
         let effect = if rule.effect == Effect::Forbid { "forbid" } else { "permit" };
         let _ = writeln!(out, "{effect}({scope}) when {{ {when} }};\n");
         if rule.requires != 0 {
-            let facts: Vec<String> = mamori_policy::Fact::ALL
-                .into_iter()
-                .filter(|f| rule.requires & fact_bit(*f) != 0)
-                .map(|f| quote(f.id()))
-                .collect();
+            let facts: Vec<String> =
+                mamori_policy::Fact::ALL.into_iter().filter(|f| rule.requires & fact_bit(*f) != 0).map(|f| quote(f.id())).collect();
             head(&mut out, &format!("{}#requires", rule.id));
             let _ = writeln!(out, "forbid({scope}) when {{ {when} && !context.facts.containsAll([{}]) }};\n", facts.join(", "));
         }

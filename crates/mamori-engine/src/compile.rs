@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 
-use mamori_policy::{
-    Action, ApprovalRule, Device, DutySpec, Effect, Fact, Location, Profile, Provenance, Symbol,
-};
+use mamori_policy::{Action, ApprovalRule, Device, DutySpec, Effect, Fact, Location, Profile, Provenance, Symbol};
 
 use crate::{fact_bit, InputError, Query, RequestInput, RoleSet, MAX_AXES};
 

@@ -11,13 +11,25 @@ use crate::Engine;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition<'e> {
     /// The object's rank on `axis` is at least / at most `rank`.
-    RankAtLeast { axis: &'e str, rank: u32 },
-    RankAtMost { axis: &'e str, rank: u32 },
+    RankAtLeast {
+        axis: &'e str,
+        rank: u32,
+    },
+    RankAtMost {
+        axis: &'e str,
+        rank: u32,
+    },
     /// A context attribute (`location`, `device`) equals `value`.
-    ContextIs { attr: &'static str, value: &'static str },
+    ContextIs {
+        attr: &'static str,
+        value: &'static str,
+    },
     /// A context attribute does not equal `value` (a forbid's two-valued condition: the
     /// other value, or unknown).
-    ContextIsNot { attr: &'static str, value: &'static str },
+    ContextIsNot {
+        attr: &'static str,
+        value: &'static str,
+    },
     /// The object's zone is one of these (`""` stands for unknown).
     ZoneIn(Vec<&'e str>),
     /// The subject holds one of these roles.
@@ -55,7 +67,8 @@ pub fn of<'e>(engine: &'e Engine, rule: &Rule) -> Vec<Condition<'e>> {
         out.push(two_valued("device", device_id(Some(d)), device_id(Some(other))));
     }
     if rule.zones != 0 {
-        let mut zones: Vec<&str> = (0..engine.zones.len()).filter(|i| rule.zones & (1 << i) != 0).map(|i| engine.zones[i].as_str()).collect();
+        let mut zones: Vec<&str> =
+            (0..engine.zones.len()).filter(|i| rule.zones & (1 << i) != 0).map(|i| engine.zones[i].as_str()).collect();
         if forbid {
             zones.push("");
         }

@@ -37,7 +37,11 @@ impl Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unmet {
     /// The object's level on `axis` is outside the rule's range (level positions).
-    Class { axis: u8, min: u8, max: u8 },
+    Class {
+        axis: u8,
+        min: u8,
+        max: u8,
+    },
     Location(Location),
     Device(Device),
     /// The object's zone is not one of these (bit set of zone indexes).

@@ -27,9 +27,9 @@ pub mod conditions;
 mod decide;
 pub mod rego;
 
+pub use compile::{ApprovalInfo, Rule};
 pub use compile::{CompileError, Engine};
 pub use decide::{Approval, Decision, DecisionJson, Duty, Missing, Outcome, Unmet};
-pub use compile::{ApprovalInfo, Rule};
 
 use mamori_policy::{Action, Device, Fact, Location};
 use serde::Deserialize;

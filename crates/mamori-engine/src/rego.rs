@@ -10,8 +10,8 @@ use std::fmt::Write;
 
 use mamori_policy::Effect;
 
-use crate::conditions::Condition;
 use crate::compile::Rule;
+use crate::conditions::Condition;
 use crate::{fact_bit, Engine};
 
 fn conditions(engine: &Engine, rule: &Rule) -> Vec<String> {

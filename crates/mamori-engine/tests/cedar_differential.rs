@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
-use cedar_policy::{Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityUid, PolicyId, PolicySet, Request, RestrictedExpression};
+use cedar_policy::{
+    Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityUid, PolicyId, PolicySet, Request, RestrictedExpression,
+};
 use mamori_engine::cedar::{self, PolicyKind};
 use mamori_engine::{Engine, Outcome, Query, RoleSet, MAX_AXES};
 use mamori_policy::bundled::BUNDLED;
@@ -27,7 +29,8 @@ fn policy_set(engine: &Engine, profile: &Profile, profile_id: &str) -> PolicySet
         let id = p.annotation("id").unwrap_or_else(|| panic!("{profile_id}: a generated policy has no @id:\n{p}"));
         set.add(p.new_id(PolicyId::new(id))).unwrap_or_else(|e| panic!("{profile_id}: policy {id}: {e}"));
     }
-    let expected: usize = profile.decision_rules.iter().map(|r| 1 + usize::from(r.approval.is_some()) + usize::from(!r.requires.is_empty())).sum();
+    let expected: usize =
+        profile.decision_rules.iter().map(|r| 1 + usize::from(r.approval.is_some()) + usize::from(!r.requires.is_empty())).sum();
     assert_eq!(set.policies().count(), expected, "{profile_id}: one policy per rule, requirement set and approval");
     set
 }
@@ -110,7 +113,8 @@ fn cedar_request(engine: &Engine, u: &Universe, q: &Query) -> (Request, Entities
     let zone = q.zone.map_or(String::new(), |z| u.zones[z as usize].clone());
     attrs.insert("zone".to_owned(), RestrictedExpression::new_string(zone));
     let object = Entity::new(resource.clone(), attrs, HashSet::new()).unwrap();
-    let facts = Fact::ALL.into_iter().filter(|f| q.facts & (1 << (*f as u8)) != 0).map(|f| RestrictedExpression::new_string(f.id().to_owned()));
+    let facts =
+        Fact::ALL.into_iter().filter(|f| q.facts & (1 << (*f as u8)) != 0).map(|f| RestrictedExpression::new_string(f.id().to_owned()));
     let context = Context::from_pairs([
         ("location".to_owned(), RestrictedExpression::new_string(cedar::location_id(q.location).to_owned())),
         ("device".to_owned(), RestrictedExpression::new_string(cedar::device_id(q.device).to_owned())),
@@ -124,7 +128,12 @@ fn cedar_request(engine: &Engine, u: &Universe, q: &Query) -> (Request, Entities
 }
 
 /// Cedar's answer in the engine's terms: the outcome and the sorted deciding rule ids.
-fn cedar_answer(authorizer: &Authorizer, set: &PolicySet, request: &Request, entities: &Entities) -> Result<(Outcome, Vec<String>), String> {
+fn cedar_answer(
+    authorizer: &Authorizer,
+    set: &PolicySet,
+    request: &Request,
+    entities: &Entities,
+) -> Result<(Outcome, Vec<String>), String> {
     let response = authorizer.is_authorized(request, set, entities);
     let errors: Vec<String> = response.diagnostics().errors().map(|e| e.to_string()).collect();
     if !errors.is_empty() {
@@ -167,7 +176,8 @@ fn cedar_answer(authorizer: &Authorizer, set: &PolicySet, request: &Request, ent
 
 fn describe(engine: &Engine, u: &Universe, q: &Query) -> String {
     let roles = |s: RoleSet| (0..u.roles.len()).filter(|i| s.contains(*i as u8)).map(|i| u.roles[i].as_str()).collect::<Vec<_>>().join(",");
-    let levels: BTreeMap<&str, &str> = u.axes.iter().enumerate().map(|(i, (id, _))| (id.as_str(), engine.level_id(i, q.levels[i]))).collect();
+    let levels: BTreeMap<&str, &str> =
+        u.axes.iter().enumerate().map(|(i, (id, _))| (id.as_str(), engine.level_id(i, q.levels[i]))).collect();
     let facts: Vec<&str> = Fact::ALL.into_iter().filter(|f| q.facts & (1 << (*f as u8)) != 0).map(|f| f.id()).collect();
     format!(
         "action={} roles=[{}] classes={levels:?} zone={:?} location={} device={} approvals=[{}] facts={facts:?} emergency={}",
@@ -224,9 +234,19 @@ fn differential(id: &str, profile: &Profile, seed: u64) -> String {
     for m in mismatches.iter().take(5) {
         println!("  {m}");
     }
-    assert!(mismatches.is_empty(), "{id}: {} of {QUERIES_PER_PROFILE} requests decided differently by Cedar (seed {seed:#x}):\n{}", mismatches.len(), mismatches.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{id}: {} of {QUERIES_PER_PROFILE} requests decided differently by Cedar (seed {seed:#x}):\n{}",
+        mismatches.len(),
+        mismatches.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
     for o in [Outcome::Permitted, Outcome::NeedsApproval, Outcome::Denied] {
-        assert!(share(o) >= 0.05, "{id}: outcome {} in only {:.1}% of the requests; the generator must reach every outcome", o.id(), 100.0 * share(o));
+        assert!(
+            share(o) >= 0.05,
+            "{id}: outcome {} in only {:.1}% of the requests; the generator must reach every outcome",
+            o.id(),
+            100.0 * share(o)
+        );
     }
     line
 }
@@ -269,6 +289,7 @@ fn cedar_agrees_with_the_engine_on_rules_by_role_emergency_and_device() {
     }
     profile.decision_rules = rules;
     // Through the real validator, so the variants are rules a profile may hold.
-    let profile = parse_profile("shime-by-role.toml", &toml::to_string(&profile).expect("the profile serializes")).unwrap_or_else(|e| panic!("the variants do not validate:\n{e}"));
+    let profile = parse_profile("shime-by-role.toml", &toml::to_string(&profile).expect("the profile serializes"))
+        .unwrap_or_else(|e| panic!("the variants do not validate:\n{e}"));
     differential("shime+by_role", &profile, SEED ^ 0x5eed);
 }

@@ -110,12 +110,7 @@ impl LedgerKey {
         let body = Checkpoint::new(origin, size, root, "").expect("origins are never empty");
         let mut note = Note::new(&body.to_bytes(), &[]).expect("a checkpoint body is a well-formed note text");
         note.add_sigs(&[&self.signer]).expect("the key name was checked when the key was made");
-        SignedCheckpoint {
-            origin: origin.to_owned(),
-            size,
-            root,
-            text: String::from_utf8(note.to_bytes()).expect("notes are UTF-8"),
-        }
+        SignedCheckpoint { origin: origin.to_owned(), size, root, text: String::from_utf8(note.to_bytes()).expect("notes are UTF-8") }
     }
 }
 
@@ -213,10 +208,8 @@ pub fn open_all(texts: &[&str], key: &VerifyingKey, threads: usize) -> Vec<Resul
             },
         }
     }
-    let messages: Vec<(&[u8], ed25519_dalek::Signature)> = batch
-        .iter()
-        .map(|(i, sig)| (parsed[*i].as_ref().map(|p| p.note.text()).unwrap_or_default(), *sig))
-        .collect();
+    let messages: Vec<(&[u8], ed25519_dalek::Signature)> =
+        batch.iter().map(|(i, sig)| (parsed[*i].as_ref().map(|p| p.note.text()).unwrap_or_default(), *sig)).collect();
     // One batch per thread, of at least 64.
     let part = messages.len().div_ceil(threads.max(1)).max(64);
     let holds: Vec<bool> = std::thread::scope(|s| {
@@ -304,16 +297,13 @@ impl Parsed {
 
 fn parse(text: &str) -> Result<Parsed, CheckpointError> {
     let malformed = |why: &str| CheckpointError::Malformed(why.to_owned());
-    if let Some((line, ch)) = text
-        .lines()
-        .enumerate()
-        .find_map(|(i, l)| l.chars().find(|c| c.is_control() && *c != '\n').map(|c| (i + 1, c)))
+    if let Some((line, ch)) =
+        text.lines().enumerate().find_map(|(i, l)| l.chars().find(|c| c.is_control() && *c != '\n').map(|c| (i + 1, c)))
     {
         return Err(CheckpointError::Malformed(format!("{line} 行目に制御文字 U+{:04X} があります", ch as u32)));
     }
-    let note = Note::from_bytes(text.as_bytes()).map_err(|_| {
-        malformed("署名付きノート（本文・空行・「— 鍵名 署名」の行）の形になっていません")
-    })?;
+    let note = Note::from_bytes(text.as_bytes())
+        .map_err(|_| malformed("署名付きノート（本文・空行・「— 鍵名 署名」の行）の形になっていません"))?;
     let body = std::str::from_utf8(note.text()).map_err(|_| malformed("UTF-8 ではありません"))?;
     let lines: Vec<&str> = body.split('\n').collect();
     // body ends with '\n', so the last element is empty.
@@ -354,7 +344,9 @@ fn check_signature(note: &Note, text: &str, key: &VerifyingKey) -> Result<(), Ch
         Err(NoteError::UnverifiedNote) => {
             let signers = text
                 .rsplit_once("\n\n")
-                .map(|(_, s)| s.lines().filter_map(|l| l.strip_prefix("— ")).filter_map(|l| l.split(' ').next()).collect::<Vec<_>>().join(", "))
+                .map(|(_, s)| {
+                    s.lines().filter_map(|l| l.strip_prefix("— ")).filter_map(|l| l.split(' ').next()).collect::<Vec<_>>().join(", ")
+                })
                 .unwrap_or_default();
             Err(CheckpointError::UnknownKey(signers))
         }

@@ -220,11 +220,7 @@ impl Verifier {
         }
         self.report.entries += 1;
         if leaf.seq != index + 1 {
-            self.problem(format!(
-                "[index {index}] 葉の seq が {} です（期待: {}）— 記録が入れ替えられています",
-                leaf.seq,
-                index + 1
-            ));
+            self.problem(format!("[index {index}] 葉の seq が {} です（期待: {}）— 記録が入れ替えられています", leaf.seq, index + 1));
         }
         if let Some(org) = self.org_id {
             if leaf.org_id != org {

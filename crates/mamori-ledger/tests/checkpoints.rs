@@ -259,7 +259,10 @@ fn a_bundle_round_trips_and_tampering_inside_it_is_found() {
         })
         .unwrap();
         for s in [16u64, 33] {
-            w.line(&Line::Checkpoint { label: format!("チェックポイント size {s}"), text: key.sign(ORIGIN, s, r[s as usize - 1]).text }).unwrap();
+            w.line(&Line::Checkpoint {
+                label: format!("チェックポイント size {s}"), text: key.sign(ORIGIN, s, r[s as usize - 1]).text
+            })
+            .unwrap();
         }
         let mut f = Frontier::new();
         for (i, l) in leaves.iter().enumerate() {
@@ -483,6 +486,9 @@ fn a_bundle_opens_its_checkpoints_together_as_one_by_one() {
     assert!(report.problems.iter().any(|p| p.contains("[後から]") || p.contains("記録より前")));
     assert_eq!(report.problems, alone.problems);
     assert_eq!(report.warnings, alone.warnings);
-    assert_eq!((report.entries, report.stored_hashes, report.checkpoints, report.problem_count), (alone.entries, alone.stored_hashes, alone.checkpoints, alone.problem_count));
+    assert_eq!(
+        (report.entries, report.stored_hashes, report.checkpoints, report.problem_count),
+        (alone.entries, alone.stored_hashes, alone.checkpoints, alone.problem_count)
+    );
     assert_eq!(report.latest.map(|c| c.text), alone.latest.map(|c| c.text));
 }

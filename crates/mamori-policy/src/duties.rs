@@ -98,13 +98,18 @@ pub fn analyse(p: &Profile, holdings: &[Holding]) -> Vec<Finding> {
     // A person who holds a role and also the role named as its deputy.
     for r in &p.roles {
         let Some(deputy) = &r.deputy else { continue };
-        let holders: BTreeMap<i64, &str> = holdings.iter().filter(|h| h.role == r.id.as_str()).map(|h| (h.person_id, h.person_name.as_str())).collect();
+        let holders: BTreeMap<i64, &str> =
+            holdings.iter().filter(|h| h.role == r.id.as_str()).map(|h| (h.person_id, h.person_name.as_str())).collect();
         for h in holdings.iter().filter(|h| h.role == deputy.get_ref().as_str()) {
             if let Some(name) = holders.get(&h.person_id) {
                 out.push(Finding {
                     kind: FindingKind::HolderIsOwnDeputy,
                     person_names: vec![name.to_string()],
-                    text: format!("{name}さんが{}と、その代理の{}を兼ねています。不在のときに代わる人がいません", r.name, role_name(deputy.get_ref().as_str())),
+                    text: format!(
+                        "{name}さんが{}と、その代理の{}を兼ねています。不在のときに代わる人がいません",
+                        r.name,
+                        role_name(deputy.get_ref().as_str())
+                    ),
                     clause: r.clause.get_ref().to_string(),
                 });
             }
@@ -113,7 +118,8 @@ pub fn analyse(p: &Profile, holdings: &[Holding]) -> Vec<Finding> {
 
     // Auditors who hold an audited role.
     let auditor_roles: Vec<&str> = p.roles.iter().map(|r| r.id.as_str()).filter(|id| id.starts_with("audit")).collect();
-    let audited: BTreeSet<&str> = p.roles.iter().map(|r| r.id.as_str()).filter(|id| !id.starts_with("audit") && *id != "committee" && *id != "advisor").collect();
+    let audited: BTreeSet<&str> =
+        p.roles.iter().map(|r| r.id.as_str()).filter(|id| !id.starts_with("audit") && *id != "committee" && *id != "advisor").collect();
     let audit = audit_clause(p);
     for a in &auditor_roles {
         for h in holdings.iter().filter(|h| h.role == *a) {

@@ -75,10 +75,8 @@ impl ClauseId {
             return Err(bad("contains whitespace"));
         }
         // The numbering path starts at the first ASCII digit, `(`, `第` or a circled digit.
-        let path_start = raw
-            .char_indices()
-            .find(|(_, c)| c.is_ascii_digit() || *c == '(' || *c == '第' || is_circled_digit(*c))
-            .map(|(i, _)| i);
+        let path_start =
+            raw.char_indices().find(|(_, c)| c.is_ascii_digit() || *c == '(' || *c == '第' || is_circled_digit(*c)).map(|(i, _)| i);
         let Some(start) = path_start else {
             return Err(bad("has no numbering (expected e.g. 対策基準5.1(1)①)"));
         };

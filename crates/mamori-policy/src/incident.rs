@@ -117,7 +117,13 @@ pub fn route(profile: &Profile, roles: &[(String, Reason)], department_id: i64, 
             Some((people, dept, as_deputy)) => {
                 for person_id in people {
                     if !routing.recipients.iter().any(|r| r.person_id == person_id && r.role == *role) {
-                        routing.recipients.push(Recipient { person_id, role: role.clone(), department_id: dept, as_deputy, reason: *reason });
+                        routing.recipients.push(Recipient {
+                            person_id,
+                            role: role.clone(),
+                            department_id: dept,
+                            as_deputy,
+                            reason: *reason,
+                        });
                     }
                 }
             }
@@ -142,8 +148,7 @@ fn resolve(profile: &Profile, role: &str, department_id: i64, dir: &Directory) -
 fn resolve_assignments(profile: &Profile, role: &str, department_id: i64, dir: &Directory) -> Option<(Vec<i64>, Option<i64>, bool)> {
     let scope = profile.roles.iter().find(|r| r.id.as_str() == role).map(|r| r.scope).unwrap_or(RoleScope::Organization);
     let candidates = |dept: Option<i64>| -> Option<(Vec<i64>, bool)> {
-        let of_role: Vec<&Holder> =
-            dir.holders.iter().filter(|h| h.role == role && (dept.is_none() || h.department_id == dept)).collect();
+        let of_role: Vec<&Holder> = dir.holders.iter().filter(|h| h.role == role && (dept.is_none() || h.department_id == dept)).collect();
         for deputy in [false, true] {
             let present: BTreeSet<i64> =
                 of_role.iter().filter(|h| h.is_deputy == deputy && !dir.absent.contains(&h.person_id)).map(|h| h.person_id).collect();

@@ -27,18 +27,43 @@ pub struct ProfileError {
 pub enum ProfileErrorKind {
     /// The TOML itself does not parse, or a value has the wrong type; the parser's words.
     Syntax(String),
-    UnsupportedFormat { found: u32 },
-    Duplicate { what: &'static str, id: String },
-    UnknownReference { what: &'static str, id: String },
-    UnknownLevel { axis: String, level: String },
-    UncitedClause { clause: String },
-    UnknownDocument { clause: String },
-    BadDate { value: String },
-    Empty { what: &'static str },
+    UnsupportedFormat {
+        found: u32,
+    },
+    Duplicate {
+        what: &'static str,
+        id: String,
+    },
+    UnknownReference {
+        what: &'static str,
+        id: String,
+    },
+    UnknownLevel {
+        axis: String,
+        level: String,
+    },
+    UncitedClause {
+        clause: String,
+    },
+    UnknownDocument {
+        clause: String,
+    },
+    BadDate {
+        value: String,
+    },
+    Empty {
+        what: &'static str,
+    },
     /// A decision rule states something it cannot mean.
-    BadRule { rule: String, problem: RuleProblem },
+    BadRule {
+        rule: String,
+        problem: RuleProblem,
+    },
     /// A value out of its range; `problem` says what is allowed.
-    Invalid { what: &'static str, problem: String },
+    Invalid {
+        what: &'static str,
+        problem: String,
+    },
 }
 
 /// What is wrong with a decision rule.
@@ -170,10 +195,7 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
         errors.push(at.error(top.clone(), ProfileErrorKind::UnsupportedFormat { found: p.profile.format }));
     }
     if !is_iso_date(p.profile.effective.get_ref()) {
-        errors.push(at.error(
-            p.profile.effective.span(),
-            ProfileErrorKind::BadDate { value: p.profile.effective.get_ref().clone() },
-        ));
+        errors.push(at.error(p.profile.effective.span(), ProfileErrorKind::BadDate { value: p.profile.effective.get_ref().clone() }));
     }
     if p.roles.is_empty() {
         errors.push(at.error(top.clone(), ProfileErrorKind::Empty { what: "役割 [[roles]]" }));
@@ -182,23 +204,15 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
     let roles = unique_symbols(p.roles.iter().map(|r| &r.id), "役割", text_span_of(at.text, "[[roles]]"), at, errors);
     unique_symbols(p.bodies.iter().map(|b| &b.id), "実施機関", text_span_of(at.text, "[[bodies]]"), at, errors);
     let zones = unique_symbols(p.zones.iter().map(|z| &z.id), "領域", text_span_of(at.text, "[[zones]]"), at, errors);
-    unique_symbols(
-        p.external_reports.iter().map(|r| &r.id),
-        "外部報告",
-        text_span_of(at.text, "[[external_reports]]"),
-        at,
-        errors,
-    );
+    unique_symbols(p.external_reports.iter().map(|r| &r.id), "外部報告", text_span_of(at.text, "[[external_reports]]"), at, errors);
     unique_symbols(p.obligations.iter().map(|o| &o.id), "定例業務", text_span_of(at.text, "[[obligations]]"), at, errors);
-    let approvals = unique_symbols(p.approval_rules.iter().map(|o| &o.id), "承認規則", text_span_of(at.text, "[[approval_rules]]"), at, errors);
+    let approvals =
+        unique_symbols(p.approval_rules.iter().map(|o| &o.id), "承認規則", text_span_of(at.text, "[[approval_rules]]"), at, errors);
     unique_symbols(p.decision_rules.iter().map(|o| &o.id), "判断規則", text_span_of(at.text, "[[decision_rules]]"), at, errors);
 
     let check_role = |r: &Spanned<Symbol>, errors: &mut Vec<ProfileError>| {
         if !roles.contains(r.get_ref().as_str()) {
-            errors.push(at.error(
-                r.span(),
-                ProfileErrorKind::UnknownReference { what: "役割", id: r.get_ref().to_string() },
-            ));
+            errors.push(at.error(r.span(), ProfileErrorKind::UnknownReference { what: "役割", id: r.get_ref().to_string() }));
         }
     };
 
@@ -224,16 +238,12 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
         let mut ranks = HashSet::new();
         for level in &axis.levels {
             if !ids.insert(level.id.get_ref().as_str()) {
-                errors.push(at.error(
-                    level.id.span(),
-                    ProfileErrorKind::Duplicate { what: "区分", id: level.id.get_ref().clone() },
-                ));
+                errors.push(at.error(level.id.span(), ProfileErrorKind::Duplicate { what: "区分", id: level.id.get_ref().clone() }));
             }
             if !ranks.insert(*level.rank.get_ref()) {
-                errors.push(at.error(
-                    level.rank.span(),
-                    ProfileErrorKind::Duplicate { what: "区分の rank", id: level.rank.get_ref().to_string() },
-                ));
+                errors.push(
+                    at.error(level.rank.span(), ProfileErrorKind::Duplicate { what: "区分の rank", id: level.rank.get_ref().to_string() }),
+                );
             }
         }
         if axis.levels.is_empty() {
@@ -243,16 +253,11 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
     }
     for rule in &p.handling_rules {
         match axes.get(rule.axis.get_ref().as_str()) {
-            None => errors.push(at.error(
-                rule.axis.span(),
-                ProfileErrorKind::UnknownReference { what: "分類", id: rule.axis.get_ref().to_string() },
-            )),
+            None => errors
+                .push(at.error(rule.axis.span(), ProfileErrorKind::UnknownReference { what: "分類", id: rule.axis.get_ref().to_string() })),
             Some(levels) if !levels.contains(rule.min_level.get_ref().as_str()) => errors.push(at.error(
                 rule.min_level.span(),
-                ProfileErrorKind::UnknownLevel {
-                    axis: rule.axis.get_ref().to_string(),
-                    level: rule.min_level.get_ref().clone(),
-                },
+                ProfileErrorKind::UnknownLevel { axis: rule.axis.get_ref().to_string(), level: rule.min_level.get_ref().clone() },
             )),
             Some(_) => {}
         }
@@ -292,7 +297,9 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
         if *minutes.get_ref() == 0 || *minutes.get_ref() > 7 * 24 * 60 {
             errors.push(at.error(
                 minutes.span(),
-                ProfileErrorKind::Invalid { what: "acknowledge_within_minutes", problem: "1〜10080（7日）の分数で指定してください".into() },
+                ProfileErrorKind::Invalid {
+                    what: "acknowledge_within_minutes", problem: "1〜10080（7日）の分数で指定してください".into()
+                },
             ));
         }
     }
@@ -313,10 +320,7 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
     let mut catalogue = HashSet::new();
     for clause in &p.clauses {
         if !catalogue.insert(clause.id.get_ref().as_str()) {
-            errors.push(at.error(
-                clause.id.span(),
-                ProfileErrorKind::Duplicate { what: "条項", id: clause.id.get_ref().to_string() },
-            ));
+            errors.push(at.error(clause.id.span(), ProfileErrorKind::Duplicate { what: "条項", id: clause.id.get_ref().to_string() }));
         }
         if let Some(r) = &clause.role {
             check_role(r, errors);
@@ -351,10 +355,9 @@ fn validate_decision_rule(
         };
         for l in [&c.min, &c.max].into_iter().flatten() {
             if !levels.contains(l.get_ref().as_str()) {
-                errors.push(at.error(
-                    l.span(),
-                    ProfileErrorKind::UnknownLevel { axis: c.axis.get_ref().to_string(), level: l.get_ref().clone() },
-                ));
+                errors.push(
+                    at.error(l.span(), ProfileErrorKind::UnknownLevel { axis: c.axis.get_ref().to_string(), level: l.get_ref().clone() }),
+                );
             }
         }
         match (&c.min, &c.max) {
@@ -399,12 +402,7 @@ fn validate_decision_rule(
     }
 }
 
-fn check_document(
-    clause: &Spanned<crate::ids::ClauseId>,
-    p: &Profile,
-    at: &Locator,
-    errors: &mut Vec<ProfileError>,
-) {
+fn check_document(clause: &Spanned<crate::ids::ClauseId>, p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
     if p.documents.is_empty() {
         return;
     }
@@ -452,10 +450,8 @@ fn unique_symbols<'a>(
             let needle = format!("id = \"{id}\"");
             let first = at.text[section.start..].find(&needle).map(|i| i + section.start);
             let second = first.and_then(|f| at.text[f + 1..].find(&needle).map(|i| i + f + 1));
-            errors.push(at.error(
-                second.map(|s| s..s).unwrap_or(section.clone()),
-                ProfileErrorKind::Duplicate { what, id: id.to_string() },
-            ));
+            errors
+                .push(at.error(second.map(|s| s..s).unwrap_or(section.clone()), ProfileErrorKind::Duplicate { what, id: id.to_string() }));
         }
     }
     seen

@@ -31,7 +31,6 @@ impl Provenance {
     }
 }
 
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {

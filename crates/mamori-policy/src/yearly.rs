@@ -91,7 +91,10 @@ impl Audience {
         match text {
             "all_staff" => Some(Audience::AllStaff),
             "new_staff" => Some(Audience::NewStaff),
-            _ => text.strip_prefix("role:").filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase() || c == '_')).map(|r| Audience::Role(r.to_owned())),
+            _ => text
+                .strip_prefix("role:")
+                .filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .map(|r| Audience::Role(r.to_owned())),
         }
     }
 
@@ -160,7 +163,11 @@ impl Gap {
         match self {
             Gap::Yearly { year, due, overdue } => {
                 if *overdue {
-                    format!("{}の情報セキュリティ研修を受講していません（期限 {} を過ぎています、対策基準5.2(2)②）", year.label_ja(), wareki_date(*due))
+                    format!(
+                        "{}の情報セキュリティ研修を受講していません（期限 {} を過ぎています、対策基準5.2(2)②）",
+                        year.label_ja(),
+                        wareki_date(*due)
+                    )
                 } else {
                     format!("{}の情報セキュリティ研修が未受講です（期限 {}、対策基準5.2(2)②）", year.label_ja(), wareki_date(*due))
                 }
@@ -171,7 +178,9 @@ impl Gap {
                 wareki_date(*joined),
                 wareki_date(*due)
             ),
-            Gap::Consent { year, .. } => format!("{}の情報セキュリティポリシー遵守の同意が記録されていません（会計年度任用職員）", year.label_ja()),
+            Gap::Consent { year, .. } => {
+                format!("{}の情報セキュリティポリシー遵守の同意が記録されていません（会計年度任用職員）", year.label_ja())
+            }
         }
     }
 }

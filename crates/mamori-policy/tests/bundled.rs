@@ -6,8 +6,7 @@ use mamori_policy::bundled::{bundled, BUNDLED};
 use mamori_policy::{parse_profile, Force, Profile, ProfileErrorKind, Provenance};
 
 fn load(id: &str) -> Profile {
-    let (_, file, text) =
-        BUNDLED.iter().find(|(i, _, _)| *i == id).unwrap_or_else(|| panic!("no bundled profile {id}"));
+    let (_, file, text) = BUNDLED.iter().find(|(i, _, _)| *i == id).unwrap_or_else(|| panic!("no bundled profile {id}"));
     parse_profile(file, text).unwrap_or_else(|e| panic!("{file} does not load:\n{e}"))
 }
 
@@ -106,11 +105,8 @@ fn shime_ciso_and_security_director() {
 #[test]
 fn shime_incident_levels_route_as_its_table_says() {
     let p = load("shime");
-    let routes: BTreeMap<u32, Vec<&str>> = p
-        .incident_levels
-        .iter()
-        .map(|l| (*l.level.get_ref(), l.report_to.iter().map(|r| r.get_ref().as_str()).collect()))
-        .collect();
+    let routes: BTreeMap<u32, Vec<&str>> =
+        p.incident_levels.iter().map(|l| (*l.level.get_ref(), l.report_to.iter().map(|r| r.get_ref().as_str()).collect())).collect();
     let expected: BTreeMap<u32, Vec<&str>> = [
         (0, vec!["security_manager"]),
         (1, vec!["security_manager"]),
@@ -252,14 +248,8 @@ fn yokote_has_ten_bodies() {
 fn nakaniikawa_bodies_and_zones() {
     let p = load("nakaniikawa");
     assert_eq!(strs(p.bodies.iter().map(|b| b.name.as_str())), ["管理者", "監査委員", "議会"]);
-    assert!(p
-        .bodies
-        .iter()
-        .all(|b| b.clause.get_ref().as_str() == "基本方針4(1)" && b.provenance == Provenance::Document));
-    assert_eq!(
-        strs(p.zones.iter().map(|z| z.name.as_str())),
-        ["マイナンバー利用事務系", "LGWAN接続系", "インターネット接続系"]
-    );
+    assert!(p.bodies.iter().all(|b| b.clause.get_ref().as_str() == "基本方針4(1)" && b.provenance == Provenance::Document));
+    assert_eq!(strs(p.zones.iter().map(|z| z.name.as_str())), ["マイナンバー利用事務系", "LGWAN接続系", "インターネット接続系"]);
 }
 
 #[test]

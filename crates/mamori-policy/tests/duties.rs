@@ -36,7 +36,10 @@ fn sole_approvers_and_holders_who_are_their_own_deputy() {
     assert!(f.iter().all(|x| x.kind != FindingKind::SoleApprover || x.clause == "対策基準1(8)①"));
     assert!(f.iter().any(|x| x.kind == FindingKind::HolderIsOwnDeputy && x.person_names == ["町長"]), "{f:#?}");
     // Give the CISO's deputy role to someone else: that finding goes away.
-    let fixed: Vec<Holding> = holdings.iter().map(|h| if h.role == "security_director" { holding(5, "副町長", "security_director", None, false) } else { h.clone() }).collect();
+    let fixed: Vec<Holding> = holdings
+        .iter()
+        .map(|h| if h.role == "security_director" { holding(5, "副町長", "security_director", None, false) } else { h.clone() })
+        .collect();
     assert!(analyse(&p, &fixed).iter().all(|x| x.kind != FindingKind::HolderIsOwnDeputy));
 }
 
@@ -47,7 +50,10 @@ fn an_auditor_who_holds_an_audited_role_is_listed() {
         bundled("shime").unwrap()
     );
     let p = parse_profile("shime.toml", &text).unwrap();
-    let f = analyse(&p, &[holding(7, "総務課長", "audit_director", None, false), holding(7, "総務課長", "security_manager", Some((1, "総務課")), false)]);
+    let f = analyse(
+        &p,
+        &[holding(7, "総務課長", "audit_director", None, false), holding(7, "総務課長", "security_manager", Some((1, "総務課")), false)],
+    );
     let audit: Vec<_> = f.iter().filter(|x| x.kind == FindingKind::AuditorAudited).collect();
     assert_eq!(audit.len(), 1, "{f:#?}");
     assert!(audit[0].text.contains("情報セキュリティ管理者") && audit[0].clause == "対策基準1(8)②", "{audit:?}");

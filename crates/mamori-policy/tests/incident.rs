@@ -92,7 +92,10 @@ fn each_level_reaches_exactly_the_roles_of_its_row_and_the_contact_point() {
     }
     // The level table's rows, by role, as the profile states them.
     let roles: Vec<Vec<(String, Reason)>> = (0..=3).map(|l| incident::level_roles(&p, l).unwrap()).collect();
-    assert_eq!(roles[3], vec![("ciso".into(), Reason::Level), ("security_director".into(), Reason::Level), ("csirt".into(), Reason::ContactPoint)]);
+    assert_eq!(
+        roles[3],
+        vec![("ciso".into(), Reason::Level), ("security_director".into(), Reason::Level), ("csirt".into(), Reason::ContactPoint)]
+    );
     assert!(incident::level_roles(&p, 4).is_none(), "志免町 has no level 4");
 }
 
@@ -233,7 +236,9 @@ fn a_report_names_its_addressee_law_and_clause() {
 #[test]
 fn the_incident_response_section_is_validated() {
     let text = mamori_policy::bundled::bundled("shime").unwrap();
-    let bad = text.replace("contact_point = [\"csirt\"]", "contact_point = [\"csirtt\"]").replace("acknowledge_within_minutes = 30", "acknowledge_within_minutes = 0");
+    let bad = text
+        .replace("contact_point = [\"csirt\"]", "contact_point = [\"csirtt\"]")
+        .replace("acknowledge_within_minutes = 30", "acknowledge_within_minutes = 0");
     let errs = mamori_policy::parse_profile("shime.toml", &bad).unwrap_err();
     let text = errs.to_string();
     assert!(text.contains("`csirtt`"), "{text}");

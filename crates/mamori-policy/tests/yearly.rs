@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 use mamori_policy::yearly::{
-    chapter_of, checklist, out_of_compliance, training_gaps, wareki_date, Answerer, Attended, Audience, FiscalYear, Gap, Trainee, TrainingRule, STAFF,
+    chapter_of, checklist, out_of_compliance, training_gaps, wareki_date, Answerer, Attended, Audience, FiscalYear, Gap, Trainee,
+    TrainingRule, STAFF,
 };
 use mamori_policy::{bundled, parse_profile, Force, RoleScope};
 
@@ -75,7 +76,10 @@ fn once_a_year_rule_on_a_given_date() {
     // In the first year of use there is no record of the year before: nothing is overdue yet.
     let first_year = TrainingRule { previous_year_recorded: false, ..RULE };
     assert!(!out_of_compliance(&veteran, &[], d(2027, 4, 1), first_year));
-    assert_eq!(training_gaps(&veteran, &[], d(2027, 4, 1), first_year), vec![Gap::Yearly { year: FiscalYear(2027), due: d(2028, 3, 31), overdue: false }]);
+    assert_eq!(
+        training_gaps(&veteran, &[], d(2027, 4, 1), first_year),
+        vec![Gap::Yearly { year: FiscalYear(2027), due: d(2028, 3, 31), overdue: false }]
+    );
     // A future session does not count before it happens.
     assert!(out_of_compliance(&veteran, &[all(d(2027, 6, 1))], d(2027, 4, 2), RULE));
 }

@@ -179,11 +179,7 @@ impl Access {
     }
 
     pub fn actor(&self) -> Actor {
-        let role = if self.user.is_admin {
-            "admin".to_owned()
-        } else {
-            self.roles.first().map(|r| r.role.clone()).unwrap_or_default()
-        };
+        let role = if self.user.is_admin { "admin".to_owned() } else { self.roles.first().map(|r| r.role.clone()).unwrap_or_default() };
         Actor { user_id: Some(self.user.id), label: self.user.login.clone(), role, request_id: self.request_id.clone() }
     }
 
@@ -220,11 +216,7 @@ impl Access {
     }
 
     fn managed_roots(&self) -> Vec<i64> {
-        self.roles
-            .iter()
-            .filter(|r| r.role == "security_manager" || r.role == "security_officer")
-            .filter_map(|r| r.department_id)
-            .collect()
+        self.roles.iter().filter(|r| r.role == "security_manager" || r.role == "security_officer").filter_map(|r| r.department_id).collect()
     }
 
     fn subtree(&self, roots: &[i64]) -> Vec<i64> {
@@ -344,16 +336,10 @@ impl FromRequestParts<AppState> for Access {
             Err(e) => return Err(e.into()),
         };
         if let Some(step) = next_step(state, &signed).await? {
-            return Err(AccessRejection(if api {
-                AppError::Unauthenticated.into_json()
-            } else {
-                Redirect::to(step).into_response()
-            }));
+            return Err(AccessRejection(if api { AppError::Unauthenticated.into_json() } else { Redirect::to(step).into_response() }));
         }
-        let (profile_version_id, profile, engine) = state
-            .active(signed.user.org_id)
-            .await?
-            .ok_or_else(|| AppError::internal("the organization has no active profile"))?;
+        let (profile_version_id, profile, engine) =
+            state.active(signed.user.org_id).await?.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
         let person = match signed.user.person_id {
             Some(id) => Some(state.store.person(signed.user.org_id, id).await?),
             None => None,

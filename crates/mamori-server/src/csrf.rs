@@ -44,7 +44,10 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
     let api = parts.uri.path().starts_with("/api/");
     // A machine client with a service token sends no cookie: there is no ambient credential
     // for a forged request to ride on, so there is nothing for a CSRF token to protect.
-    if parts.uri.path() == "/api/v1/decisions" && crate::auth::bearer_token(&parts).is_some() && cookie_value(&parts, SESSION_COOKIE).is_none() {
+    if parts.uri.path() == "/api/v1/decisions"
+        && crate::auth::bearer_token(&parts).is_some()
+        && cookie_value(&parts, SESSION_COOKIE).is_none()
+    {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let reject = |e: AppError| if api { e.into_json() } else { e.into_response() };

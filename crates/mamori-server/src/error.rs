@@ -60,7 +60,9 @@ impl AppError {
             AppError::BadRequest(m) => format!("入力に誤りがあります: {m}"),
             AppError::Conflict(what) => format!("同じ値がすでに登録されています（{what}）。別の値にしてください。"),
             AppError::Csrf => "画面の有効期限が切れました。もう一度画面を開き直してから操作してください。".into(),
-            AppError::Internal(_) => "サーバー内部でエラーが発生しました。時間をおいて再度お試しください。解決しない場合は管理者に連絡してください。".into(),
+            AppError::Internal(_) => {
+                "サーバー内部でエラーが発生しました。時間をおいて再度お試しください。解決しない場合は管理者に連絡してください。".into()
+            }
         }
     }
 

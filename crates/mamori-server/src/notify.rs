@@ -9,10 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use chrono::{DateTime, FixedOffset};
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use chrono::NaiveDate;
 use mamori_policy::incident::{self, Directory, DueReport, Facts, Holder, Reason};
 use mamori_policy::Profile;
 use mamori_store::incidents::{initial_mail_status, Incident, NewNotice, Notice};
@@ -92,7 +92,11 @@ pub fn due_reports(profile: &Profile, i: &Incident) -> Vec<DueReport> {
     if i.is_incident.is_none() {
         return Vec::new();
     }
-    let aware = i.aware_on.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or_else(|| chrono::Utc::now().with_timezone(&jst()).date_naive());
+    let aware = i
+        .aware_on
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| chrono::Utc::now().with_timezone(&jst()).date_naive());
     incident::external_reports(profile, &facts_of(i), aware)
 }
 
@@ -205,7 +209,12 @@ async fn remind_deadlines(state: &AppState, mailer: &Mailer, mail: &MailSettings
 
 /// Mails each person, once a week, what they owe in the yearly cycle: training not taken,
 /// self-assessment items unanswered, improvement plans overdue, checks asked of them.
-async fn mail_yearly_digests(state: &AppState, mailer: &Mailer, mail: &MailSettings, now: DateTime<FixedOffset>) -> Result<usize, AppError> {
+async fn mail_yearly_digests(
+    state: &AppState,
+    mailer: &Mailer,
+    mail: &MailSettings,
+    now: DateTime<FixedOffset>,
+) -> Result<usize, AppError> {
     use chrono::Datelike;
     let actor = Actor::system("notifier");
     let today = now.with_timezone(&jst()).date_naive();
@@ -267,8 +276,16 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    async fn send_reminder(&self, person: &mamori_store::org::Person, i: &Incident, d: &DueReport, today: NaiveDate, base_url: &str) -> Result<(), String> {
-        let to: Mailbox = format!("{} <{}>", person.name, person.email.trim()).parse().map_err(|e| format!("宛先 {}: {e}", person.email))?;
+    async fn send_reminder(
+        &self,
+        person: &mamori_store::org::Person,
+        i: &Incident,
+        d: &DueReport,
+        today: NaiveDate,
+        base_url: &str,
+    ) -> Result<(), String> {
+        let to: Mailbox =
+            format!("{} <{}>", person.name, person.email.trim()).parse().map_err(|e| format!("宛先 {}: {e}", person.email))?;
         let due = d.due_on.map(|x| x.to_string()).unwrap_or_default();
         let when = match d.due_on {
             Some(x) if x < today => "期限を過ぎています",
@@ -314,7 +331,8 @@ impl Mailer {
     }
 
     async fn send(&self, n: &Notice, profile: Option<&Profile>, mail: &MailSettings) -> Result<(), String> {
-        let to: Mailbox = format!("{} <{}>", n.person_name, n.person_email.trim()).parse().map_err(|e| format!("宛先 {}: {e}", n.person_email))?;
+        let to: Mailbox =
+            format!("{} <{}>", n.person_name, n.person_email.trim()).parse().map_err(|e| format!("宛先 {}: {e}", n.person_email))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -338,10 +356,8 @@ pub fn subject(n: &Notice) -> String {
 /// The mail says that there is a report and where to read it, not what it says: the report
 /// itself may be 機密性2 or higher and stays in mamori.
 pub fn body(n: &Notice, profile: Option<&Profile>, base_url: &str) -> String {
-    let role = profile
-        .and_then(|p| p.roles.iter().find(|r| r.id.as_str() == n.role))
-        .map(|r| r.name.clone())
-        .unwrap_or_else(|| n.role.clone());
+    let role =
+        profile.and_then(|p| p.roles.iter().find(|r| r.id.as_str() == n.role)).map(|r| r.name.clone()).unwrap_or_else(|| n.role.clone());
     let capacity = if n.as_deputy { format!("{role}（代理）") } else { role };
     let minutes = profile.map(incident::acknowledge_within_minutes).unwrap_or(60);
     format!(

@@ -98,7 +98,8 @@ fn item(r: &AnyRow) -> Result<Item> {
 
 const CAMPAIGN_SELECT: &str =
     "SELECT c.*, (SELECT COUNT(*) FROM assessment_items i WHERE i.campaign_id = c.id) AS items FROM assessment_campaigns c";
-const ITEM_SELECT: &str = "SELECT i.*, p.name AS answered_by_name FROM assessment_items i LEFT JOIN people p ON p.id = i.answered_by_person_id";
+const ITEM_SELECT: &str =
+    "SELECT i.*, p.name AS answered_by_name FROM assessment_items i LEFT JOIN people p ON p.id = i.answered_by_person_id";
 
 /// Rows per multi-row INSERT when generating a campaign (9 parameters each).
 const BATCH: usize = 100;
@@ -126,18 +127,40 @@ impl Store {
         .map_err(|e| StoreError::from(e).on_unique(&format!("{}の自己点検はすでに作成されています", year.label_ja())))?
         .try_get(0)?;
         for (chunk_no, chunk) in items.chunks(BATCH).enumerate() {
-            let mut sql = String::from("INSERT INTO assessment_items (org_id, campaign_id, seq, clause, chapter, clause_text, force, role, department_id) VALUES ");
+            let mut sql = String::from(
+                "INSERT INTO assessment_items (org_id, campaign_id, seq, clause, chapter, clause_text, force, role, department_id) VALUES ",
+            );
             for k in 0..chunk.len() {
                 let b = k * 9;
                 if k > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("(${},${},${},${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9));
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${},${},${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
+                ));
             }
             let mut q = sqlx::query(&sql);
             for (k, it) in chunk.iter().enumerate() {
                 let seq = (chunk_no * BATCH + k) as i64;
-                q = q.bind(org_id).bind(id).bind(seq).bind(&it.clause).bind(&it.chapter).bind(&it.text).bind(&it.force).bind(&it.role).bind(it.department_id);
+                q = q
+                    .bind(org_id)
+                    .bind(id)
+                    .bind(seq)
+                    .bind(&it.clause)
+                    .bind(&it.chapter)
+                    .bind(&it.text)
+                    .bind(&it.force)
+                    .bind(&it.role)
+                    .bind(it.department_id);
             }
             q.execute(w.conn()).await?;
         }
@@ -217,8 +240,13 @@ impl Store {
         }
         w.commit(
             actor,
-            NewEvent::new("assessment.answer", "assessment_item", id, serde_json::json!({"answer": answer, "comment": comment.trim(), "measure": measure.trim()}))
-                .with_result(answer),
+            NewEvent::new(
+                "assessment.answer",
+                "assessment_item",
+                id,
+                serde_json::json!({"answer": answer, "comment": comment.trim(), "measure": measure.trim()}),
+            )
+            .with_result(answer),
         )
         .await?;
         self.assessment_item(org_id, id).await

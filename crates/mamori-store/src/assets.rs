@@ -174,7 +174,12 @@ impl Store {
         insert_classification(w.conn(), org_id, id, classes, "登録時の分類", actor.user_id, seq).await?;
         w.commit(
             actor,
-            NewEvent::new("asset.create", "asset", id, serde_json::json!({"fields": fields, "classes": classes, "origin_asset_id": origin})),
+            NewEvent::new(
+                "asset.create",
+                "asset",
+                id,
+                serde_json::json!({"fields": fields, "classes": classes, "origin_asset_id": origin}),
+            ),
         )
         .await?;
         self.asset(org_id, id).await
@@ -189,8 +194,7 @@ impl Store {
             let seq = w.seq;
             insert_classification(w.conn(), org_id, id, classes, "一括登録", actor.user_id, seq).await?;
         }
-        w.commit(actor, NewEvent::new("asset.bulk_create", "organization", org_id, serde_json::json!({"count": items.len()})))
-            .await?;
+        w.commit(actor, NewEvent::new("asset.bulk_create", "organization", org_id, serde_json::json!({"count": items.len()}))).await?;
         Ok(items.len())
     }
 
@@ -232,8 +236,7 @@ impl Store {
             return Err(StoreError::NotFound("asset"));
         }
         self.backend.index_asset_text(w.conn(), id, &fields.name, &fields.description, true).await?;
-        w.commit(actor, NewEvent::new("asset.update", "asset", id, serde_json::json!({"before": before.fields, "after": fields})))
-            .await?;
+        w.commit(actor, NewEvent::new("asset.update", "asset", id, serde_json::json!({"before": before.fields, "after": fields}))).await?;
         self.asset(org_id, id).await
     }
 
@@ -241,20 +244,27 @@ impl Store {
     pub async fn reclassify_asset(&self, org_id: i64, id: i64, classes: &Classes, reason: &str, actor: &Actor) -> Result<Asset> {
         let before = self.asset(org_id, id).await?;
         let mut w = self.begin_write(org_id).await?;
-        sqlx::query("UPDATE assets SET confidentiality = $1, integrity = $2, availability = $3, updated_at = $4 WHERE org_id = $5 AND id = $6")
-            .bind(&classes.confidentiality)
-            .bind(&classes.integrity)
-            .bind(&classes.availability)
-            .bind(now_text())
-            .bind(org_id)
-            .bind(id)
-            .execute(w.conn())
-            .await?;
+        sqlx::query(
+            "UPDATE assets SET confidentiality = $1, integrity = $2, availability = $3, updated_at = $4 WHERE org_id = $5 AND id = $6",
+        )
+        .bind(&classes.confidentiality)
+        .bind(&classes.integrity)
+        .bind(&classes.availability)
+        .bind(now_text())
+        .bind(org_id)
+        .bind(id)
+        .execute(w.conn())
+        .await?;
         let seq = w.seq;
         insert_classification(w.conn(), org_id, id, classes, reason, actor.user_id, seq).await?;
         w.commit(
             actor,
-            NewEvent::new("asset.reclassify", "asset", id, serde_json::json!({"before": before.classes, "after": classes, "reason": reason})),
+            NewEvent::new(
+                "asset.reclassify",
+                "asset",
+                id,
+                serde_json::json!({"before": before.classes, "after": classes, "reason": reason}),
+            ),
         )
         .await?;
         self.asset(org_id, id).await
@@ -401,13 +411,7 @@ impl Store {
     }
 }
 
-async fn insert_asset(
-    conn: &mut sqlx::AnyConnection,
-    org_id: i64,
-    f: &AssetFields,
-    c: &Classes,
-    origin: Option<i64>,
-) -> Result<i64> {
+async fn insert_asset(conn: &mut sqlx::AnyConnection, org_id: i64, f: &AssetFields, c: &Classes, origin: Option<i64>) -> Result<i64> {
     let now = now_text();
     Ok(sqlx::query(
         "INSERT INTO assets (org_id, name, description, department_id, kind, medium, location, zone, system_id, confidentiality, integrity,

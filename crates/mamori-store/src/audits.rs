@@ -249,7 +249,8 @@ pub const EVIDENCE_KINDS: &[&str] = &["assessment_item", "audit"];
 /// The largest evidence file kept (10 MiB).
 pub const MAX_EVIDENCE: usize = 10 * 1024 * 1024;
 
-const EVIDENCE_SELECT: &str = "SELECT e.id, e.owner_kind, e.owner_id, e.file_name, e.content_type, e.size, e.sha256, e.created_at, p.name AS uploaded_by_name
+const EVIDENCE_SELECT: &str =
+    "SELECT e.id, e.owner_kind, e.owner_id, e.file_name, e.content_type, e.size, e.sha256, e.created_at, p.name AS uploaded_by_name
     FROM evidence_files e JOIN people p ON p.id = e.uploaded_by_person_id";
 
 fn evidence(r: &AnyRow) -> Result<Evidence> {
@@ -350,7 +351,11 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict(format!("監査 {id} は承認済みです")));
         }
-        w.commit(actor, NewEvent::new("audit.approve", "audit", id, serde_json::json!({"approved_as": approved_as})).with_result("approved")).await?;
+        w.commit(
+            actor,
+            NewEvent::new("audit.approve", "audit", id, serde_json::json!({"approved_as": approved_as})).with_result("approved"),
+        )
+        .await?;
         self.audit(org_id, id).await
     }
 
@@ -376,7 +381,8 @@ impl Store {
     /// Assigns an auditor to a department of the audit. One who is not independent of it
     /// (9.1(2)①) is refused unless `override_reason` records why it cannot be avoided.
     pub async fn assign_auditor(&self, org_id: i64, audit_id: i64, a: &NewAssignment, actor: &Actor) -> Result<Assignment> {
-        let (auditor, department_id, override_reason, assigned_by) = (a.auditor_person_id, a.department_id, a.override_reason.as_str(), a.assigned_by);
+        let (auditor, department_id, override_reason, assigned_by) =
+            (a.auditor_person_id, a.department_id, a.override_reason.as_str(), a.assigned_by);
         self.audit(org_id, audit_id).await?;
         self.department(org_id, department_id).await?;
         let conflict = self.auditor_conflict(org_id, auditor, department_id).await?;
@@ -449,11 +455,12 @@ impl Store {
 
     /// The audits a person is assigned to as an auditor.
     pub async fn audits_of_auditor(&self, org_id: i64, person_id: i64) -> Result<Vec<i64>> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT audit_id FROM audit_assignments WHERE org_id = $1 AND auditor_person_id = $2")
-            .bind(org_id)
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT DISTINCT audit_id FROM audit_assignments WHERE org_id = $1 AND auditor_person_id = $2")
+                .bind(org_id)
+                .bind(person_id)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(ids)
     }
 
@@ -468,7 +475,11 @@ impl Store {
         if !SEVERITIES.iter().any(|(c, _)| *c == f.severity) {
             return Err(StoreError::Invalid("重要度は 重大・軽微・改善提案 から選んでください".into()));
         }
-        let assigned = self.audit_assignments(org_id, audit_id).await?.iter().any(|s| s.auditor_person_id == auditor && s.department_id == f.department_id);
+        let assigned = self
+            .audit_assignments(org_id, audit_id)
+            .await?
+            .iter()
+            .any(|s| s.auditor_person_id == auditor && s.department_id == f.department_id);
         if !assigned {
             return Err(StoreError::Invalid("指摘事項を記録できるのは、その課局に割り当てられた監査を行う者です".into()));
         }
@@ -534,7 +545,8 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict("承認済みで未報告の監査だけを報告できます".into()));
         }
-        w.commit(actor, NewEvent::new("audit.report", "audit", id, serde_json::json!({"report": report.trim()})).with_result("reported")).await?;
+        w.commit(actor, NewEvent::new("audit.report", "audit", id, serde_json::json!({"report": report.trim()})).with_result("reported"))
+            .await?;
         self.audit(org_id, id).await
     }
 
@@ -564,7 +576,16 @@ impl Store {
                 added.push(d);
             }
         }
-        w.commit(actor, NewEvent::new("audit.check_elsewhere", "audit", f.audit_id, serde_json::json!({"finding_id": finding_id, "departments": added}))).await?;
+        w.commit(
+            actor,
+            NewEvent::new(
+                "audit.check_elsewhere",
+                "audit",
+                f.audit_id,
+                serde_json::json!({"finding_id": finding_id, "departments": added}),
+            ),
+        )
+        .await?;
         Ok(added.len())
     }
 
@@ -595,7 +616,15 @@ impl Store {
     }
 
     /// The department's answer: the same issue found here or not.
-    pub async fn answer_finding_check(&self, org_id: i64, check_id: i64, found: bool, note: &str, person_id: i64, actor: &Actor) -> Result<()> {
+    pub async fn answer_finding_check(
+        &self,
+        org_id: i64,
+        check_id: i64,
+        found: bool,
+        note: &str,
+        person_id: i64,
+        actor: &Actor,
+    ) -> Result<()> {
         check_text("確認の結果", note, 2000)?;
         let mut w = self.begin_write(org_id).await?;
         let n = sqlx::query("UPDATE finding_checks SET status = $1, note = $2, answered_by_person_id = $3, answered_at = $4 WHERE org_id = $5 AND id = $6 AND status = 'pending'")
@@ -611,7 +640,11 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict("この確認は回答済みです".into()));
         }
-        w.commit(actor, NewEvent::new("audit.check_answer", "finding_check", check_id, serde_json::json!({"found": found, "note": note.trim()}))).await?;
+        w.commit(
+            actor,
+            NewEvent::new("audit.check_answer", "finding_check", check_id, serde_json::json!({"found": found, "note": note.trim()})),
+        )
+        .await?;
         Ok(())
     }
 
@@ -675,7 +708,15 @@ impl Store {
         .bind(plan_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok(Progress { note: r.try_get("note")?, reported_by_name: r.try_get("reported_by_name")?, reported_at: r.try_get("reported_at")? })).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(Progress {
+                    note: r.try_get("note")?,
+                    reported_by_name: r.try_get("reported_by_name")?,
+                    reported_at: r.try_get("reported_at")?,
+                })
+            })
+            .collect()
     }
 
     /// A progress report on an open plan.
@@ -697,7 +738,8 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict("完了した改善計画には進捗を報告できません".into()));
         }
-        w.commit(actor, NewEvent::new("improvement.progress", "improvement_plan", plan_id, serde_json::json!({"note": note.trim()}))).await?;
+        w.commit(actor, NewEvent::new("improvement.progress", "improvement_plan", plan_id, serde_json::json!({"note": note.trim()})))
+            .await?;
         Ok(())
     }
 
@@ -717,7 +759,11 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict("この改善計画は完了済みです".into()));
         }
-        w.commit(actor, NewEvent::new("improvement.close", "improvement_plan", plan_id, serde_json::json!({"note": note.trim()})).with_result("closed")).await?;
+        w.commit(
+            actor,
+            NewEvent::new("improvement.close", "improvement_plan", plan_id, serde_json::json!({"note": note.trim()})).with_result("closed"),
+        )
+        .await?;
         self.plan(org_id, plan_id).await
     }
 
@@ -754,7 +800,12 @@ impl Store {
         .try_get(0)?;
         w.commit(
             actor,
-            NewEvent::new("evidence.add", kind, owner_id, serde_json::json!({"evidence_id": id, "file_name": file_name, "size": content.len(), "sha256": sha256})),
+            NewEvent::new(
+                "evidence.add",
+                kind,
+                owner_id,
+                serde_json::json!({"evidence_id": id, "file_name": file_name, "size": content.len(), "sha256": sha256}),
+            ),
         )
         .await?;
         let rows = self.evidence(org_id, owner_kind, owner_id).await?;
@@ -773,9 +824,15 @@ impl Store {
 
     /// An evidence file and its bytes, checked against the hash recorded when it was kept.
     pub async fn evidence_content(&self, org_id: i64, id: i64) -> Result<(Evidence, Vec<u8>)> {
-        let row = sqlx::query(&format!("{EVIDENCE_SELECT} WHERE e.org_id = $1 AND e.id = $2")).bind(org_id).bind(id).fetch_optional(&self.pool).await?.ok_or(StoreError::NotFound("evidence"))?;
+        let row = sqlx::query(&format!("{EVIDENCE_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("evidence"))?;
         let e = evidence(&row)?;
-        let content: Vec<u8> = sqlx::query_scalar("SELECT content FROM evidence_files WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
+        let content: Vec<u8> =
+            sqlx::query_scalar("SELECT content FROM evidence_files WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
         if hex::encode(sha2::Sha256::digest(&content)) != e.sha256 {
             return Err(StoreError::Ledger(format!("証跡 {id} の内容が記録時のハッシュと一致しません")));
         }

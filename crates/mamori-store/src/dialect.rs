@@ -43,7 +43,14 @@ impl Backend {
     }
 
     /// Keeps the SQLite search index in step with an asset's name and description.
-    pub(crate) async fn index_asset_text(self, conn: &mut sqlx::AnyConnection, id: i64, name: &str, description: &str, replace: bool) -> Result<(), sqlx::Error> {
+    pub(crate) async fn index_asset_text(
+        self,
+        conn: &mut sqlx::AnyConnection,
+        id: i64,
+        name: &str,
+        description: &str,
+        replace: bool,
+    ) -> Result<(), sqlx::Error> {
         if self != Backend::Sqlite {
             // PostgreSQL's trigram index is maintained by the database itself.
             return Ok(());
@@ -65,12 +72,9 @@ impl Backend {
         match self {
             // WAL lets readers work while one writer commits; FULL makes a commit durable
             // before the caller hears of it.
-            Backend::Sqlite => &[
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = FULL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 10000",
-            ],
+            Backend::Sqlite => {
+                &["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"]
+            }
             Backend::Postgres => &["SET synchronous_commit = on", "SET TIME ZONE 'Asia/Tokyo'"],
         }
     }
@@ -84,10 +88,8 @@ impl Backend {
     /// `frequent_in_one_department` is that case, found by the caller's probe of the index.
     /// One character cannot use the bigram index and is always a scan.
     pub(crate) fn asset_text_search(self, query: &str, frequent_in_one_department: bool) -> TextSearch {
-        let scan = || TextSearch::Condition {
-            template: "(instr(a.name, $?) > 0 OR instr(a.description, $?) > 0)",
-            value: query.to_owned(),
-        };
+        let scan =
+            || TextSearch::Condition { template: "(instr(a.name, $?) > 0 OR instr(a.description, $?) > 0)", value: query.to_owned() };
         match self {
             Backend::Sqlite if frequent_in_one_department => scan(),
             Backend::Sqlite => match crate::search::bigram_phrase(query) {

@@ -45,7 +45,14 @@ fn draft(r: &AnyRow) -> Result<ProfileDraft> {
 }
 
 impl Store {
-    pub async fn create_profile_draft(&self, org_id: i64, source_name: &str, source_text: &str, draft_text: &str, actor: &Actor) -> Result<ProfileDraft> {
+    pub async fn create_profile_draft(
+        &self,
+        org_id: i64,
+        source_name: &str,
+        source_text: &str,
+        draft_text: &str,
+        actor: &Actor,
+    ) -> Result<ProfileDraft> {
         let mut w = self.begin_write(org_id).await?;
         let now = now_text();
         let id: i64 = sqlx::query(
@@ -64,7 +71,12 @@ impl Store {
         let digest = mamori_policy::profile_digest(source_text);
         w.commit(
             actor,
-            NewEvent::new("profile_draft.compile", "profile_draft", id, serde_json::json!({"source_name": source_name, "source_sha256": digest, "lines": source_text.lines().count()})),
+            NewEvent::new(
+                "profile_draft.compile",
+                "profile_draft",
+                id,
+                serde_json::json!({"source_name": source_name, "source_sha256": digest, "lines": source_text.lines().count()}),
+            ),
         )
         .await?;
         self.profile_draft(org_id, id).await
@@ -81,7 +93,10 @@ impl Store {
     }
 
     pub async fn profile_drafts(&self, org_id: i64) -> Result<Vec<ProfileDraft>> {
-        let rows = sqlx::query("SELECT * FROM profile_drafts WHERE org_id = $1 ORDER BY id DESC LIMIT 100").bind(org_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM profile_drafts WHERE org_id = $1 ORDER BY id DESC LIMIT 100")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(draft).collect()
     }
 
@@ -102,7 +117,11 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict(format!("下書き {id} は有効化済みのため編集できません。新しく取り込んでください")));
         }
-        w.commit(actor, NewEvent::new("profile_draft.edit", "profile_draft", id, serde_json::json!({"sha256": mamori_policy::profile_digest(text)}))).await?;
+        w.commit(
+            actor,
+            NewEvent::new("profile_draft.edit", "profile_draft", id, serde_json::json!({"sha256": mamori_policy::profile_digest(text)})),
+        )
+        .await?;
         self.profile_draft(org_id, id).await
     }
 
@@ -125,16 +144,32 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("下書き {id} は承認できる状態ではありません（承認済み・有効化済み、または同時に編集された）")));
+            return Err(StoreError::Conflict(format!(
+                "下書き {id} は承認できる状態ではありません（承認済み・有効化済み、または同時に編集された）"
+            )));
         }
-        w.commit(actor, NewEvent::new("profile_draft.accept", "profile_draft", id, serde_json::json!({"sha256": mamori_policy::profile_digest(&before.draft_text)})))
-            .await?;
+        w.commit(
+            actor,
+            NewEvent::new(
+                "profile_draft.accept",
+                "profile_draft",
+                id,
+                serde_json::json!({"sha256": mamori_policy::profile_digest(&before.draft_text)}),
+            ),
+        )
+        .await?;
         self.profile_draft(org_id, id).await
     }
 
     /// Activates an accepted draft as a new profile version: the version and the draft's
     /// status change in one transaction.
-    pub async fn activate_profile_draft(&self, org_id: i64, id: i64, profile: &mamori_policy::Profile, actor: &Actor) -> Result<ProfileVersion> {
+    pub async fn activate_profile_draft(
+        &self,
+        org_id: i64,
+        id: i64,
+        profile: &mamori_policy::Profile,
+        actor: &Actor,
+    ) -> Result<ProfileVersion> {
         let d = self.profile_draft(org_id, id).await?;
         if d.status != status::ACCEPTED {
             return Err(StoreError::Conflict("承認された下書きだけを有効にできます。内容を確認して「承認」してください".into()));

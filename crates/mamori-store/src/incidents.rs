@@ -5,8 +5,8 @@
 //! step is one transaction with one change event.
 
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sha2::Digest;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::{flag, now_text, Actor, NewEvent, Result, Store, StoreError};
@@ -312,7 +312,14 @@ fn task(r: &AnyRow) -> Result<Task> {
 }
 
 /// Inserts notices in the caller's transaction; returns their ids.
-async fn insert_notices(conn: &mut sqlx::AnyConnection, org_id: i64, incident_id: i64, notices: &[NewNotice], now: &str, mail: &str) -> Result<Vec<i64>> {
+async fn insert_notices(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+    incident_id: i64,
+    notices: &[NewNotice],
+    now: &str,
+    mail: &str,
+) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(notices.len());
     for n in notices {
         let id: i64 = sqlx::query(
@@ -526,8 +533,11 @@ impl Store {
         if n == 0 {
             return Err(StoreError::Conflict("確認が必要な通知はありません".into()));
         }
-        w.commit(actor, NewEvent::new("incident.acknowledge", "incident", incident_id, serde_json::json!({"person_id": person_id, "notices": n})))
-            .await?;
+        w.commit(
+            actor,
+            NewEvent::new("incident.acknowledge", "incident", incident_id, serde_json::json!({"person_id": person_id, "notices": n})),
+        )
+        .await?;
         Ok(n as usize)
     }
 
@@ -548,12 +558,13 @@ impl Store {
     pub async fn escalate_notice(&self, n: &Notice, to: &[NewNotice], to_role: Option<&str>, mail: &str, actor: &Actor) -> Result<()> {
         let mut w = self.begin_write(n.org_id).await?;
         let now = now_text();
-        let done = sqlx::query("UPDATE incident_notices SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL AND acknowledged_at IS NULL")
-            .bind(&now)
-            .bind(n.id)
-            .execute(w.conn())
-            .await?
-            .rows_affected();
+        let done =
+            sqlx::query("UPDATE incident_notices SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL AND acknowledged_at IS NULL")
+                .bind(&now)
+                .bind(n.id)
+                .execute(w.conn())
+                .await?
+                .rows_affected();
         if done != 1 {
             return Err(StoreError::Conflict(format!("通知 {} は確認済みか、上位へ通知済みです", n.id)));
         }
@@ -594,15 +605,28 @@ impl Store {
             .await?;
         w.commit(
             actor,
-            NewEvent::new("incident.mail", "incident", n.incident_id, serde_json::json!({"notice_id": n.id, "person_id": n.person_id, "error": error}))
-                .with_result(outcome),
+            NewEvent::new(
+                "incident.mail",
+                "incident",
+                n.incident_id,
+                serde_json::json!({"notice_id": n.id, "person_id": n.person_id, "error": error}),
+            )
+            .with_result(outcome),
         )
         .await?;
         Ok(())
     }
 
     /// Records CSIRT's assessment, and sends the notices a changed level adds.
-    pub async fn triage_incident(&self, org_id: i64, id: i64, t: &Triage, notices: &[NewNotice], mail: &str, actor: &Actor) -> Result<Incident> {
+    pub async fn triage_incident(
+        &self,
+        org_id: i64,
+        id: i64,
+        t: &Triage,
+        notices: &[NewNotice],
+        mail: &str,
+        actor: &Actor,
+    ) -> Result<Incident> {
         if t.reason.trim().is_empty() {
             return Err(StoreError::Invalid("インシデントであるか否かの判断理由を記入してください".into()));
         }
@@ -688,13 +712,15 @@ impl Store {
         }
         let mut w = self.begin_write(org_id).await?;
         let now = now_text();
-        let n = sqlx::query("UPDATE incidents SET status = 'closed', closed_at = $1, updated_at = $1 WHERE org_id = $2 AND id = $3 AND status = 'triaged'")
-            .bind(&now)
-            .bind(org_id)
-            .bind(id)
-            .execute(w.conn())
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE incidents SET status = 'closed', closed_at = $1, updated_at = $1 WHERE org_id = $2 AND id = $3 AND status = 'triaged'",
+        )
+        .bind(&now)
+        .bind(org_id)
+        .bind(id)
+        .execute(w.conn())
+        .await?
+        .rows_affected();
         if n != 1 {
             return Err(StoreError::Conflict(format!("報告 {id} は CSIRT の評価前か、対応完了済みです")));
         }
@@ -758,8 +784,11 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict(format!("指示 {task_id} は完了済みか、見つかりません")));
         }
-        w.commit(actor, NewEvent::new("incident.task_done", "incident", incident_id, serde_json::json!({"task_id": task_id, "result": result.trim()})))
-            .await?;
+        w.commit(
+            actor,
+            NewEvent::new("incident.task_done", "incident", incident_id, serde_json::json!({"task_id": task_id, "result": result.trim()})),
+        )
+        .await?;
         Ok(())
     }
 
@@ -773,11 +802,12 @@ impl Store {
     }
 
     pub async fn open_tasks_for(&self, org_id: i64, person_id: i64) -> Result<Vec<Task>> {
-        let rows = sqlx::query(&format!("{TASK_SELECT} WHERE t.org_id = $1 AND t.assignee_person_id = $2 AND t.status = 'open' ORDER BY t.id"))
-            .bind(org_id)
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query(&format!("{TASK_SELECT} WHERE t.org_id = $1 AND t.assignee_person_id = $2 AND t.status = 'open' ORDER BY t.id"))
+                .bind(org_id)
+                .bind(person_id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(task).collect()
     }
 
@@ -805,7 +835,12 @@ impl Store {
         }
         w.commit(
             actor,
-            NewEvent::new("incident.external_report", "incident", incident_id, serde_json::json!({"report_id": report_id, "filed_on": filed_on, "note": note.trim()})),
+            NewEvent::new(
+                "incident.external_report",
+                "incident",
+                incident_id,
+                serde_json::json!({"report_id": report_id, "filed_on": filed_on, "note": note.trim()}),
+            ),
         )
         .await?;
         Ok(())
@@ -821,7 +856,14 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(Filing { report_id: r.try_get("report_id")?, filed_on: r.try_get("filed_on")?, filed_by_name: r.try_get("filed_by_name")?, note: r.try_get("note")? }))
+            .map(|r| {
+                Ok(Filing {
+                    report_id: r.try_get("report_id")?,
+                    filed_on: r.try_get("filed_on")?,
+                    filed_by_name: r.try_get("filed_by_name")?,
+                    note: r.try_get("note")?,
+                })
+            })
             .collect()
     }
 
@@ -845,8 +887,16 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound("person"))?
         .try_get(0)?;
-        w.commit(actor, NewEvent::new("absence.add", "person", person_id, serde_json::json!({"absence_id": id, "starts_on": starts_on, "ends_on": ends_on, "note": note.trim()})))
-            .await?;
+        w.commit(
+            actor,
+            NewEvent::new(
+                "absence.add",
+                "person",
+                person_id,
+                serde_json::json!({"absence_id": id, "starts_on": starts_on, "ends_on": ends_on, "note": note.trim()}),
+            ),
+        )
+        .await?;
         Ok(id)
     }
 
@@ -913,7 +963,8 @@ fn attachment(r: &AnyRow) -> Result<Attachment> {
     })
 }
 
-const ATTACHMENT_SELECT: &str = "SELECT a.id, a.incident_id, a.file_name, a.content_type, a.size, a.sha256, a.created_at, p.name AS uploaded_by_name
+const ATTACHMENT_SELECT: &str =
+    "SELECT a.id, a.incident_id, a.file_name, a.content_type, a.size, a.sha256, a.created_at, p.name AS uploaded_by_name
     FROM incident_attachments a JOIN people p ON p.id = a.uploaded_by_person_id";
 
 impl Store {
@@ -976,11 +1027,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("attachment"))?;
         let a = attachment(&row)?;
-        let content: Vec<u8> = sqlx::query("SELECT content FROM incident_attachments WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
+        let content: Vec<u8> =
+            sqlx::query("SELECT content FROM incident_attachments WHERE id = $1").bind(id).fetch_one(&self.pool).await?.try_get(0)?;
         if hex::encode(sha2::Sha256::digest(&content)) != a.sha256 {
             return Err(StoreError::Invalid(format!("添付ファイル {id} の内容が記録時のハッシュと一致しません（改ざんの疑い）")));
         }
@@ -1019,7 +1067,8 @@ impl Store {
             .bind(now_text())
             .execute(w.conn())
             .await?;
-        w.commit(actor, NewEvent::new("incident.remind", "incident", incident_id, serde_json::json!({"report_id": report_id, "day": day}))).await?;
+        w.commit(actor, NewEvent::new("incident.remind", "incident", incident_id, serde_json::json!({"report_id": report_id, "day": day})))
+            .await?;
         Ok(true)
     }
 }

@@ -106,19 +106,9 @@ impl EventLeafRow {
 }
 
 /// Events with `after < seq <= up_to`, in order.
-pub(crate) async fn event_rows(
-    conn: &mut sqlx::AnyConnection,
-    org_id: i64,
-    after: i64,
-    up_to: i64,
-) -> Result<Vec<EventLeafRow>> {
+pub(crate) async fn event_rows(conn: &mut sqlx::AnyConnection, org_id: i64, after: i64, up_to: i64) -> Result<Vec<EventLeafRow>> {
     let sql = format!("SELECT {LEAF_COLUMNS} FROM events WHERE org_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq");
-    let rows = sqlx::query(&sql)
-        .bind(org_id)
-        .bind(after)
-        .bind(up_to)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(&sql).bind(org_id).bind(after).bind(up_to).fetch_all(conn).await?;
     rows.iter().map(EventLeafRow::from_row).collect()
 }
 
@@ -193,11 +183,7 @@ pub struct EventFilter {
 }
 
 impl Store {
-    async fn org_code_and_seq(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        org_id: i64,
-    ) -> Result<(String, i64)> {
+    async fn org_code_and_seq(&self, conn: &mut sqlx::AnyConnection, org_id: i64) -> Result<(String, i64)> {
         let r = sqlx::query("SELECT code, event_seq FROM organizations WHERE id = $1")
             .bind(org_id)
             .fetch_optional(conn)
@@ -209,35 +195,30 @@ impl Store {
     pub async fn ledger_status(&self, org_id: i64) -> Result<LedgerStatus> {
         let mut conn = self.pool.acquire().await?;
         let (code, _) = self.org_code_and_seq(&mut conn, org_id).await?;
-        let size: i64 = sqlx::query("SELECT ledger_size FROM organizations WHERE id = $1")
+        let size: i64 =
+            sqlx::query("SELECT ledger_size FROM organizations WHERE id = $1").bind(org_id).fetch_one(&mut *conn).await?.try_get(0)?;
+        let latest = sqlx::query("SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT 1")
+            .bind(org_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| CheckpointRow::from_row(&r))
+            .transpose()?;
+        let checkpoints: i64 = sqlx::query("SELECT COUNT(*) FROM ledger_checkpoints WHERE org_id = $1")
             .bind(org_id)
             .fetch_one(&mut *conn)
             .await?
             .try_get(0)?;
-        let latest = sqlx::query(
-            "SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT 1",
-        )
-        .bind(org_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| CheckpointRow::from_row(&r))
-        .transpose()?;
-        let checkpoints: i64 =
-            sqlx::query("SELECT COUNT(*) FROM ledger_checkpoints WHERE org_id = $1")
+        let last_anchor =
+            sqlx::query("SELECT at, payload FROM events WHERE org_id = $1 AND action = 'ledger.anchor' ORDER BY seq DESC LIMIT 1")
                 .bind(org_id)
-                .fetch_one(&mut *conn)
+                .fetch_optional(&mut *conn)
                 .await?
-                .try_get(0)?;
-        let last_anchor = sqlx::query("SELECT at, payload FROM events WHERE org_id = $1 AND action = 'ledger.anchor' ORDER BY seq DESC LIMIT 1")
-            .bind(org_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| -> Result<(String, u64)> {
-                let payload: String = r.try_get("payload")?;
-                let size = serde_json::from_str::<serde_json::Value>(&payload).ok().and_then(|v| v["size"].as_u64()).unwrap_or(0);
-                Ok((r.try_get("at")?, size))
-            })
-            .transpose()?;
+                .map(|r| -> Result<(String, u64)> {
+                    let payload: String = r.try_get("payload")?;
+                    let size = serde_json::from_str::<serde_json::Value>(&payload).ok().and_then(|v| v["size"].as_u64()).unwrap_or(0);
+                    Ok((r.try_get("at")?, size))
+                })
+                .transpose()?;
         Ok(LedgerStatus {
             origin: self.ledger_key().map(|k| crate::origin(k, &code)),
             size: size as u64,
@@ -249,13 +230,11 @@ impl Store {
 
     /// Checkpoints, newest first.
     pub async fn checkpoints(&self, org_id: i64, limit: i64) -> Result<Vec<CheckpointRow>> {
-        let rows = sqlx::query(
-            "SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT $2",
-        )
-        .bind(org_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT $2")
+            .bind(org_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(CheckpointRow::from_row).collect()
     }
 
@@ -269,12 +248,7 @@ impl Store {
             .transpose()
     }
 
-    async fn tree_part(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        org_id: i64,
-        want: Want,
-    ) -> Result<Vec<Hash>> {
+    async fn tree_part(&self, conn: &mut sqlx::AnyConnection, org_id: i64, want: Want) -> Result<Vec<Hash>> {
         let needed = hashes_needed(want).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let hashes = read_hashes(conn, org_id, &needed).await?;
         let known: HashMap<u64, Hash> = needed.into_iter().zip(hashes).collect();
@@ -284,23 +258,17 @@ impl Store {
     /// The root of the first `size` entries, from the stored hashes.
     pub async fn tree_root(&self, org_id: i64, size: u64) -> Result<Hash> {
         let mut conn = self.pool.acquire().await?;
-        Ok(self
-            .tree_part(&mut conn, org_id, Want::Root { size })
-            .await?[0])
+        Ok(self.tree_part(&mut conn, org_id, Want::Root { size }).await?[0])
     }
 
     /// The proof that entry `index` is in the tree of a signed checkpoint: the one of
     /// `size` if given, else the latest.
-    pub async fn inclusion_proof(
-        &self,
-        org_id: i64,
-        index: u64,
-        size: Option<u64>,
-    ) -> Result<InclusionProof> {
+    pub async fn inclusion_proof(&self, org_id: i64, index: u64, size: Option<u64>) -> Result<InclusionProof> {
         let checkpoint = match size {
-            Some(s) => self.checkpoint_at(org_id, s).await?.ok_or_else(|| {
-                StoreError::Invalid(format!("件数 {s} の署名付きチェックポイントはありません"))
-            })?,
+            Some(s) => self
+                .checkpoint_at(org_id, s)
+                .await?
+                .ok_or_else(|| StoreError::Invalid(format!("件数 {s} の署名付きチェックポイントはありません")))?,
             None => self
                 .checkpoints(org_id, 1)
                 .await?
@@ -309,10 +277,7 @@ impl Store {
                 .ok_or_else(|| StoreError::Invalid("チェックポイントがまだありません".into()))?,
         };
         if index >= checkpoint.size {
-            return Err(StoreError::Invalid(format!(
-                "index {index} はチェックポイント（{} 件）に含まれていません",
-                checkpoint.size
-            )));
+            return Err(StoreError::Invalid(format!("index {index} はチェックポイント（{} 件）に含まれていません", checkpoint.size)));
         }
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {LEAF_COLUMNS} FROM events WHERE org_id = $1 AND seq = $2");
@@ -323,16 +288,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("ledger entry"))?;
         let leaf = EventLeafRow::from_row(&row)?.leaf.canonical();
-        let proof = self
-            .tree_part(
-                &mut conn,
-                org_id,
-                Want::Inclusion {
-                    index,
-                    size: checkpoint.size,
-                },
-            )
-            .await?;
+        let proof = self.tree_part(&mut conn, org_id, Want::Inclusion { index, size: checkpoint.size }).await?;
         Ok(InclusionProof {
             index,
             size: checkpoint.size,
@@ -345,29 +301,15 @@ impl Store {
     }
 
     /// The proof that the tree of `old` entries is a prefix of the tree of `new`.
-    pub async fn consistency_proof(
-        &self,
-        org_id: i64,
-        old: u64,
-        new: u64,
-    ) -> Result<ConsistencyProof> {
+    pub async fn consistency_proof(&self, org_id: i64, old: u64, new: u64) -> Result<ConsistencyProof> {
         let status = self.ledger_status(org_id).await?;
         if old > new || new > status.size {
-            return Err(StoreError::Invalid(format!(
-                "0 ≤ {old} ≤ {new} ≤ {}（台帳の件数）の範囲で指定してください",
-                status.size
-            )));
+            return Err(StoreError::Invalid(format!("0 ≤ {old} ≤ {new} ≤ {}（台帳の件数）の範囲で指定してください", status.size)));
         }
         let mut conn = self.pool.acquire().await?;
-        let old_root = self
-            .tree_part(&mut conn, org_id, Want::Root { size: old })
-            .await?[0];
-        let new_root = self
-            .tree_part(&mut conn, org_id, Want::Root { size: new })
-            .await?[0];
-        let proof = self
-            .tree_part(&mut conn, org_id, Want::Consistency { old, new })
-            .await?;
+        let old_root = self.tree_part(&mut conn, org_id, Want::Root { size: old }).await?[0];
+        let new_root = self.tree_part(&mut conn, org_id, Want::Root { size: new }).await?[0];
+        let proof = self.tree_part(&mut conn, org_id, Want::Consistency { old, new }).await?;
         drop(conn);
         Ok(ConsistencyProof {
             old,
@@ -384,8 +326,7 @@ impl Store {
     async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
-            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .await?;
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
         }
         Ok(tx)
     }
@@ -393,51 +334,36 @@ impl Store {
     /// Verifies an organization's whole ledger: every leaf rebuilt from its event and
     /// hashed, every stored hash recomputed, every checkpoint's signature and root checked,
     /// and each anchor `(label, text)` checked against the log.
-    pub async fn verify_ledger(
-        &self,
-        org_id: i64,
-        key: &VerifyingKey,
-        anchors: &[(String, String)],
-    ) -> Result<Report> {
+    pub async fn verify_ledger(&self, org_id: i64, key: &VerifyingKey, anchors: &[(String, String)]) -> Result<Report> {
         self.verify_ledger_reading(org_id, key, anchors, true).await
     }
 
     /// [`Store::verify_ledger`] reading through sqlx only, never the SQLite file directly:
     /// for tests that compare the two reads.
     #[cfg(feature = "testing")]
-    pub async fn verify_ledger_through_sqlx(
-        &self,
-        org_id: i64,
-        key: &VerifyingKey,
-        anchors: &[(String, String)],
-    ) -> Result<Report> {
+    pub async fn verify_ledger_through_sqlx(&self, org_id: i64, key: &VerifyingKey, anchors: &[(String, String)]) -> Result<Report> {
         self.verify_ledger_reading(org_id, key, anchors, false).await
     }
 
-    async fn verify_ledger_reading(
-        &self,
-        org_id: i64,
-        key: &VerifyingKey,
-        anchors: &[(String, String)],
-        direct: bool,
-    ) -> Result<Report> {
+    async fn verify_ledger_reading(&self, org_id: i64, key: &VerifyingKey, anchors: &[(String, String)], direct: bool) -> Result<Report> {
         let mut tx = self.snapshot().await?;
         let (code, event_seq) = self.org_code_and_seq(&mut tx, org_id).await?;
         let origin = format!("{}/{}", key.name(), code);
         let new_verifier = || Verifier::new(&origin, key.clone(), Some(org_id));
         let mut checkpoints = Vec::new();
-        for r in sqlx::query("SELECT id, size, root, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id").bind(org_id).fetch_all(&mut *tx).await? {
+        for r in sqlx::query("SELECT id, size, root, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id")
+            .bind(org_id)
+            .fetch_all(&mut *tx)
+            .await?
+        {
             let id: i64 = r.try_get("id")?;
             let size: i64 = r.try_get("size")?;
             let root: Vec<u8> = r.try_get("root")?;
             let note: String = r.try_get("note")?;
             checkpoints.push((id, size, root, note));
         }
-        let stray: i64 = sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1 AND seq < 1")
-            .bind(org_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+        let stray: i64 =
+            sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1 AND seq < 1").bind(org_id).fetch_one(&mut *tx).await?.try_get(0)?;
         let prepared = Arc::new(Prepared { key: key.clone(), checkpoints, stray, anchors: anchors.to_vec() });
         // Checking the checkpoints' signatures is most of the work when there are many:
         // it is done on the verifying side, while the first events are being read.
@@ -460,7 +386,8 @@ impl Store {
                 } else if let Some(url) = &self.postgres_url {
                     // On PostgreSQL the other connections read in this very snapshot.
                     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await?;
-                    fast = read::feed_verifier_from_postgres(url.clone(), snapshot, org_id, event_seq, new_verifier(), prepared.clone()).await?;
+                    fast = read::feed_verifier_from_postgres(url.clone(), snapshot, org_id, event_seq, new_verifier(), prepared.clone())
+                        .await?;
                 }
             }
         }
@@ -488,20 +415,13 @@ impl Store {
             let payload: String = r.try_get("payload")?;
             let committed = serde_json::from_str::<serde_json::Value>(&payload)
                 .ok()
-                .and_then(|p| {
-                    p[&field][mamori_ledger::PERSONAL_KEY]
-                        .as_str()
-                        .map(str::to_owned)
-                });
+                .and_then(|p| p[&field][mamori_ledger::PERSONAL_KEY].as_str().map(str::to_owned));
             let matches = match (&salt, committed) {
                 (Some(salt), Some(c)) => mamori_ledger::personal_commitment(salt, &value) == c,
                 _ => false,
             };
             if !matches {
-                v.problem(format!(
-                    "[index {}] 個人情報「{field}」の保存値が記録時のコミットメントと一致しません",
-                    seq - 1
-                ));
+                v.problem(format!("[index {}] 個人情報「{field}」の保存値が記録時のコミットメントと一致しません", seq - 1));
             }
         }
         tx.rollback().await.ok();
@@ -509,12 +429,7 @@ impl Store {
     }
 
     /// Writes the offline bundle of an organization's ledger; returns the number of entries.
-    pub async fn export_ledger<W: Write>(
-        &self,
-        org_id: i64,
-        key: &VerifyingKey,
-        out: W,
-    ) -> Result<u64> {
+    pub async fn export_ledger<W: Write>(&self, org_id: i64, key: &VerifyingKey, out: W) -> Result<u64> {
         let io = |e: std::io::Error| StoreError::Invalid(format!("書き出しに失敗しました: {e}"));
         let mut tx = self.snapshot().await?;
         let (code, event_seq) = self.org_code_and_seq(&mut tx, org_id).await?;
@@ -528,32 +443,22 @@ impl Store {
             exported_at: now_text(),
         })
         .map_err(io)?;
-        for r in sqlx::query(
-            "SELECT id, size, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id",
-        )
-        .bind(org_id)
-        .fetch_all(&mut *tx)
-        .await?
+        for r in sqlx::query("SELECT id, size, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id")
+            .bind(org_id)
+            .fetch_all(&mut *tx)
+            .await?
         {
             let id: i64 = r.try_get("id")?;
             let size: i64 = r.try_get("size")?;
-            w.line(&Line::Checkpoint {
-                label: format!("チェックポイント #{id}（件数 {size}）"),
-                text: r.try_get("note")?,
-            })
-            .map_err(io)?;
+            w.line(&Line::Checkpoint { label: format!("チェックポイント #{id}（件数 {size}）"), text: r.try_get("note")? }).map_err(io)?;
         }
         let mut reader = read::Reader::new(&mut tx, self.backend, org_id).await?;
         let mut count = 0u64;
         while let Some(events) = reader.events(&mut tx).await? {
             for row in events.into_rows()? {
                 count += 1;
-                w.line(&Line::Entry {
-                    index: row.leaf.seq.saturating_sub(1),
-                    leaf: row.leaf.canonical(),
-                    payload: Some(row.payload),
-                })
-                .map_err(io)?;
+                w.line(&Line::Entry { index: row.leaf.seq.saturating_sub(1), leaf: row.leaf.canonical(), payload: Some(row.payload) })
+                    .map_err(io)?;
             }
         }
         while let Some(hashes) = reader.hashes(&mut tx, None).await? {
@@ -569,17 +474,9 @@ impl Store {
     /// Purges the cleartext personal data recorded with events about `target` (kind, id),
     /// or with the event `seq`. The commitments in the ledger stay, so verification still
     /// passes; the purge itself is recorded. Returns how many fields were purged.
-    pub async fn purge_personal(
-        &self,
-        org_id: i64,
-        target: Option<(&str, &str)>,
-        seq: Option<i64>,
-        actor: &Actor,
-    ) -> Result<u64> {
+    pub async fn purge_personal(&self, org_id: i64, target: Option<(&str, &str)>, seq: Option<i64>, actor: &Actor) -> Result<u64> {
         if target.is_none() && seq.is_none() {
-            return Err(StoreError::Invalid(
-                "消去する対象（対象の種類と ID、または記録番号）を指定してください".into(),
-            ));
+            return Err(StoreError::Invalid("消去する対象（対象の種類と ID、または記録番号）を指定してください".into()));
         }
         let mut w = self.begin_write(org_id).await?;
         let now = now_text();
@@ -625,32 +522,18 @@ impl Store {
     }
 
     /// Personal data recorded with one event: `(field, value)`, the value `None` once purged.
-    pub async fn personal_data(
-        &self,
-        org_id: i64,
-        seq: i64,
-    ) -> Result<Vec<(String, Option<String>)>> {
-        let rows = sqlx::query(
-            "SELECT field, value FROM event_personal WHERE org_id = $1 AND seq = $2 ORDER BY field",
-        )
-        .bind(org_id)
-        .bind(seq)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("field")?, r.try_get("value")?)))
-            .collect()
+    pub async fn personal_data(&self, org_id: i64, seq: i64) -> Result<Vec<(String, Option<String>)>> {
+        let rows = sqlx::query("SELECT field, value FROM event_personal WHERE org_id = $1 AND seq = $2 ORDER BY field")
+            .bind(org_id)
+            .bind(seq)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("field")?, r.try_get("value")?))).collect()
     }
 
     /// Records that the checkpoint of `size` was taken away as an anchor (printed, saved
     /// to a file, handed to the auditor).
-    pub async fn record_anchor(
-        &self,
-        org_id: i64,
-        checkpoint: &CheckpointRow,
-        how: &str,
-        actor: &Actor,
-    ) -> Result<i64> {
+    pub async fn record_anchor(&self, org_id: i64, checkpoint: &CheckpointRow, how: &str, actor: &Actor) -> Result<i64> {
         self.record_event(
             org_id,
             actor,
@@ -665,11 +548,7 @@ impl Store {
     }
 
     /// The 作業記録 search: events matching every given condition, newest first.
-    pub async fn search_events(
-        &self,
-        org_id: i64,
-        filter: &EventFilter,
-    ) -> Result<Vec<crate::Event>> {
+    pub async fn search_events(&self, org_id: i64, filter: &EventFilter) -> Result<Vec<crate::Event>> {
         let mut sql = String::from("SELECT * FROM events WHERE org_id = $1");
         let mut binds: Vec<String> = Vec::new();
         let mut add = |sql: &mut String, clause: &str, value: String| {
@@ -700,20 +579,12 @@ impl Store {
         }
         let before = filter.before_seq.unwrap_or(i64::MAX);
         let n = binds.len();
-        sql.push_str(&format!(
-            " AND seq < ${} ORDER BY seq DESC LIMIT ${}",
-            n + 2,
-            n + 3
-        ));
+        sql.push_str(&format!(" AND seq < ${} ORDER BY seq DESC LIMIT ${}", n + 2, n + 3));
         let mut q = sqlx::query(&sql).bind(org_id);
         for b in &binds {
             q = q.bind(b.as_str());
         }
-        let rows = q
-            .bind(before)
-            .bind(filter.limit.clamp(1, 500))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = q.bind(before).bind(filter.limit.clamp(1, 500)).fetch_all(&self.pool).await?;
         rows.iter().map(crate::Event::from_row).collect()
     }
 }

@@ -9,9 +9,9 @@ pub mod annual;
 pub mod assessment;
 pub mod assets;
 pub mod audits;
-pub mod incidents;
 mod dialect;
 pub mod drafts;
+pub mod incidents;
 pub mod keyfile;
 pub mod ledger;
 pub mod org;
@@ -19,9 +19,9 @@ pub mod pg_copy;
 pub mod requests;
 mod search;
 pub mod systems;
-pub mod training;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod training;
 pub mod users;
 pub mod violations;
 mod writer;
@@ -45,9 +45,7 @@ pub fn jst() -> FixedOffset {
 
 /// The current time in JST as stored: RFC 3339 with `+09:00`, to the millisecond.
 pub fn now_text() -> String {
-    Utc::now()
-        .with_timezone(&jst())
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    Utc::now().with_timezone(&jst()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
@@ -78,9 +76,7 @@ impl StoreError {
     /// Maps a unique-constraint violation to `Conflict`, leaving other errors as they are.
     fn on_unique(self, what: &str) -> Self {
         match &self {
-            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                StoreError::Conflict(what.to_owned())
-            }
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::Conflict(what.to_owned()),
             _ => self,
         }
     }
@@ -107,9 +103,7 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("backend", &self.backend)
-            .finish_non_exhaustive()
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
     }
 }
 
@@ -127,8 +121,7 @@ pub struct OpenOptions {
 impl Store {
     pub async fn open(url: &str, options: OpenOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let backend =
-            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
+        let backend = Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
         let sqlite_file = match backend {
             Backend::Sqlite if sqlite_path(url) != ":memory:" && !url.contains("mode=memory") => {
                 Some(Arc::new(std::path::PathBuf::from(sqlite_path(url))))
@@ -165,11 +158,7 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let writer = Arc::new(writer::Writer::new(
-            pool.clone(),
-            backend,
-            options.ledger_key,
-        ));
+        let writer = Arc::new(writer::Writer::new(pool.clone(), backend, options.ledger_key));
         Ok(Self {
             pool,
             backend,
@@ -206,11 +195,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => {
-                sqlx::migrate!("migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
     }
@@ -230,12 +215,7 @@ impl Store {
         let writer = self.writer.clone();
         tokio::spawn(async move {
             let (guard, seq) = writer.begin(org_id).await?;
-            Ok(WriteTx {
-                guard: Some(guard),
-                writer,
-                org_id,
-                seq,
-            })
+            Ok(WriteTx { guard: Some(guard), writer, org_id, seq })
         })
         .await
         .map_err(|e| StoreError::Ledger(format!("書き込みを開始できませんでした: {e}")))?
@@ -255,18 +235,16 @@ impl Store {
         // In a task of its own: once queued, the event is recorded even if the caller goes away.
         tokio::spawn(async move {
             writer
-                .record(org_id, &actor, event, move |seq, profile_version_id| {
-                    writer::Deferred {
-                        org_id,
-                        seq,
-                        at,
-                        clock_synced: synced,
-                        actor: owned_actor,
-                        event: owned_event,
-                        payload,
-                        profile_version_id,
-                        personal,
-                    }
+                .record(org_id, &actor, event, move |seq, profile_version_id| writer::Deferred {
+                    org_id,
+                    seq,
+                    at,
+                    clock_synced: synced,
+                    actor: owned_actor,
+                    event: owned_event,
+                    payload,
+                    profile_version_id,
+                    personal,
                 })
                 .await
         })
@@ -275,23 +253,16 @@ impl Store {
     }
 
     /// The change record of one organization, newest first.
-    pub async fn events(
-        &self,
-        org_id: i64,
-        target: Option<(&str, &str)>,
-        limit: i64,
-    ) -> Result<Vec<Event>> {
+    pub async fn events(&self, org_id: i64, target: Option<(&str, &str)>, limit: i64) -> Result<Vec<Event>> {
         let rows = match target {
             Some((kind, id)) => {
-                sqlx::query(
-                    "SELECT * FROM events WHERE org_id = $1 AND target_kind = $2 AND target_id = $3 ORDER BY seq DESC LIMIT $4",
-                )
-                .bind(org_id)
-                .bind(kind)
-                .bind(id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
+                sqlx::query("SELECT * FROM events WHERE org_id = $1 AND target_kind = $2 AND target_id = $3 ORDER BY seq DESC LIMIT $4")
+                    .bind(org_id)
+                    .bind(kind)
+                    .bind(id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
             }
             None => {
                 sqlx::query("SELECT * FROM events WHERE org_id = $1 ORDER BY seq DESC LIMIT $2")
@@ -307,31 +278,19 @@ impl Store {
     /// Writes a consistent copy of a SQLite database while it is in use (`VACUUM INTO`).
     pub async fn backup_sqlite_to(&self, path: &std::path::Path) -> Result<()> {
         if self.backend != Backend::Sqlite {
-            return Err(StoreError::Invalid(
-                "online backup is for SQLite; use pg_dump for PostgreSQL".into(),
-            ));
+            return Err(StoreError::Invalid("online backup is for SQLite; use pg_dump for PostgreSQL".into()));
         }
-        sqlx::query("VACUUM INTO $1")
-            .bind(path.display().to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("VACUUM INTO $1").bind(path.display().to_string()).execute(&self.pool).await?;
         Ok(())
     }
 
     pub async fn event_count(&self, org_id: i64) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?)
+        Ok(sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1").bind(org_id).fetch_one(&self.pool).await?.try_get(0)?)
     }
 }
 
 fn sqlite_path(url: &str) -> &str {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
     rest.split('?').next().unwrap_or(rest)
 }
 
@@ -353,12 +312,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(label: &str) -> Self {
-        Self {
-            user_id: None,
-            label: label.to_owned(),
-            role: String::new(),
-            request_id: String::new(),
-        }
+        Self { user_id: None, label: label.to_owned(), role: String::new(), request_id: String::new() }
     }
 }
 
@@ -377,12 +331,7 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn new(
-        action: &str,
-        target_kind: &'static str,
-        target_id: impl ToString,
-        payload: serde_json::Value,
-    ) -> Self {
+    pub fn new(action: &str, target_kind: &'static str, target_id: impl ToString, payload: serde_json::Value) -> Self {
         Self {
             action: action.to_owned(),
             target_kind,
@@ -463,17 +412,12 @@ pub struct WriteTx {
 
 impl WriteTx {
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        writer::Writer::conn(
-            self.guard
-                .as_mut()
-                .expect("an uncommitted write holds the batch"),
-        )
+        writer::Writer::conn(self.guard.as_mut().expect("an uncommitted write holds the batch"))
     }
 
     /// After a change of the active profile: later events cite the new version.
     pub async fn refresh_profile_version(&mut self) -> Result<()> {
-        writer::Writer::refresh_profile_version(self.guard.as_mut().expect("held"), self.org_id)
-            .await
+        writer::Writer::refresh_profile_version(self.guard.as_mut().expect("held"), self.org_id).await
     }
 
     /// Records the event and waits until it and the change are durable. Returns the
@@ -485,11 +429,9 @@ impl WriteTx {
         let writer = self.writer.clone();
         let (org_id, seq) = (self.org_id, self.seq);
         let actor = actor.clone();
-        tokio::spawn(
-            async move { Self::commit_inner(guard, writer, org_id, seq, &actor, event).await },
-        )
-        .await
-        .map_err(|e| StoreError::Ledger(format!("変更を確定できませんでした: {e}")))?
+        tokio::spawn(async move { Self::commit_inner(guard, writer, org_id, seq, &actor, event).await })
+            .await
+            .map_err(|e| StoreError::Ledger(format!("変更を確定できませんでした: {e}")))?
     }
 
     async fn commit_inner(
@@ -578,10 +520,7 @@ fn seal_payload(event: &NewEvent) -> (String, Vec<(String, String, String)>) {
         let salt = mamori_ledger::new_salt();
         let commitment = mamori_ledger::personal_commitment(&salt, value);
         if let Some(map) = payload.as_object_mut() {
-            map.insert(
-                field.clone(),
-                serde_json::json!({ mamori_ledger::PERSONAL_KEY: commitment }),
-            );
+            map.insert(field.clone(), serde_json::json!({ mamori_ledger::PERSONAL_KEY: commitment }));
         }
         personal.push((field.clone(), salt, value.clone()));
     }
@@ -599,7 +538,15 @@ fn clock_synced() -> bool {
 impl Store {
     /// The row of `select` (whose main table is aliased `alias`) with this organization and
     /// id, mapped; `NotFound(what)` when there is none.
-    pub(crate) async fn one_by_id<T>(&self, select: &str, alias: &str, org_id: i64, id: i64, what: &'static str, map: impl Fn(&AnyRow) -> Result<T>) -> Result<T> {
+    pub(crate) async fn one_by_id<T>(
+        &self,
+        select: &str,
+        alias: &str,
+        org_id: i64,
+        id: i64,
+        what: &'static str,
+        map: impl Fn(&AnyRow) -> Result<T>,
+    ) -> Result<T> {
         let row = sqlx::query(&format!("{select} WHERE {alias}.org_id = $1 AND {alias}.id = $2"))
             .bind(org_id)
             .bind(id)

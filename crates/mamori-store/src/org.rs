@@ -159,16 +159,13 @@ impl Store {
             .try_get(0)?;
         tx.commit().await?;
         let w = self.begin_write(id).await?;
-        w.commit(actor, NewEvent::new("organization.create", "organization", id, serde_json::json!({"code": code, "name": name})))
-            .await?;
+        w.commit(actor, NewEvent::new("organization.create", "organization", id, serde_json::json!({"code": code, "name": name}))).await?;
         Ok(Organization { id, code: code.to_owned(), name: name.to_owned() })
     }
 
     pub async fn organizations(&self) -> Result<Vec<Organization>> {
         let rows = sqlx::query("SELECT id, code, name FROM organizations ORDER BY id").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| Ok(Organization { id: r.try_get("id")?, code: r.try_get("code")?, name: r.try_get("name")? }))
-            .collect()
+        rows.iter().map(|r| Ok(Organization { id: r.try_get("id")?, code: r.try_get("code")?, name: r.try_get("name")? })).collect()
     }
 
     pub async fn organization(&self, id: i64) -> Result<Organization> {
@@ -209,10 +206,7 @@ impl Store {
             .fetch_one(w.conn())
             .await?
             .try_get(0)?;
-        sqlx::query("UPDATE profile_versions SET is_active = 0 WHERE org_id = $1 AND is_active = 1")
-            .bind(org_id)
-            .execute(w.conn())
-            .await?;
+        sqlx::query("UPDATE profile_versions SET is_active = 0 WHERE org_id = $1 AND is_active = 1").bind(org_id).execute(w.conn()).await?;
         let digest = mamori_policy::profile_digest(text);
         let now = now_text();
         let id: i64 = sqlx::query(
@@ -327,10 +321,7 @@ impl Store {
     }
 
     pub async fn departments(&self, org_id: i64) -> Result<Vec<Department>> {
-        let rows = sqlx::query("SELECT * FROM departments WHERE org_id = $1 ORDER BY code")
-            .bind(org_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT * FROM departments WHERE org_id = $1 ORDER BY code").bind(org_id).fetch_all(&self.pool).await?;
         rows.iter().map(department).collect()
     }
 
@@ -378,15 +369,14 @@ impl Store {
     }
 
     pub async fn people(&self, org_id: i64, department_id: Option<i64>, limit: i64, offset: i64) -> Result<Vec<Person>> {
-        let rows = sqlx::query(
-            "SELECT * FROM people WHERE org_id = $1 AND ($2 = 0 OR department_id = $2) ORDER BY staff_no LIMIT $3 OFFSET $4",
-        )
-        .bind(org_id)
-        .bind(department_id.unwrap_or(0))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT * FROM people WHERE org_id = $1 AND ($2 = 0 OR department_id = $2) ORDER BY staff_no LIMIT $3 OFFSET $4")
+                .bind(org_id)
+                .bind(department_id.unwrap_or(0))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(person).collect()
     }
 
@@ -473,9 +463,11 @@ impl Store {
             let parent_id = if row.parent_department_code.is_empty() {
                 None
             } else {
-                Some(department_id_by_code(w.conn(), org_id, &row.parent_department_code).await?.ok_or_else(|| {
-                    StoreError::Invalid(format!("parent department {} not found", row.parent_department_code))
-                })?)
+                Some(
+                    department_id_by_code(w.conn(), org_id, &row.parent_department_code)
+                        .await?
+                        .ok_or_else(|| StoreError::Invalid(format!("parent department {} not found", row.parent_department_code)))?,
+                )
             };
             let department_id = match department_id_by_code(w.conn(), org_id, &row.department_code).await? {
                 Some(id) => id,
@@ -542,7 +534,12 @@ impl Store {
         }
         w.commit(
             actor,
-            NewEvent::new("staff.import", "organization", org_id, serde_json::json!({"source": source, "rows": rows.len(), "summary": summary})),
+            NewEvent::new(
+                "staff.import",
+                "organization",
+                org_id,
+                serde_json::json!({"source": source, "rows": rows.len(), "summary": summary}),
+            ),
         )
         .await?;
         Ok(summary)
@@ -578,17 +575,19 @@ pub(crate) async fn insert_department(
     parent_id: Option<i64>,
     kind: &str,
 ) -> Result<i64> {
-    Ok(sqlx::query("INSERT INTO departments (org_id, code, name, parent_id, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-        .bind(org_id)
-        .bind(code)
-        .bind(name)
-        .bind(parent_id)
-        .bind(kind)
-        .bind(now_text())
-        .fetch_one(conn)
-        .await
-        .map_err(|e| StoreError::from(e).on_unique("department code"))?
-        .try_get(0)?)
+    Ok(sqlx::query(
+        "INSERT INTO departments (org_id, code, name, parent_id, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(org_id)
+    .bind(code)
+    .bind(name)
+    .bind(parent_id)
+    .bind(kind)
+    .bind(now_text())
+    .fetch_one(conn)
+    .await
+    .map_err(|e| StoreError::from(e).on_unique("department code"))?
+    .try_get(0)?)
 }
 
 pub(crate) async fn insert_post(conn: &mut sqlx::AnyConnection, org_id: i64, name: &str, rank: i64) -> Result<i64> {

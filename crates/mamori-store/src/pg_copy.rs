@@ -189,10 +189,7 @@ mod tests {
     /// whatever reads as tuples lies inside the input.
     #[test]
     fn pseudo_random_inputs_never_panic() {
-        let base = encode(&[
-            vec![Some(1i64.to_be_bytes().to_vec()), Some(b"x".to_vec())],
-            vec![None, Some(vec![1, 2, 3])],
-        ]);
+        let base = encode(&[vec![Some(1i64.to_be_bytes().to_vec()), Some(b"x".to_vec())], vec![None, Some(vec![1, 2, 3])]]);
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             state ^= state << 13;

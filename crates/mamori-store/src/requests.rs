@@ -94,8 +94,7 @@ pub struct Request {
 impl Request {
     /// Approved or permitted and not yet returned, with a due date before `today`.
     pub fn overdue(&self, today: &str) -> bool {
-        matches!(self.status.as_str(), status::APPROVED | status::PERMITTED)
-            && self.due_on.as_deref().is_some_and(|d| d < today)
+        matches!(self.status.as_str(), status::APPROVED | status::PERMITTED) && self.due_on.as_deref().is_some_and(|d| d < today)
     }
 }
 
@@ -396,8 +395,16 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Conflict(format!("申請 {id} は完了を記録できる状態ではありません（承認済みでないか、記録済み）")));
         }
-        w.commit(actor, NewEvent::new(event, "request", id, serde_json::json!({"on": on, "by_person_id": person_id, "note": note, "checked_by_person_id": checked_by})))
-            .await?;
+        w.commit(
+            actor,
+            NewEvent::new(
+                event,
+                "request",
+                id,
+                serde_json::json!({"on": on, "by_person_id": person_id, "note": note, "checked_by_person_id": checked_by}),
+            ),
+        )
+        .await?;
         self.request(org_id, id).await
     }
 }
@@ -434,16 +441,21 @@ impl Store {
             return Err(StoreError::Invalid("トークンの名前は1〜100字で付けてください".into()));
         }
         let mut w = self.begin_write(org_id).await?;
-        let id: i64 = sqlx::query("INSERT INTO api_tokens (org_id, name, token_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(org_id)
-            .bind(name.trim())
-            .bind(token_hash)
-            .bind(SCOPE_DECIDE)
-            .bind(now_text())
-            .fetch_one(w.conn())
-            .await?
-            .try_get(0)?;
-        w.commit(actor, NewEvent::new("api_token.create", "api_token", id, serde_json::json!({"name": name.trim(), "scope": SCOPE_DECIDE}))).await?;
+        let id: i64 =
+            sqlx::query("INSERT INTO api_tokens (org_id, name, token_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(org_id)
+                .bind(name.trim())
+                .bind(token_hash)
+                .bind(SCOPE_DECIDE)
+                .bind(now_text())
+                .fetch_one(w.conn())
+                .await?
+                .try_get(0)?;
+        w.commit(
+            actor,
+            NewEvent::new("api_token.create", "api_token", id, serde_json::json!({"name": name.trim(), "scope": SCOPE_DECIDE})),
+        )
+        .await?;
         self.api_tokens(org_id).await?.into_iter().find(|t| t.id == id).ok_or(StoreError::NotFound("api token"))
     }
 
@@ -473,10 +485,12 @@ impl Store {
 
     /// The live (not revoked) token with this hash.
     pub async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-        let row = sqlx::query("SELECT id, org_id, name, scope, created_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, org_id, name, scope, created_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(api_token).transpose()
     }
 }

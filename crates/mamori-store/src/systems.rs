@@ -173,13 +173,11 @@ impl Store {
     /// The distinct classes of the assets a system holds, from which its highest classes
     /// follow (the caller ranks them with the profile).
     pub async fn system_asset_classes(&self, org_id: i64, system_id: i64) -> Result<Vec<Classes>> {
-        let rows = sqlx::query(
-            "SELECT DISTINCT confidentiality, integrity, availability FROM assets WHERE org_id = $1 AND system_id = $2",
-        )
-        .bind(org_id)
-        .bind(system_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT DISTINCT confidentiality, integrity, availability FROM assets WHERE org_id = $1 AND system_id = $2")
+            .bind(org_id)
+            .bind(system_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(Classes {

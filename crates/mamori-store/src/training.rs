@@ -167,7 +167,8 @@ impl Store {
         }
         w.commit(
             actor,
-            NewEvent::new("training.attend", "training_session", session_id, serde_json::json!({"people": added, "source": source})).with_result(&added.len().to_string()),
+            NewEvent::new("training.attend", "training_session", session_id, serde_json::json!({"people": added, "source": source}))
+                .with_result(&added.len().to_string()),
         )
         .await?;
         Ok(added.len())
@@ -183,7 +184,14 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(Attendee { person_id: r.try_get("person_id")?, name: r.try_get("name")?, department_id: r.try_get("department_id")?, source: r.try_get("source")? }))
+            .map(|r| {
+                Ok(Attendee {
+                    person_id: r.try_get("person_id")?,
+                    name: r.try_get("name")?,
+                    department_id: r.try_get("department_id")?,
+                    source: r.try_get("source")?,
+                })
+            })
             .collect()
     }
 
@@ -230,7 +238,10 @@ impl Store {
 
     /// The active staff, by department and staff number: who the training rule applies to.
     pub async fn staff_members(&self, org_id: i64) -> Result<Vec<Person>> {
-        let rows = sqlx::query("SELECT * FROM people WHERE org_id = $1 AND active = 1 ORDER BY department_id, staff_no").bind(org_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM people WHERE org_id = $1 AND active = 1 ORDER BY department_id, staff_no")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(crate::org::person).collect()
     }
 
@@ -247,12 +258,20 @@ impl Store {
         if n != 1 {
             return Err(StoreError::NotFound("person"));
         }
-        w.commit(actor, NewEvent::new("person.joined", "person", person_id, serde_json::json!({"joined_on": joined_on.to_string()}))).await?;
+        w.commit(actor, NewEvent::new("person.joined", "person", person_id, serde_json::json!({"joined_on": joined_on.to_string()})))
+            .await?;
         Ok(())
     }
 
     /// A 会計年度任用職員's consent to the policy for the fiscal year of `consented_on`.
-    pub async fn record_consent(&self, org_id: i64, person_id: i64, consented_on: NaiveDate, recorded_by: Option<i64>, actor: &Actor) -> Result<()> {
+    pub async fn record_consent(
+        &self,
+        org_id: i64,
+        person_id: i64,
+        consented_on: NaiveDate,
+        recorded_by: Option<i64>,
+        actor: &Actor,
+    ) -> Result<()> {
         let year = FiscalYear::of(consented_on);
         let mut w = self.begin_write(org_id).await?;
         let employment: Option<String> = sqlx::query_scalar("SELECT employment FROM people WHERE org_id = $1 AND id = $2")
@@ -285,7 +304,12 @@ impl Store {
         .map_err(|e| StoreError::from(e).on_unique(&format!("{}の同意は記録済みです", year.label_ja())))?;
         w.commit(
             actor,
-            NewEvent::new("training.consent", "person", person_id, serde_json::json!({"fiscal_year": year.0, "consented_on": consented_on.to_string(), "profile_version_id": version})),
+            NewEvent::new(
+                "training.consent",
+                "person",
+                person_id,
+                serde_json::json!({"fiscal_year": year.0, "consented_on": consented_on.to_string(), "profile_version_id": version}),
+            ),
         )
         .await?;
         Ok(())
@@ -293,7 +317,10 @@ impl Store {
 
     /// (person, fiscal year, date) of every consent recorded.
     pub async fn consents(&self, org_id: i64) -> Result<Vec<(i64, FiscalYear, String)>> {
-        let rows = sqlx::query("SELECT person_id, fiscal_year, consented_on FROM policy_consents WHERE org_id = $1").bind(org_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT person_id, fiscal_year, consented_on FROM policy_consents WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let y: i64 = r.try_get("fiscal_year")?;
@@ -335,12 +362,25 @@ impl Store {
     /// A training-status report upward (5.2(2)⑤⑥): a 管理者 to the 統括 for a department,
     /// or the 統括 to the CISO for the organization (`department_id` `None`). The figures are
     /// the sender's view at the time; the report is a change record, nothing else.
-    pub async fn report_training_status(&self, org_id: i64, year: FiscalYear, department_id: Option<i64>, to_role: &str, figures: serde_json::Value, actor: &Actor) -> Result<i64> {
+    pub async fn report_training_status(
+        &self,
+        org_id: i64,
+        year: FiscalYear,
+        department_id: Option<i64>,
+        to_role: &str,
+        figures: serde_json::Value,
+        actor: &Actor,
+    ) -> Result<i64> {
         let target = department_id.map(|d| d.to_string()).unwrap_or_else(|| "org".to_owned());
         self.record_event(
             org_id,
             actor,
-            NewEvent::new("training.report", "training_report", target, serde_json::json!({"fiscal_year": year.0, "department_id": department_id, "to": to_role, "figures": figures})),
+            NewEvent::new(
+                "training.report",
+                "training_report",
+                target,
+                serde_json::json!({"fiscal_year": year.0, "department_id": department_id, "to": to_role, "figures": figures}),
+            ),
         )
         .await
     }

@@ -158,8 +158,11 @@ impl Store {
             .bind(user.id)
             .execute(w.conn())
             .await?;
-        w.commit(&Actor { user_id: Some(user.id), label: user.login.clone(), ..Actor::default() }, NewEvent::new("auth.login", "user", user.id, serde_json::json!({})))
-            .await?;
+        w.commit(
+            &Actor { user_id: Some(user.id), label: user.login.clone(), ..Actor::default() },
+            NewEvent::new("auth.login", "user", user.id, serde_json::json!({})),
+        )
+        .await?;
         Ok(user.last_login_at.clone())
     }
 
@@ -206,7 +209,11 @@ impl Store {
 
     pub async fn enable_totp(&self, user: &User, step: i64, actor: &Actor) -> Result<()> {
         let mut w = self.begin_write(user.org_id).await?;
-        sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE id = $2").bind(step).bind(user.id).execute(w.conn()).await?;
+        sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE id = $2")
+            .bind(step)
+            .bind(user.id)
+            .execute(w.conn())
+            .await?;
         w.commit(actor, NewEvent::new("user.totp_enable", "user", user.id, serde_json::json!({}))).await?;
         Ok(())
     }
@@ -239,10 +246,8 @@ impl Store {
     }
 
     pub async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<Session>> {
-        let r = sqlx::query("SELECT * FROM sessions WHERE token_hash = $1 AND ended = 0")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r =
+            sqlx::query("SELECT * FROM sessions WHERE token_hash = $1 AND ended = 0").bind(token_hash).fetch_optional(&self.pool).await?;
         r.map(|r| {
             Ok(Session {
                 id: r.try_get("id")?,

@@ -188,8 +188,13 @@ impl Store {
         let action = if lock { "violation.suspend" } else { "violation.correct" };
         w.commit(
             actor,
-            NewEvent::new(action, "violation", id, serde_json::json!({"person_id": before.person_id, "note": note.trim(), "accounts_locked": locked}))
-                .with_result(new_status),
+            NewEvent::new(
+                action,
+                "violation",
+                id,
+                serde_json::json!({"person_id": before.person_id, "note": note.trim(), "accounts_locked": locked}),
+            )
+            .with_result(new_status),
         )
         .await?;
         self.violation(org_id, id).await

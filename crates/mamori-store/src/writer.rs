@@ -90,10 +90,8 @@ impl Drop for Queued<'_> {
 async fn undo(g: &mut Guard, sp: &OpenSavepoint) -> std::result::Result<(), sqlx::Error> {
     let name = sp.name();
     let tx = g.tx.as_mut().expect("a savepoint lives in a transaction");
-    tx.execute(format!("ROLLBACK TO SAVEPOINT {name}").as_str())
-        .await?;
-    tx.execute(format!("RELEASE SAVEPOINT {name}").as_str())
-        .await?;
+    tx.execute(format!("ROLLBACK TO SAVEPOINT {name}").as_str()).await?;
+    tx.execute(format!("RELEASE SAVEPOINT {name}").as_str()).await?;
     if let Some(org) = g.orgs.get_mut(&sp.org_id) {
         org.next_seq -= 1;
         org.profile_version_id = sp.profile_version_id;
@@ -164,13 +162,7 @@ pub(crate) type Guard = OwnedMutexGuard<Batch>;
 
 impl Writer {
     pub(crate) fn new(pool: sqlx::AnyPool, backend: Backend, key: Option<Arc<LedgerKey>>) -> Self {
-        Self {
-            batch: Arc::new(Mutex::new(Batch::default())),
-            waiting: AtomicUsize::new(0),
-            key,
-            pool,
-            backend,
-        }
+        Self { batch: Arc::new(Mutex::new(Batch::default())), waiting: AtomicUsize::new(0), key, pool, backend }
     }
 
     /// Takes the batch lock, tidies after a writer that left without committing, and
@@ -254,17 +246,8 @@ impl Writer {
     pub(crate) async fn begin(&self, org_id: i64) -> Result<(Guard, i64)> {
         let mut g = self.acquire_org(org_id).await?;
         let org = g.orgs.get(&org_id).expect("touched above");
-        let sp = OpenSavepoint {
-            org_id,
-            seq: org.next_seq + 1,
-            profile_version_id: org.profile_version_id,
-        };
-        if let Err(e) =
-            g.tx.as_mut()
-                .expect("open")
-                .execute(format!("SAVEPOINT {}", sp.name()).as_str())
-                .await
-        {
+        let sp = OpenSavepoint { org_id, seq: org.next_seq + 1, profile_version_id: org.profile_version_id };
+        if let Err(e) = g.tx.as_mut().expect("open").execute(format!("SAVEPOINT {}", sp.name()).as_str()).await {
             abort(&mut g, &e.to_string()).await;
             return Err(e.into());
         }
@@ -295,24 +278,13 @@ impl Writer {
     /// Ends one writer's part: its savepoint is released and its leaf queued. Returns the
     /// receiver that says when the batch is durable.
     pub(crate) async fn finish(&self, mut g: Guard, org_id: i64, leaf: Hash) -> Result<()> {
-        let name = g
-            .open_savepoint
-            .as_ref()
-            .expect("a writer's savepoint is open")
-            .name();
-        if let Err(e) = Self::conn(&mut g)
-            .execute(format!("RELEASE SAVEPOINT {name}").as_str())
-            .await
-        {
+        let name = g.open_savepoint.as_ref().expect("a writer's savepoint is open").name();
+        if let Err(e) = Self::conn(&mut g).execute(format!("RELEASE SAVEPOINT {name}").as_str()).await {
             abort(&mut g, &e.to_string()).await;
             return Err(e.into());
         }
         g.open_savepoint = None;
-        g.orgs
-            .get_mut(&org_id)
-            .expect("touched at begin")
-            .leaves
-            .push(leaf);
+        g.orgs.get_mut(&org_id).expect("touched at begin").leaves.push(leaf);
         self.wait_durable(g).await
     }
 
@@ -369,10 +341,7 @@ impl Writer {
             let _ = tx.rollback().await;
             return;
         }
-        let cache: HashMap<i64, Frontier> = orgs
-            .keys()
-            .filter_map(|k| g.frontiers.get(k).map(|f| (*k, f.clone())))
-            .collect();
+        let cache: HashMap<i64, Frontier> = orgs.keys().filter_map(|k| g.frontiers.get(k).map(|f| (*k, f.clone()))).collect();
         let outcome = async {
             insert_deferred(&mut tx, self.backend, &deferred).await?;
             let mut new_frontiers = Vec::new();
@@ -422,10 +391,7 @@ async fn abort(g: &mut Guard, message: &str) {
     }
 }
 
-async fn touch(
-    conn: &mut sqlx::AnyConnection,
-    org_id: i64,
-) -> std::result::Result<Option<OrgBatch>, sqlx::Error> {
+async fn touch(conn: &mut sqlx::AnyConnection, org_id: i64) -> std::result::Result<Option<OrgBatch>, sqlx::Error> {
     let Some(row) = sqlx::query("UPDATE organizations SET event_seq = event_seq WHERE id = $1 RETURNING code, event_seq, ledger_size")
         .bind(org_id)
         .fetch_optional(&mut *conn)
@@ -445,10 +411,7 @@ async fn touch(
     }))
 }
 
-pub(crate) async fn active_profile_version(
-    conn: &mut sqlx::AnyConnection,
-    org_id: i64,
-) -> std::result::Result<Option<i64>, sqlx::Error> {
+pub(crate) async fn active_profile_version(conn: &mut sqlx::AnyConnection, org_id: i64) -> std::result::Result<Option<i64>, sqlx::Error> {
     sqlx::query("SELECT id FROM profile_versions WHERE org_id = $1 AND is_active = 1")
         .bind(org_id)
         .fetch_optional(conn)
@@ -463,17 +426,8 @@ pub fn origin(key: &LedgerKey, org_code: &str) -> String {
 }
 
 /// Appends one organization's batch to its tree inside the batch transaction.
-async fn append(
-    tx: &mut sqlx::AnyConnection,
-    writer: &Writer,
-    cached: Option<&Frontier>,
-    org_id: i64,
-    org: &OrgBatch,
-) -> Result<Frontier> {
-    let key = writer
-        .key
-        .as_ref()
-        .ok_or_else(|| StoreError::Ledger("台帳の署名鍵が読み込まれていません".into()))?;
+async fn append(tx: &mut sqlx::AnyConnection, writer: &Writer, cached: Option<&Frontier>, org_id: i64, org: &OrgBatch) -> Result<Frontier> {
+    let key = writer.key.as_ref().ok_or_else(|| StoreError::Ledger("台帳の署名鍵が読み込まれていません".into()))?;
     let mut frontier = match cached {
         Some(f) if f.size() == org.ledger_size => f.clone(),
         _ => load_frontier(tx, org_id, org.ledger_size).await?,
@@ -481,8 +435,7 @@ async fn append(
     let mut stored: Vec<(u64, Hash)> = Vec::with_capacity(org.leaves.len() * 2 + 8);
     // A database written before the ledger existed: its earlier events become leaves first.
     if (frontier.size() as i64) < org.base_seq {
-        let rows =
-            crate::ledger::event_rows(tx, org_id, frontier.size() as i64, org.base_seq).await?;
+        let rows = crate::ledger::event_rows(tx, org_id, frontier.size() as i64, org.base_seq).await?;
         for r in rows {
             frontier.append(r.leaf()?.hash(), &mut stored);
         }
@@ -520,30 +473,18 @@ async fn append(
     Ok(frontier)
 }
 
-pub(crate) async fn load_frontier(
-    conn: &mut sqlx::AnyConnection,
-    org_id: i64,
-    size: u64,
-) -> Result<Frontier> {
+pub(crate) async fn load_frontier(conn: &mut sqlx::AnyConnection, org_id: i64, size: u64) -> Result<Frontier> {
     let indexes = Frontier::indexes(size);
     let hashes = read_hashes(conn, org_id, &indexes).await?;
     Frontier::from_hashes(size, &hashes).map_err(|e| StoreError::Ledger(e.to_string()))
 }
 
 /// Reads stored hashes by index, in the order asked.
-pub(crate) async fn read_hashes(
-    conn: &mut sqlx::AnyConnection,
-    org_id: i64,
-    indexes: &[u64],
-) -> Result<Vec<Hash>> {
+pub(crate) async fn read_hashes(conn: &mut sqlx::AnyConnection, org_id: i64, indexes: &[u64]) -> Result<Vec<Hash>> {
     let mut found: HashMap<u64, Hash> = HashMap::with_capacity(indexes.len());
     for chunk in indexes.chunks(500) {
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql =
-            format!("SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND idx IN ({list})");
+        let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND idx IN ({list})");
         let mut q = sqlx::query(&sql).bind(org_id);
         for i in chunk {
             q = q.bind(*i as i64);
@@ -553,34 +494,16 @@ pub(crate) async fn read_hashes(
             found.insert(idx as u64, to_hash(row.try_get(1)?)?);
         }
     }
-    indexes
-        .iter()
-        .map(|i| {
-            found
-                .get(i)
-                .copied()
-                .ok_or_else(|| StoreError::Ledger(format!("保存ハッシュ {i} がありません")))
-        })
-        .collect()
+    indexes.iter().map(|i| found.get(i).copied().ok_or_else(|| StoreError::Ledger(format!("保存ハッシュ {i} がありません")))).collect()
 }
 
 pub(crate) fn to_hash(bytes: Vec<u8>) -> Result<Hash> {
-    <[u8; 32]>::try_from(bytes)
-        .map(Hash)
-        .map_err(|_| StoreError::Ledger("保存ハッシュが32バイトではありません".into()))
+    <[u8; 32]>::try_from(bytes).map(Hash).map_err(|_| StoreError::Ledger("保存ハッシュが32バイトではありません".into()))
 }
 
-async fn insert_hashes(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    org_id: i64,
-    stored: &[(u64, Hash)],
-) -> Result<()> {
+async fn insert_hashes(conn: &mut sqlx::AnyConnection, backend: Backend, org_id: i64, stored: &[(u64, Hash)]) -> Result<()> {
     for chunk in stored.chunks(backend.rows_per_insert(2)) {
-        let values = (0..chunk.len())
-            .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = (0..chunk.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>().join(", ");
         let sql = format!("INSERT INTO ledger_hashes (org_id, idx, hash) VALUES {values}");
         let mut q = sqlx::query(&sql).bind(org_id);
         for (idx, hash) in chunk {
@@ -596,15 +519,7 @@ async fn insert_deferred(conn: &mut sqlx::AnyConnection, backend: Backend, defer
     const COLUMNS: usize = 14;
     for chunk in deferred.chunks(backend.rows_per_insert(COLUMNS)) {
         let values = (0..chunk.len())
-            .map(|r| {
-                format!(
-                    "({})",
-                    (1..=COLUMNS)
-                        .map(|c| format!("${}", r * COLUMNS + c))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
+            .map(|r| format!("({})", (1..=COLUMNS).map(|c| format!("${}", r * COLUMNS + c)).collect::<Vec<_>>().join(", ")))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(

@@ -71,10 +71,7 @@ async fn story(store: &Store) {
     let foreign = store.create_department(other_org.id, "100", "総務課", None, "section", &admin).await.unwrap();
     assert_eq!(johoka.parent_id, Some(somu.id));
     assert!(matches!(store.department(org.id, foreign.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(
-        store.create_department(org.id, "100", "重複", None, "section", &admin).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(store.create_department(org.id, "100", "重複", None, "section", &admin).await, Err(StoreError::Conflict(_))));
 
     let post = store.create_post(org.id, "課長", 50, &admin).await.unwrap();
     let kacho = store
@@ -147,8 +144,7 @@ async fn story(store: &Store) {
         Err(StoreError::NotFound("department"))
     ));
 
-    let reclassified =
-        store.reclassify_asset(org.id, a.id, &classes("3A", "2", "2"), "秘密文書に相当", &admin).await.unwrap();
+    let reclassified = store.reclassify_asset(org.id, a.id, &classes("3A", "2", "2"), "秘密文書に相当", &admin).await.unwrap();
     assert_eq!(reclassified.classes.confidentiality.as_deref(), Some("3A"));
     let history = store.classification_history(org.id, a.id).await.unwrap();
     assert_eq!(history.len(), 2);
@@ -172,8 +168,15 @@ async fn story(store: &Store) {
     assert_eq!(all(AssetFilter { text: Some("写し".into()), ..Default::default() }).await.len(), 4, "description matches too");
     assert_eq!(all(AssetFilter { text: Some("庁内報".into()), ..Default::default() }).await.len(), 1);
     assert_eq!(all(AssetFilter { text: Some("100%_".into()), ..Default::default() }).await.len(), 0);
-    assert_eq!(all(AssetFilter { text: Some("写し".into()), department_id: Some(somu.id), ..Default::default() }).await.len(), 1, "a short, rare term within one department goes through the index");
-    assert_eq!(all(AssetFilter { text: Some("住民票データ".into()), visible_departments: Some(vec![jumin.id]), ..Default::default() }).await.len(), 2);
+    assert_eq!(
+        all(AssetFilter { text: Some("写し".into()), department_id: Some(somu.id), ..Default::default() }).await.len(),
+        1,
+        "a short, rare term within one department goes through the index"
+    );
+    assert_eq!(
+        all(AssetFilter { text: Some("住民票データ".into()), visible_departments: Some(vec![jumin.id]), ..Default::default() }).await.len(),
+        2
+    );
     assert_eq!(all(AssetFilter { text: Some("庁".into()), ..Default::default() }).await.len(), 1, "one character: scanned");
     // Editing the name moves it in the search index.
     let mut renamed = undecided.fields.clone();
@@ -187,10 +190,7 @@ async fn story(store: &Store) {
         assert!(plan.iter().any(|l| l.contains("VIRTUAL TABLE")), "the search index drives the query: {plan:?}");
     }
     let page1 = store.assets(org.id, &AssetFilter { limit: 2, ..Default::default() }).await.unwrap();
-    let page2 = store
-        .assets(org.id, &AssetFilter { limit: 2, before_id: Some(page1[1].id), ..Default::default() })
-        .await
-        .unwrap();
+    let page2 = store.assets(org.id, &AssetFilter { limit: 2, before_id: Some(page1[1].id), ..Default::default() }).await.unwrap();
     assert_eq!(page1.len() + page2.len(), 4);
     assert!(page2.iter().all(|p| p.id < page1[1].id));
     let held = store.system_asset_classes(org.id, system.id).await.unwrap();

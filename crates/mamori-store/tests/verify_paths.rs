@@ -17,7 +17,8 @@ async fn exec(db: &TestDb, sql: &str) {
 /// Both reads, compared; returns the report, or the error both failed with.
 async fn both(db: &TestDb, org_id: i64, case: &str) -> Result<mamori_ledger::Report, String> {
     let key = db.key.verifying_key();
-    let (direct, sqlx) = match (db.store.verify_ledger(org_id, key, &[]).await, db.store.verify_ledger_through_sqlx(org_id, key, &[]).await) {
+    let (direct, sqlx) = match (db.store.verify_ledger(org_id, key, &[]).await, db.store.verify_ledger_through_sqlx(org_id, key, &[]).await)
+    {
         (Ok(direct), Ok(sqlx)) => (direct, sqlx),
         (Err(direct), Err(sqlx)) => {
             assert_eq!(direct.to_string(), sqlx.to_string(), "{case}: errors differ");
@@ -47,7 +48,11 @@ async fn populated(db: &TestDb) -> i64 {
             tokio::spawn(async move {
                 for i in 0..400 {
                     store
-                        .record_event(org.id, &actor, NewEvent::new("test.append", "test", w * 1000 + i, serde_json::json!({"w": w, "i": i, "s": "総務\t\"課\"\\"})))
+                        .record_event(
+                            org.id,
+                            &actor,
+                            NewEvent::new("test.append", "test", w * 1000 + i, serde_json::json!({"w": w, "i": i, "s": "総務\t\"課\"\\"})),
+                        )
                         .await
                         .unwrap();
                 }

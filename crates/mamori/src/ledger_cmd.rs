@@ -117,11 +117,19 @@ pub async fn run(command: LedgerCommand) -> Result<()> {
         LedgerCommand::Checkpoint { db, org, no_record } => {
             let store = db.open_existing().await?;
             let org = org.resolve(&store).await?;
-            let latest = store.checkpoints(org.id, 1).await?.into_iter().next().context("チェックポイントがまだありません（最初の変更で作成されます）")?;
+            let latest = store
+                .checkpoints(org.id, 1)
+                .await?
+                .into_iter()
+                .next()
+                .context("チェックポイントがまだありません（最初の変更で作成されます）")?;
             print!("{}", latest.note);
             if !no_record {
                 store.record_anchor(org.id, &latest, "cli", &Actor::system("cli")).await.context("アンカー取得の記録")?;
-                eprintln!("このチェックポイント（件数 {}）をアンカーとして取得したことを記録しました。mamori の外に保管してください。", latest.size);
+                eprintln!(
+                    "このチェックポイント（件数 {}）をアンカーとして取得したことを記録しました。mamori の外に保管してください。",
+                    latest.size
+                );
             }
             Ok(())
         }
@@ -159,7 +167,10 @@ pub async fn run(command: LedgerCommand) -> Result<()> {
                     for (what, c) in [("old", &p.old_checkpoint), ("new", &p.new_checkpoint)] {
                         match c {
                             Some(c) => println!("{what} checkpoint:\n{}", c.note),
-                            None => println!("{what}: 件数 {} の署名付きチェックポイントはありません（ルートは保存ハッシュから計算）", if what == "old" { p.old } else { p.new }),
+                            None => println!(
+                                "{what}: 件数 {} の署名付きチェックポイントはありません（ルートは保存ハッシュから計算）",
+                                if what == "old" { p.old } else { p.new }
+                            ),
                         }
                     }
                     if !ok {
@@ -216,7 +227,8 @@ async fn verify(db: DbArgs, org: OrgArg, anchors: Vec<PathBuf>, public_key: Opti
     let started = std::time::Instant::now();
     let report = if let Some(path) = bundle {
         let file = std::fs::File::open(&path).with_context(|| format!("{} を開けません", path.display()))?;
-        let (header, report) = mamori_ledger::bundle::verify(BufReader::new(file), pinned.as_ref(), &anchor_texts).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (header, report) =
+            mamori_ledger::bundle::verify(BufReader::new(file), pinned.as_ref(), &anchor_texts).map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("bundle {} を検証しました（origin {}、{} 書き出し）", path.display(), header.origin, header.exported_at);
         if pinned.is_none() {
             println!("注意: 公開鍵は bundle 自身が示すもの（{}）です。別の経路で受け取った公開鍵を --public-key で指定すると、鍵のすり替えも検出できます。", header.public_key);

@@ -107,7 +107,11 @@ impl DbArgs {
     }
 
     /// The key to verify with: the one given, else the key file's public half.
-    pub(crate) fn verifying_key(&self, store: &Store, pinned: Option<mamori_ledger::checkpoint::VerifyingKey>) -> Result<mamori_ledger::checkpoint::VerifyingKey> {
+    pub(crate) fn verifying_key(
+        &self,
+        store: &Store,
+        pinned: Option<mamori_ledger::checkpoint::VerifyingKey>,
+    ) -> Result<mamori_ledger::checkpoint::VerifyingKey> {
         if let Some(k) = pinned {
             return Ok(k);
         }
@@ -265,9 +269,7 @@ enum Command {
 #[derive(Subcommand)]
 enum ProfileCommand {
     /// Validate a profile file; errors name file:line:column.
-    Check {
-        file: PathBuf,
-    },
+    Check { file: PathBuf },
     /// Validate a profile and make it the organization's active profile.
     Activate {
         #[command(flatten)]
@@ -391,8 +393,12 @@ async fn profile(command: ProfileCommand) -> Result<()> {
                     bail!("プロファイルに誤りがあるため有効にしていません（現在の版のままです）");
                 }
             };
-            let organization =
-                store.organizations().await?.into_iter().find(|o| o.code == org).with_context(|| format!("no organization with code {org}"))?;
+            let organization = store
+                .organizations()
+                .await?
+                .into_iter()
+                .find(|o| o.code == org)
+                .with_context(|| format!("no organization with code {org}"))?;
             let v = store.activate_profile(organization.id, &name, &text, &parsed, &Actor::system("cli")).await?;
             println!("{} の第{}版として有効にしました（SHA-256 {}）。", organization.name, v.version_no, v.digest);
             Ok(())

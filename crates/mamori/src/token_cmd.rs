@@ -49,7 +49,10 @@ pub async fn run(command: TokenCommand) -> Result<()> {
                 .await
                 .context("creating the token")?;
             println!("{token}");
-            eprintln!("トークン #{}「{}」（判断APIのみ）を作成しました。再表示はできません。Authorization: Bearer で送ってください。", t.id, t.name);
+            eprintln!(
+                "トークン #{}「{}」（判断APIのみ）を作成しました。再表示はできません。Authorization: Bearer で送ってください。",
+                t.id, t.name
+            );
         }
         TokenCommand::List { db, org } => {
             let store = db.open_existing().await?;

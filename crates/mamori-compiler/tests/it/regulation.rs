@@ -43,7 +43,9 @@ const FULL_WIDTH: &[Row] = &[
 fn check(file: &str, rows: &[Row]) -> mamori_compiler::Compilation {
     let c = compile_sample(file);
     for (id, force, role) in rows {
-        let cl = c.clause(id).unwrap_or_else(|| panic!("{file}: no clause {id}; have {:?}", c.clauses.iter().map(|c| &c.id).collect::<Vec<_>>()));
+        let cl = c
+            .clause(id)
+            .unwrap_or_else(|| panic!("{file}: no clause {id}; have {:?}", c.clauses.iter().map(|c| &c.id).collect::<Vec<_>>()));
         assert_eq!((cl.force, cl.role.as_deref()), (*force, *role), "{file} {id}: {}", cl.text);
     }
     let mut want: Vec<&str> = rows.iter().map(|r| r.0).collect();
@@ -59,9 +61,16 @@ fn check(file: &str, rows: &[Row]) -> mamori_compiler::Compilation {
 #[test]
 fn regulation_tree() {
     let c = check("regulation.txt", REGULATION);
-    assert_eq!(c.clause("規程第3条").and_then(|cl| cl.title.as_deref()), Some("最高情報セキュリティ責任者"), "the caption above the article is its title");
+    assert_eq!(
+        c.clause("規程第3条").and_then(|cl| cl.title.as_deref()),
+        Some("最高情報セキュリティ責任者"),
+        "the caption above the article is its title"
+    );
     assert_eq!(c.clause("規程第5条第2項").and_then(|cl| cl.approver.as_deref()), Some("security_manager"));
-    assert!(c.clause("規程第5条第2項").is_some_and(|cl| cl.text.ends_with("許可を得なければならない。")), "a paragraph broken over two lines is joined");
+    assert!(
+        c.clause("規程第5条第2項").is_some_and(|cl| cl.text.ends_with("許可を得なければならない。")),
+        "a paragraph broken over two lines is joined"
+    );
     assert!(c.clause("規程第3条第3項").is_some_and(|cl| cl.timing == vec!["毎年度".to_owned()]));
     let sup = c.clauses.iter().find(|cl| cl.kind == mamori_compiler::ClauseKind::Supplementary).expect("附則 in the tree");
     assert!(!sup.is_clause);
@@ -82,7 +91,10 @@ fn full_width_regulation_with_comma_and_period() {
     assert_eq!(c.clause("規程第2条第3項").and_then(|cl| cl.approver.as_deref()), Some("ciso"));
     assert_eq!(c.clause("規程第3条第2項").and_then(|cl| cl.approver.as_deref()), Some("security_director"));
     assert_eq!(c.metadata.effective.as_deref(), Some("2025-04-01"));
-    assert_eq!(c.roles.iter().find(|r| r.id == "system_manager").map(|r| r.posts.clone()), Some(vec!["情報システムを所管する課長".to_owned()]));
+    assert_eq!(
+        c.roles.iter().find(|r| r.id == "system_manager").map(|r| r.posts.clone()),
+        Some(vec!["情報システムを所管する課長".to_owned()])
+    );
     c.draft_profile().unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -109,7 +121,11 @@ fn guideline_with_markdown_and_artifacts() {
     }
     assert_eq!(c.catalogue().count(), rows.len());
     let broken = c.clause("基本方針2(1)②").expect("②");
-    assert!(broken.text.ends_with("報告しなければならない。") && broken.lines.len() == 2, "joined across the page break: {:?}", broken.lines);
+    assert!(
+        broken.text.ends_with("報告しなければならない。") && broken.lines.len() == 2,
+        "joined across the page break: {:?}",
+        broken.lines
+    );
     assert!(c.clause("基本方針2(1)③").is_some_and(|cl| cl.text.contains("・研修の記録の保存")), "a stray bullet stays with its clause");
     assert_eq!(c.clause("基本方針2(2)②").and_then(|cl| cl.approver.as_deref()), Some("security_manager"));
     assert_eq!(c.unrecognized.iter().filter(|u| u.reason == "目次").count(), 3);

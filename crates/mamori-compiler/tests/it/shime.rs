@@ -27,7 +27,11 @@ fn roles_and_posts_match_the_bundled_profile() {
     let got: BTreeSet<(String, Vec<String>)> = draft.roles.iter().map(|r| (r.id.to_string(), r.posts.clone())).collect();
     assert_eq!(got, want);
     let ciso = draft.roles.iter().find(|r| r.id.as_str() == "ciso").expect("ciso");
-    assert_eq!(ciso.deputy.as_ref().map(|d| d.get_ref().to_string()).as_deref(), Some("security_director"), "統括 acts for the CISO (1(2)①)");
+    assert_eq!(
+        ciso.deputy.as_ref().map(|d| d.get_ref().to_string()).as_deref(),
+        Some("security_director"),
+        "統括 acts for the CISO (1(2)①)"
+    );
     let director = draft.roles.iter().find(|r| r.id.as_str() == "security_director").expect("security_director");
     assert_eq!(director.reports_to.as_ref().map(|d| d.get_ref().to_string()).as_deref(), Some("ciso"), "CISO 直属");
 }
@@ -35,7 +39,8 @@ fn roles_and_posts_match_the_bundled_profile() {
 #[test]
 fn zones_match_the_bundled_profile() {
     let draft = compile_seed(FILE).draft_profile().unwrap_or_else(|e| panic!("{e}"));
-    let key = |z: &mamori_policy::Zone| (z.id.to_string(), z.name.clone(), z.clause.get_ref().to_string(), z.requires_mfa, z.blocks_media_export);
+    let key =
+        |z: &mamori_policy::Zone| (z.id.to_string(), z.name.clone(), z.clause.get_ref().to_string(), z.requires_mfa, z.blocks_media_export);
     let want: Vec<_> = bundled().zones.iter().map(key).collect();
     let got: Vec<_> = draft.zones.iter().map(key).collect();
     assert_eq!(got, want);
@@ -45,7 +50,15 @@ fn zones_match_the_bundled_profile() {
 fn classification_levels_match_the_bundled_profile() {
     let draft = compile_seed(FILE).draft_profile().unwrap_or_else(|e| panic!("{e}"));
     let levels = |p: &mamori_policy::Profile| -> Levels {
-        p.axes.iter().map(|a| (a.id.to_string(), a.levels.iter().map(|l| (l.id.get_ref().clone(), l.name.clone(), *l.rank.get_ref(), l.restrictions.len())).collect())).collect()
+        p.axes
+            .iter()
+            .map(|a| {
+                (
+                    a.id.to_string(),
+                    a.levels.iter().map(|l| (l.id.get_ref().clone(), l.name.clone(), *l.rank.get_ref(), l.restrictions.len())).collect(),
+                )
+            })
+            .collect()
     };
     let got = levels(&draft);
     assert_eq!(got, levels(&bundled()));
@@ -56,7 +69,14 @@ fn classification_levels_match_the_bundled_profile() {
 #[test]
 fn incident_levels_match_the_bundled_profile() {
     let draft = compile_seed(FILE).draft_profile().unwrap_or_else(|e| panic!("{e}"));
-    let key = |l: &mamori_policy::IncidentLevel| (*l.level.get_ref(), l.criteria.clone(), l.report_to.iter().map(|r| r.get_ref().to_string()).collect::<Vec<_>>(), l.clause.get_ref().to_string());
+    let key = |l: &mamori_policy::IncidentLevel| {
+        (
+            *l.level.get_ref(),
+            l.criteria.clone(),
+            l.report_to.iter().map(|r| r.get_ref().to_string()).collect::<Vec<_>>(),
+            l.clause.get_ref().to_string(),
+        )
+    };
     let got: Vec<_> = draft.incident_levels.iter().map(key).collect();
     assert_eq!(got, bundled().incident_levels.iter().map(key).collect::<Vec<_>>());
     assert_eq!(got.iter().map(|l| l.0).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
@@ -76,7 +96,14 @@ fn duty_extraction_meets_the_bar_against_the_gold_file() {
     println!("{e}");
     for category in ["clause_ids", "duties", "duty_roles"] {
         let s = e.score(category).expect("scored");
-        assert!(s.precision() >= 0.95 && s.recall() >= 0.95, "{category}: precision {:.3} recall {:.3}\nmissed: {:?}\nextra: {:?}", s.precision(), s.recall(), s.missed, s.extra);
+        assert!(
+            s.precision() >= 0.95 && s.recall() >= 0.95,
+            "{category}: precision {:.3} recall {:.3}\nmissed: {:?}\nextra: {:?}",
+            s.precision(),
+            s.recall(),
+            s.missed,
+            s.extra
+        );
     }
     for category in ["roles", "role_posts", "zones", "bodies", "definitions", "incident"] {
         let s = e.score(category).expect("scored");
@@ -114,7 +141,8 @@ fn clause_details() {
 fn checklist_has_every_mandatory_and_prohibited_clause() {
     let c = compile_seed(FILE);
     let items = mamori_compiler::checklist(&c);
-    let want = c.catalogue().filter(|cl| matches!(cl.force, mamori_compiler::Force::Mandatory | mamori_compiler::Force::Prohibited)).count();
+    let want =
+        c.catalogue().filter(|cl| matches!(cl.force, mamori_compiler::Force::Mandatory | mamori_compiler::Force::Prohibited)).count();
     assert_eq!(items.len(), want);
     assert!(items.len() > 400);
     let item = items.iter().find(|i| i.clause == "対策基準2(2)②(ア)").expect("2(2)②(ア)");

@@ -78,7 +78,9 @@ async fn main() -> anyhow::Result<()> {
         tasks.spawn(async move {
             for n in 0u64.. {
                 let w = store.begin_write(org_id).await?;
-                let seq = w.commit(&actor, NewEvent::new("stress.append", "stress", writer, serde_json::json!({"writer": writer, "n": n}))).await?;
+                let seq = w
+                    .commit(&actor, NewEvent::new("stress.append", "stress", writer, serde_json::json!({"writer": writer, "n": n})))
+                    .await?;
                 let mut out = out.lock().expect("stdout lock");
                 writeln!(out, "ack {seq}")?;
                 out.flush()?;

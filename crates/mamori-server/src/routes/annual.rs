@@ -107,7 +107,10 @@ pub async fn build(state: &AppState, access: &Access, year: FiscalYear) -> Resul
             let (by_department, by_chapter) = tallies(&items);
             Some(Assessment {
                 total,
-                by_department: by_department.into_iter().map(|(d, t)| (d.map(name).unwrap_or_else(|| "全庁（役割ごとの項目）".into()), t)).collect(),
+                by_department: by_department
+                    .into_iter()
+                    .map(|(d, t)| (d.map(name).unwrap_or_else(|| "全庁（役割ごとの項目）".into()), t))
+                    .collect(),
                 by_chapter: by_chapter.into_iter().collect(),
             })
         }

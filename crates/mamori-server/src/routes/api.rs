@@ -95,10 +95,16 @@ async fn get_asset(State(state): State<AppState>, access: Access, Path(id): Path
     let asset = visible_asset(&state, &access, id).await?;
     let history = state.store.classification_history(access.org_id(), id).await?;
     let restrictions = restrictions_json(&access, &asset.classes);
-    Ok(Json(json!({"asset": asset, "undecided": asset.classes.is_undecided(), "handling_restrictions": restrictions, "classification_history": history})))
+    Ok(Json(
+        json!({"asset": asset, "undecided": asset.classes.is_undecided(), "handling_restrictions": restrictions, "classification_history": history}),
+    ))
 }
 
-async fn create_asset(State(state): State<AppState>, access: Access, body: axum::body::Bytes) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+async fn create_asset(
+    State(state): State<AppState>,
+    access: Access,
+    body: axum::body::Bytes,
+) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
     let input: AssetInput = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))?;
     let (fields, classes) = input.validate(&access).map_err(|p| AppError::BadRequest(p.join(" ")))?;
     check_system(&state, &access, fields.system_id).await?;

@@ -83,7 +83,14 @@ pub fn items_for(profile: &mamori_policy::Profile, departments: &[i64]) -> Vec<N
             mamori_policy::Force::Prohibited => "prohibited",
             _ => "mandatory",
         };
-        let item = |department_id| NewItem { clause: e.clause.clone(), chapter: e.chapter.clone(), text: e.text.clone(), force: force.into(), role: e.role.clone(), department_id };
+        let item = |department_id| NewItem {
+            clause: e.clause.clone(),
+            chapter: e.chapter.clone(),
+            text: e.text.clone(),
+            force: force.into(),
+            role: e.role.clone(),
+            department_id,
+        };
         match e.answerer {
             Answerer::Organization => out.push(item(None)),
             Answerer::Department => out.extend(departments.iter().map(|d| item(Some(*d)))),
@@ -187,7 +194,13 @@ fn item_row(access: &Access, i: &Item, back: &str) -> Markup {
     }
 }
 
-async fn assessment_page(state: &AppState, access: &Access, q: &AssessmentQuery, error: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
+async fn assessment_page(
+    state: &AppState,
+    access: &Access,
+    q: &AssessmentQuery,
+    error: Option<&str>,
+    code: StatusCode,
+) -> Result<Response, AppError> {
     let year = q.year();
     let campaign = state.store.campaign(access.org_id(), year).await?;
     let organizer = is_organizer(access);
@@ -240,7 +253,10 @@ async fn assessment_page(state: &AppState, access: &Access, q: &AssessmentQuery,
                 })
                 .filter(|i| !open_only || i.answer.is_none())
                 .collect();
-            let back = match department { Some(d) => format!("d{d}"), None => "all".into() };
+            let back = match department {
+                Some(d) => format!("d{d}"),
+                None => "all".into(),
+            };
             html! {
                 (year_nav("/assessment", year))
                 dl.facts #campaign {
@@ -304,18 +320,34 @@ async fn generate(state: &AppState, access: &Access, f: &CampaignForm) -> Result
     if !(access.has_role("security_director") || access.is_admin()) {
         return Err(AppError::BadRequest("自己点検を作成できるのは統括情報セキュリティ責任者です（対策基準9.2(1)）".into()));
     }
-    let year = f.fy.trim().parse::<i32>().ok().filter(|y| (1989..=2200).contains(y)).map(FiscalYear).ok_or_else(|| AppError::BadRequest("年度が読めません".into()))?;
+    let year =
+        f.fy.trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1989..=2200).contains(y))
+            .map(FiscalYear)
+            .ok_or_else(|| AppError::BadRequest("年度が読めません".into()))?;
     let mut problems = Vec::new();
     let due = crate::routes::parse_date("回答期限", &f.due_on, &mut problems).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     let Some(due) = due else {
-        return Err(AppError::BadRequest(if problems.is_empty() { "回答期限を入力してください".into() } else { problems.join("。") }));
+        return Err(AppError::BadRequest(if problems.is_empty() {
+            "回答期限を入力してください".into()
+        } else {
+            problems.join("。")
+        }));
     };
     if due < today() {
         return Err(AppError::BadRequest("回答期限が過去の日付です".into()));
     }
     let departments = assessed_departments(state, access.org_id()).await?;
     let items = items_for(&access.profile, &departments);
-    let campaign = NewCampaign { year, profile_version_id: access.profile_version_id, due_on: due, items: &items, person_id: access.person.as_ref().map(|p| p.id) };
+    let campaign = NewCampaign {
+        year,
+        profile_version_id: access.profile_version_id,
+        due_on: due,
+        items: &items,
+        person_id: access.person.as_ref().map(|p| p.id),
+    };
     state.store.create_campaign(access.org_id(), &campaign, &access.actor()).await?;
     Ok(year)
 }
@@ -355,12 +387,20 @@ fn back_to(item: &Item, year: i32, back: Option<&str>) -> String {
     format!("/assessment?fy={year}{department}#item-{}", item.id)
 }
 
-pub async fn answer(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Query(b): Query<BackQuery>, Form(f): Form<AnswerForm>) -> Result<Response, AppError> {
+pub async fn answer(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Query(b): Query<BackQuery>,
+    Form(f): Form<AnswerForm>,
+) -> Result<Response, AppError> {
     let item = state.store.assessment_item(access.org_id(), id).await?;
     let c = state.store.campaign_by_id(access.org_id(), item.campaign_id).await?;
     let r = async {
         if !may_answer(&access, &item) {
-            return Err(AppError::BadRequest("この項目に回答できるのは、その課局等の情報セキュリティ管理者（または役割の担当者）と統括情報セキュリティ責任者です".into()));
+            return Err(AppError::BadRequest(
+                "この項目に回答できるのは、その課局等の情報セキュリティ管理者（または役割の担当者）と統括情報セキュリティ責任者です".into(),
+            ));
         }
         let Some(me) = &access.person else { return Err(AppError::Forbidden) };
         let answer = Answer { answer: f.answer.clone(), comment: f.comment.clone(), measure: f.measure.clone() };
@@ -417,7 +457,12 @@ pub async fn item(State(state): State<AppState>, access: Access, Path(id): Path<
     item_page(&state, &access, id, None, StatusCode::OK).await
 }
 
-pub async fn add_evidence(State(state): State<AppState>, access: Access, Path(id): Path<i64>, mut multipart: Multipart) -> Result<Response, AppError> {
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
     let item = state.store.assessment_item(access.org_id(), id).await?;
     let r = async {
         if !may_answer(&access, &item) {
@@ -426,7 +471,14 @@ pub async fn add_evidence(State(state): State<AppState>, access: Access, Path(id
         let Some(me) = &access.person else { return Err(AppError::Forbidden) };
         let upload = crate::routes::read_upload(&mut multipart).await?;
         let Some(f) = upload.file else { return Err(AppError::BadRequest("添付するファイルを選んでください".into())) };
-        let e = NewEvidence { owner_kind: "assessment_item", owner_id: id, file_name: &f.file_name, content_type: &f.content_type, content: &f.content, person_id: me.id };
+        let e = NewEvidence {
+            owner_kind: "assessment_item",
+            owner_id: id,
+            file_name: &f.file_name,
+            content_type: &f.content_type,
+            content: &f.content,
+            person_id: me.id,
+        };
         state.store.add_evidence(access.org_id(), &e, &access.actor()).await?;
         Ok(())
     }

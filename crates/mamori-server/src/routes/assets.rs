@@ -3,9 +3,9 @@
 
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{html, Markup};
 use mamori_policy::{Profile, RestrictionSource};
 use mamori_store::assets::{Asset, AssetFields, AssetFilter, Classes};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::auth::Access;
@@ -370,7 +370,10 @@ pub async fn create(State(state): State<AppState>, access: Access, Form(input): 
         }
         Err(problems) => {
             let systems = state.store.systems(access.org_id(), None, None).await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, page("情報資産の登録", Some(&access), asset_form(&access, "/assets", &input, &problems, &systems)))
+            Ok((
+                axum::http::StatusCode::BAD_REQUEST,
+                page("情報資産の登録", Some(&access), asset_form(&access, "/assets", &input, &problems, &systems)),
+            )
                 .into_response())
         }
     }
@@ -524,7 +527,12 @@ pub async fn edit_form(State(state): State<AppState>, access: Access, Path(id): 
     Ok(page("情報資産の編集", Some(&access), asset_form(&access, &format!("/assets/{id}"), &AssetInput::from_asset(&asset), &[], &systems)))
 }
 
-pub async fn update(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(input): Form<AssetInput>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(input): Form<AssetInput>,
+) -> Result<Response, AppError> {
     let asset = managed_asset(&state, &access, id).await?;
     match input.validate(&access) {
         Ok((fields, classes)) => {
@@ -540,7 +548,10 @@ pub async fn update(State(state): State<AppState>, access: Access, Path(id): Pat
         }
         Err(problems) => {
             let systems = state.store.systems(access.org_id(), None, None).await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, page("情報資産の編集", Some(&access), asset_form(&access, &format!("/assets/{id}"), &input, &problems, &systems)))
+            Ok((
+                axum::http::StatusCode::BAD_REQUEST,
+                page("情報資産の編集", Some(&access), asset_form(&access, &format!("/assets/{id}"), &input, &problems, &systems)),
+            )
                 .into_response())
         }
     }
@@ -558,7 +569,12 @@ pub struct ReclassifyForm {
     reason: String,
 }
 
-pub async fn reclassify(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ReclassifyForm>) -> Result<Response, AppError> {
+pub async fn reclassify(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<ReclassifyForm>,
+) -> Result<Response, AppError> {
     let asset = managed_asset(&state, &access, id).await?;
     if f.reason.trim().is_empty() {
         return Err(AppError::BadRequest("分類を変更する理由を入力してください".into()));
@@ -581,7 +597,12 @@ pub struct CopyForm {
     location: String,
 }
 
-pub async fn copy(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<CopyForm>) -> Result<Response, AppError> {
+pub async fn copy(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<CopyForm>,
+) -> Result<Response, AppError> {
     let asset = visible_asset(&state, &access, id).await?;
     if !access.can_register_in(asset.fields.department_id) {
         return Err(AppError::Forbidden);

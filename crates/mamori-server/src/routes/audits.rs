@@ -135,7 +135,16 @@ pub async fn create(State(state): State<AppState>, access: Access, Form(f): Form
     .await;
     match r {
         Ok(a) => Ok(Redirect::to(&format!("/audits/{}", a.id)).into_response()),
-        Err(e @ AppError::BadRequest(_)) => list_page(&state, &access, &YearQuery { fy: Some(f.fy.clone()), ..Default::default() }, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await,
+        Err(e @ AppError::BadRequest(_)) => {
+            list_page(
+                &state,
+                &access,
+                &YearQuery { fy: Some(f.fy.clone()), ..Default::default() },
+                Some(&e.message_ja()),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
         Err(e) => Err(e),
     }
 }
@@ -162,7 +171,11 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
     let organizer = is_organizer(access);
     let directs = access.has_role("ciso") || access.has_role("security_director");
     let items: Vec<_> = checklist(&access.profile).into_iter().filter(|e| in_scope(&a, &e.chapter)).collect();
-    let people = if organizer { state.store.people(access.org_id(), None, 100_000, 0).await?.into_iter().filter(|p| p.active).collect() } else { Vec::new() };
+    let people = if organizer {
+        state.store.people(access.org_id(), None, 100_000, 0).await?.into_iter().filter(|p| p.active).collect()
+    } else {
+        Vec::new()
+    };
     let departments = state.store.departments(access.org_id()).await?;
     let body = html! {
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
@@ -293,7 +306,9 @@ async fn on_audit(state: &AppState, access: &Access, id: i64, r: Result<(), AppE
 
 async fn approve(state: &AppState, access: &Access, id: i64) -> Result<(), AppError> {
     let Some(role) = approver_role(access) else {
-        return Err(AppError::BadRequest("監査実施計画を承認できるのは情報セキュリティ委員会と統括情報セキュリティ責任者です（対策基準9.1(3)①）".into()));
+        return Err(AppError::BadRequest(
+            "監査実施計画を承認できるのは情報セキュリティ委員会と統括情報セキュリティ責任者です（対策基準9.1(3)①）".into(),
+        ));
     };
     let Some(me) = &access.person else { return Err(AppError::Forbidden) };
     state.store.approve_audit(access.org_id(), id, me.id, role, &access.actor()).await?;
@@ -321,17 +336,32 @@ async fn assign(state: &AppState, access: &Access, id: i64, f: &AssignForm) -> R
     }
     let auditor = f.auditor_person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("監査を行う者を選んでください".into()))?;
     let department = f.department_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("被監査課局を選んでください".into()))?;
-    let a = NewAssignment { auditor_person_id: auditor, department_id: department, override_reason: f.override_reason.clone(), assigned_by: access.person.as_ref().map(|p| p.id) };
+    let a = NewAssignment {
+        auditor_person_id: auditor,
+        department_id: department,
+        override_reason: f.override_reason.clone(),
+        assigned_by: access.person.as_ref().map(|p| p.id),
+    };
     Ok(state.store.assign_auditor(access.org_id(), id, &a, &access.actor()).await?)
 }
 
-pub async fn assign_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<AssignForm>) -> Result<Response, AppError> {
+pub async fn assign_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, AppError> {
     let r = assign(&state, &access, id, &f).await.map(|_| ());
     on_audit(&state, &access, id, r).await
 }
 
 /// `POST /api/v1/audits/{id}/assignments` `{auditor_person_id, department_id, override_reason?}`.
-pub async fn api_assign(State(state): State<AppState>, access: Access, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_assign(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f: AssignForm = crate::routes::incidents::json_body(&body)?;
     let a = assign(&state, &access, id, &f).await?;
     Ok(Json(json!({"assignment": a})))
@@ -368,7 +398,12 @@ async fn record_finding(state: &AppState, access: &Access, id: i64, f: &FindingF
     Ok(())
 }
 
-pub async fn finding_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<FindingForm>) -> Result<Response, AppError> {
+pub async fn finding_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<FindingForm>,
+) -> Result<Response, AppError> {
     let r = record_finding(&state, &access, id, &f).await;
     on_audit(&state, &access, id, r).await
 }
@@ -379,7 +414,12 @@ pub struct ReportForm {
     pub report: String,
 }
 
-pub async fn report_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ReportForm>) -> Result<Response, AppError> {
+pub async fn report_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<ReportForm>,
+) -> Result<Response, AppError> {
     let r = async {
         if !is_auditor(&state, &access, id).await? {
             return Err(AppError::BadRequest("監査結果を報告できるのは監査を行う者です".into()));
@@ -391,7 +431,12 @@ pub async fn report_page(State(state): State<AppState>, access: Access, Path(id)
     on_audit(&state, &access, id, r).await
 }
 
-pub async fn evidence_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, mut multipart: Multipart) -> Result<Response, AppError> {
+pub async fn evidence_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
     let r = async {
         if !(is_organizer(&access) || is_auditor(&state, &access, id).await?) {
             return Err(AppError::BadRequest("監査証拠を保管できるのは監査を行う者と統括情報セキュリティ責任者です".into()));
@@ -399,7 +444,14 @@ pub async fn evidence_page(State(state): State<AppState>, access: Access, Path(i
         let Some(me) = &access.person else { return Err(AppError::Forbidden) };
         let upload = crate::routes::read_upload(&mut multipart).await?;
         let Some(f) = upload.file else { return Err(AppError::BadRequest("保管するファイルを選んでください".into())) };
-        let e = NewEvidence { owner_kind: "audit", owner_id: id, file_name: &f.file_name, content_type: &f.content_type, content: &f.content, person_id: me.id };
+        let e = NewEvidence {
+            owner_kind: "audit",
+            owner_id: id,
+            file_name: &f.file_name,
+            content_type: &f.content_type,
+            content: &f.content,
+            person_id: me.id,
+        };
         state.store.add_evidence(access.org_id(), &e, &access.actor()).await?;
         Ok(())
     }
@@ -407,11 +459,18 @@ pub async fn evidence_page(State(state): State<AppState>, access: Access, Path(i
     on_audit(&state, &access, id, r).await
 }
 
-pub async fn checks_page(State(state): State<AppState>, access: Access, Path(finding_id): Path<i64>, body: String) -> Result<Response, AppError> {
+pub async fn checks_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(finding_id): Path<i64>,
+    body: String,
+) -> Result<Response, AppError> {
     let f = state.store.finding(access.org_id(), finding_id).await?;
     let r = async {
         if !(access.has_role("ciso") || access.has_role("security_director")) {
-            return Err(AppError::BadRequest("他の課局への確認を指示できるのは CISO と統括情報セキュリティ責任者です（対策基準9.1(7)②）".into()));
+            return Err(AppError::BadRequest(
+                "他の課局への確認を指示できるのは CISO と統括情報セキュリティ責任者です（対策基準9.1(7)②）".into(),
+            ));
         }
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
         let departments: Vec<i64> = pairs.iter().filter(|(k, _)| k == "department_id").filter_map(|(_, v)| v.parse().ok()).collect();
@@ -453,7 +512,13 @@ fn visible_plan(access: &Access, p: &Plan) -> bool {
         || access.managed_departments().is_some_and(|m| m.contains(&p.department_id))
 }
 
-async fn improvements_page(state: &AppState, access: &Access, q: &YearQuery, error: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
+async fn improvements_page(
+    state: &AppState,
+    access: &Access,
+    q: &YearQuery,
+    error: Option<&str>,
+    code: StatusCode,
+) -> Result<Response, AppError> {
     let as_of = q.as_of();
     let day = as_of.to_string();
     let plans: Vec<Plan> = state.store.plans(access.org_id(), None).await?.into_iter().filter(|p| visible_plan(access, p)).collect();
@@ -463,7 +528,9 @@ async fn improvements_page(state: &AppState, access: &Access, q: &YearQuery, err
         .finding_checks(access.org_id(), None)
         .await?
         .into_iter()
-        .filter(|c| c.status == "pending" && access.has_role("security_manager") && managed.as_ref().is_some_and(|m| m.contains(&c.department_id)))
+        .filter(|c| {
+            c.status == "pending" && access.has_role("security_manager") && managed.as_ref().is_some_and(|m| m.contains(&c.department_id))
+        })
         .collect();
     let mut findings = std::collections::HashMap::new();
     for c in &checks {
@@ -531,7 +598,11 @@ pub struct PlanForm {
 /// The department's 情報セキュリティ管理者 (not a deputy), who answers for a plan.
 async fn manager_of(state: &AppState, org_id: i64, department_id: i64) -> Result<Option<i64>, AppError> {
     let all = state.store.role_assignments(org_id).await?;
-    let pick = |deputy: bool| all.iter().find(|a| a.role == "security_manager" && a.department_id == Some(department_id) && a.is_deputy == deputy).map(|a| a.person_id);
+    let pick = |deputy: bool| {
+        all.iter()
+            .find(|a| a.role == "security_manager" && a.department_id == Some(department_id) && a.is_deputy == deputy)
+            .map(|a| a.person_id)
+    };
     Ok(pick(false).or_else(|| pick(true)))
 }
 
@@ -551,15 +622,28 @@ async fn create_plan(state: &AppState, access: &Access, f: &PlanForm) -> Result<
     } else if let Ok(iid) = f.assessment_item_id.trim().parse::<i64>() {
         let item = state.store.assessment_item(access.org_id(), iid).await?;
         let c = state.store.campaign_by_id(access.org_id(), item.campaign_id).await?;
-        let Some(d) = item.department_id else { return Err(AppError::BadRequest("全庁の項目の改善は、責任のある役割の担当課局を指定して計画してください".into())) };
+        let Some(d) = item.department_id else {
+            return Err(AppError::BadRequest("全庁の項目の改善は、責任のある役割の担当課局を指定して計画してください".into()));
+        };
         (d, FiscalYear(c.fiscal_year), None, Some(iid))
     } else {
         return Err(AppError::BadRequest("改善計画のもとになる指摘事項を選んでください".into()));
     };
     let Some(responsible) = manager_of(state, access.org_id(), department_id).await? else {
-        return Err(AppError::BadRequest(format!("{}に情報セキュリティ管理者が割り当てられていません。先に役割を割り当ててください", access.department_name(department_id))));
+        return Err(AppError::BadRequest(format!(
+            "{}に情報セキュリティ管理者が割り当てられていません。先に役割を割り当ててください",
+            access.department_name(department_id)
+        )));
     };
-    let p = NewPlan { fiscal_year: year, finding_id, assessment_item_id: item_id, department_id, responsible_person_id: responsible, description: f.description.clone(), due_on };
+    let p = NewPlan {
+        fiscal_year: year,
+        finding_id,
+        assessment_item_id: item_id,
+        department_id,
+        responsible_person_id: responsible,
+        description: f.description.clone(),
+        due_on,
+    };
     Ok(state.store.create_plan(access.org_id(), &p, access.person.as_ref().map(|p| p.id), &access.actor()).await?)
 }
 
@@ -619,7 +703,9 @@ async fn plan_page(state: &AppState, access: &Access, id: i64, error: Option<&st
 }
 
 fn may_report(access: &Access, p: &Plan) -> bool {
-    access.has_role("security_director") || access.has_role("ciso") || access.person.as_ref().is_some_and(|me| me.id == p.responsible_person_id)
+    access.has_role("security_director")
+        || access.has_role("ciso")
+        || access.person.as_ref().is_some_and(|me| me.id == p.responsible_person_id)
 }
 
 pub async fn plan_show(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
@@ -634,7 +720,12 @@ pub struct ProgressForm {
     pub close: String,
 }
 
-pub async fn progress_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ProgressForm>) -> Result<Response, AppError> {
+pub async fn progress_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<ProgressForm>,
+) -> Result<Response, AppError> {
     let p = state.store.plan(access.org_id(), id).await?;
     let r = async {
         if !may_report(&access, &p) {
@@ -651,7 +742,9 @@ pub async fn progress_page(State(state): State<AppState>, access: Access, Path(i
     .await;
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/improvements/{id}")).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => plan_page(&state, &access, id, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await,
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+            plan_page(&state, &access, id, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -664,7 +757,12 @@ pub struct CheckForm {
     pub note: String,
 }
 
-pub async fn answer_check(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<CheckForm>) -> Result<Response, AppError> {
+pub async fn answer_check(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<CheckForm>,
+) -> Result<Response, AppError> {
     let r = async {
         let check = state.store.finding_checks(access.org_id(), None).await?.into_iter().find(|c| c.id == id).ok_or(AppError::NotFound)?;
         if !(access.has_role("security_manager") && access.managed_departments().is_some_and(|m| m.contains(&check.department_id))) {
@@ -677,7 +775,9 @@ pub async fn answer_check(State(state): State<AppState>, access: Access, Path(id
     .await;
     match r {
         Ok(()) => Ok(Redirect::to("/improvements").into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => improvements_page(&state, &access, &YearQuery::default(), Some(&e.message_ja()), StatusCode::BAD_REQUEST).await,
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+            improvements_page(&state, &access, &YearQuery::default(), Some(&e.message_ja()), StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }

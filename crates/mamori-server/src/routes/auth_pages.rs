@@ -166,7 +166,10 @@ pub async fn totp_setup(State(state): State<AppState>, s: SignedIn, Form(form): 
     let secret = s.user.totp_secret.clone().ok_or(AppError::BadRequest("鍵が発行されていません".into()))?;
     let totp = auth::totp_for(&secret, &state.settings.totp_issuer, &s.user.login)?;
     let Some(step) = auth::totp_step_matching(&totp, &form.code, auth::unix_now()) else {
-        return Ok((axum::http::StatusCode::BAD_REQUEST, totp_setup_page(&state, &s, &secret, Some("確認コードが違います。認証アプリの時刻と鍵を確認してください。"))?)
+        return Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            totp_setup_page(&state, &s, &secret, Some("確認コードが違います。認証アプリの時刻と鍵を確認してください。"))?,
+        )
             .into_response());
     };
     state.store.enable_totp(&s.user, step, &actor(&s)).await?;

@@ -53,13 +53,15 @@ enum Caller {
 }
 
 fn decide_body(caller: &Caller, body: &[u8]) -> Result<Value, AppError> {
-    let mut input: RequestInput =
-        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）。action, subject, object, context を持つオブジェクトを送ってください")))?;
+    let mut input: RequestInput = serde_json::from_slice(body).map_err(|e| {
+        AppError::BadRequest(format!("JSONを読めません（{e}）。action, subject, object, context を持つオブジェクトを送ってください"))
+    })?;
     let engine = match caller {
         Caller::Person(access) => {
             if input.subject.user.is_none() && input.subject.roles.is_empty() {
                 input.subject.user = Some(access.user.login.clone());
-                let mut roles: Vec<String> = access.roles.iter().map(|r| r.role.clone()).filter(|r| access.engine.role_index(r).is_some()).collect();
+                let mut roles: Vec<String> =
+                    access.roles.iter().map(|r| r.role.clone()).filter(|r| access.engine.role_index(r).is_some()).collect();
                 roles.sort();
                 roles.dedup();
                 input.subject.roles = roles;

@@ -5,9 +5,9 @@
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{html, Markup};
 use mamori_compiler::{Compilation, LineUse};
 use mamori_store::drafts::{status, ProfileDraft};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::auth::Access;
@@ -64,7 +64,10 @@ fn document_text(bytes: &[u8]) -> Result<String, String> {
         return Err(format!("ファイルが大きすぎます（{}バイト、2MBまで）", bytes.len()));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        format!("UTF-8 のテキストとして読めません（{}バイト目）。Shift_JIS などの場合は UTF-8 で保存し直してから取り込んでください", e.valid_up_to() + 1)
+        format!(
+            "UTF-8 のテキストとして読めません（{}バイト目）。Shift_JIS などの場合は UTF-8 で保存し直してから取り込んでください",
+            e.valid_up_to() + 1
+        )
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.contains('\0') {
@@ -76,16 +79,33 @@ fn document_text(bytes: &[u8]) -> Result<String, String> {
 pub async fn upload(State(state): State<AppState>, access: Access, mut multipart: Multipart) -> Result<Response, AppError> {
     access.require_admin()?;
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))? {
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))?
+    {
         if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("policy.txt").rsplit(['/', '\\']).next().unwrap_or("policy.txt").chars().filter(|c| !c.is_control()).take(100).collect::<String>();
+            let name = field
+                .file_name()
+                .unwrap_or("policy.txt")
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("policy.txt")
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect::<String>();
             let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))?;
             file = Some((if name.trim().is_empty() { "policy.txt".into() } else { name }, bytes.to_vec()));
         }
     }
     let refuse = |state: AppState, access: Access, message: String| async move {
         let drafts = state.store.profile_drafts(access.org_id()).await?;
-        Ok::<Response, AppError>((StatusCode::BAD_REQUEST, page("ポリシー文書からプロファイルを作る", Some(&access), list_page(&access, &drafts, Some(&message)))).into_response())
+        Ok::<Response, AppError>(
+            (
+                StatusCode::BAD_REQUEST,
+                page("ポリシー文書からプロファイルを作る", Some(&access), list_page(&access, &drafts, Some(&message))),
+            )
+                .into_response(),
+        )
     };
     let Some((name, bytes)) = file else {
         return refuse(state, access, "取り込むファイルを選んでください".into()).await;
@@ -173,7 +193,14 @@ pub struct ShowQuery {
     saved: String,
 }
 
-async fn show_page(state: &AppState, access: &Access, id: i64, notice: Option<&str>, error: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
+async fn show_page(
+    state: &AppState,
+    access: &Access,
+    id: i64,
+    notice: Option<&str>,
+    error: Option<&str>,
+    code: StatusCode,
+) -> Result<Response, AppError> {
     access.require_admin()?;
     let d = state.store.profile_draft(access.org_id(), id).await?;
     let c = mamori_compiler::compile(&d.source_name, &d.source_text);
@@ -226,7 +253,12 @@ async fn show_page(state: &AppState, access: &Access, id: i64, notice: Option<&s
     Ok((code, page(&format!("プロファイルの下書き 第{id}号"), Some(access), body)).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Query(q): Query<ShowQuery>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
     let notice = match q.saved.as_str() {
         "edited" => Some("保存しました。"),
         "accepted" => Some("承認しました。有効にできます。"),
@@ -241,7 +273,12 @@ pub struct EditForm {
     text: String,
 }
 
-pub async fn edit(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<EditForm>) -> Result<Response, AppError> {
+pub async fn edit(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, AppError> {
     access.require_admin()?;
     if f.text.len() > MAX_DOCUMENT {
         return show_page(&state, &access, id, None, Some("下書きが大きすぎます（2MBまで）"), StatusCode::BAD_REQUEST).await;
@@ -257,7 +294,15 @@ pub async fn accept(State(state): State<AppState>, access: Access, Path(id): Pat
     access.require_admin()?;
     let d = state.store.profile_draft(access.org_id(), id).await?;
     if mamori_policy::parse_profile("draft.toml", &d.draft_text).is_err() {
-        return show_page(&state, &access, id, None, Some("検証に通らない下書きは承認できません。誤りを直して保存してください"), StatusCode::BAD_REQUEST).await;
+        return show_page(
+            &state,
+            &access,
+            id,
+            None,
+            Some("検証に通らない下書きは承認できません。誤りを直して保存してください"),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
     match state.store.accept_profile_draft(access.org_id(), id, &access.actor()).await {
         Ok(_) => Ok(Redirect::to(&format!("/policy/drafts/{id}?saved=accepted")).into_response()),
@@ -271,7 +316,9 @@ pub async fn activate(State(state): State<AppState>, access: Access, Path(id): P
     let d = state.store.profile_draft(access.org_id(), id).await?;
     let profile = match mamori_policy::parse_profile("draft.toml", &d.draft_text) {
         Ok(p) => p,
-        Err(_) => return show_page(&state, &access, id, None, Some("検証に通らない下書きは有効にできません"), StatusCode::BAD_REQUEST).await,
+        Err(_) => {
+            return show_page(&state, &access, id, None, Some("検証に通らない下書きは有効にできません"), StatusCode::BAD_REQUEST).await
+        }
     };
     match state.store.activate_profile_draft(access.org_id(), id, &profile, &access.actor()).await {
         Ok(_) => Ok(Redirect::to("/policy/versions?activated=1").into_response()),

@@ -6,8 +6,8 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Form;
-use maud::html;
 use mamori_store::ledger::EventFilter;
+use maud::html;
 
 use crate::auth::Access;
 use crate::error::AppError;
@@ -58,7 +58,8 @@ pub async fn list(State(state): State<AppState>, access: Access, Query(q): Query
     // the last one shown is fetched so that the last row is checked too.
     let mut older_at: Vec<Option<String>> = events.iter().skip(1).map(|e| Some(e.at.clone())).collect();
     if let Some(last) = events.last() {
-        let prev = state.store.search_events(access.org_id(), &EventFilter { before_seq: Some(last.seq), limit: 1, ..Default::default() }).await?;
+        let prev =
+            state.store.search_events(access.org_id(), &EventFilter { before_seq: Some(last.seq), limit: 1, ..Default::default() }).await?;
         older_at.push(prev.first().filter(|p| p.seq == last.seq - 1).map(|p| p.at.clone()));
     }
     let next_page = events.last().filter(|_| events.len() == 200).map(|e| e.seq);
@@ -168,7 +169,11 @@ pub struct AnchorForm {
     csrf: String,
 }
 
-pub async fn take_anchor(State(state): State<AppState>, access: Access, Form(_form): Form<AnchorForm>) -> Result<impl IntoResponse, AppError> {
+pub async fn take_anchor(
+    State(state): State<AppState>,
+    access: Access,
+    Form(_form): Form<AnchorForm>,
+) -> Result<impl IntoResponse, AppError> {
     access.require_audit_reader()?;
     let latest = state
         .store

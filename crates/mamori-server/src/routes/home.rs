@@ -3,8 +3,8 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use maud::html;
 use mamori_store::assets::AssetFilter;
+use maud::html;
 
 use crate::auth::Access;
 use crate::error::AppError;
@@ -36,7 +36,11 @@ pub struct DashboardQuery {
     password_changed: Option<String>,
 }
 
-pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): Query<DashboardQuery>) -> Result<impl IntoResponse, AppError> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    access: Access,
+    Query(q): Query<DashboardQuery>,
+) -> Result<impl IntoResponse, AppError> {
     let org = state.store.organization(access.org_id()).await?;
     let manages = access.managed_departments();
     let pending = match &manages {
@@ -44,7 +48,10 @@ pub async fn dashboard(State(state): State<AppState>, access: Access, Query(q): 
         _ => {
             state
                 .store
-                .assets(access.org_id(), &AssetFilter { visible_departments: manages.clone(), undecided: true, limit: 20, ..Default::default() })
+                .assets(
+                    access.org_id(),
+                    &AssetFilter { visible_departments: manages.clone(), undecided: true, limit: 20, ..Default::default() },
+                )
                 .await?
         }
     };

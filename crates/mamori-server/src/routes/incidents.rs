@@ -10,11 +10,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
-use maud::{html, Markup};
 use mamori_policy::incident::{self, DueReport, Facts, Reason};
 use mamori_policy::{Profile, RoleScope};
-use mamori_store::incidents::{status, Findings, Incident, IncidentFilter, IncidentReport, NewAttachment, NewFiling, NewTask, Notice, Submission, Task, Triage};
+use mamori_store::incidents::{
+    status, Findings, Incident, IncidentFilter, IncidentReport, NewAttachment, NewFiling, NewTask, Notice, Submission, Task, Triage,
+};
 use mamori_store::jst;
+use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -65,7 +67,10 @@ impl ReportForm {
 
     fn from_incident(i: &Incident) -> Self {
         let local = |t: &Option<String>| {
-            t.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&jst()).format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+            t.as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&jst()).format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default()
         };
         Self {
             department_id: i.department_id.to_string(),
@@ -119,7 +124,6 @@ fn parse_time(field: &str, value: &str, problems: &mut Vec<String>) -> Option<St
     }
 }
 
-
 /// Checks a report. `Err` holds problems that stop anything being saved (a value that is
 /// wrong); `Ok` holds the report and what is still missing before it can be sent.
 fn check_report(f: &ReportForm, profile: &Profile, access: &Access) -> Result<(IncidentReport, Vec<String>), Vec<String>> {
@@ -170,7 +174,13 @@ fn check_report(f: &ReportForm, profile: &Profile, access: &Access) -> Result<(I
             problems.push("発見日時が発生日時より前になっています。どちらかを直してください".into());
         }
     }
-    for (name, value, max) in [("件名", &f.title, 200), ("場所", &f.location, 200), ("対象の情報資産・システム", &f.assets, 1000), ("内容", &f.details, 10_000), ("外部の報告者", &f.external_reporter, 200)] {
+    for (name, value, max) in [
+        ("件名", &f.title, 200),
+        ("場所", &f.location, 200),
+        ("対象の情報資産・システム", &f.assets, 1000),
+        ("内容", &f.details, 10_000),
+        ("外部の報告者", &f.external_reporter, 200),
+    ] {
         if value.chars().count() > max {
             problems.push(format!("{name}は{max}字以内で入力してください（{}字）", value.chars().count()));
         }
@@ -407,13 +417,19 @@ async fn saved_response(state: &AppState, access: &Access, existing: Option<i64>
     match save(state, access, existing, f).await? {
         Saved::Incident { incident, missing } => {
             let q = if incident.status == status::DRAFT {
-                if missing.is_empty() { "draft".to_owned() } else { format!("incomplete&missing={}", urlencode(&missing.join("、"))) }
+                if missing.is_empty() {
+                    "draft".to_owned()
+                } else {
+                    format!("incomplete&missing={}", urlencode(&missing.join("、")))
+                }
             } else {
                 "sent".to_owned()
             };
             Ok(Redirect::to(&format!("/incidents/{}?saved={q}", incident.id)).into_response())
         }
-        Saved::Problems(p) => Ok((StatusCode::BAD_REQUEST, page("インシデントの報告", Some(access), report_form(access, &action, f, &p))).into_response()),
+        Saved::Problems(p) => {
+            Ok((StatusCode::BAD_REQUEST, page("インシデントの報告", Some(access), report_form(access, &action, f, &p))).into_response())
+        }
     }
 }
 
@@ -425,7 +441,12 @@ pub async fn create(State(state): State<AppState>, access: Access, Form(f): Form
     saved_response(&state, &access, None, &f).await
 }
 
-pub async fn update(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ReportForm>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<ReportForm>,
+) -> Result<Response, AppError> {
     load(&state, &access, id).await?;
     saved_response(&state, &access, Some(id), &f).await
 }
@@ -493,7 +514,12 @@ pub struct ShowQuery {
     missing: String,
 }
 
-pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Query(q): Query<ShowQuery>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
     let body = detail(&state, &access, id, &q, None).await?;
     Ok(page(&format!("インシデント報告 第{id}号"), Some(&access), body).into_response())
 }
@@ -506,7 +532,8 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
     let tasks = state.store.incident_tasks(org, id).await?;
     let filings = state.store.external_filings(org, id).await?;
     let attachments = state.store.incident_attachments(org, id).await?;
-    let may_attach = i.status != status::CLOSED && (me == Some(i.reporter_person_id) || is_csirt(access) || notices.iter().any(|n| Some(n.person_id) == me));
+    let may_attach = i.status != status::CLOSED
+        && (me == Some(i.reporter_person_id) || is_csirt(access) || notices.iter().any(|n| Some(n.person_id) == me));
     let due = due_reports(p, &i);
     let mut timeline = state.store.events(org, Some(("incident", &id.to_string())), 500).await?;
     timeline.reverse();
@@ -514,7 +541,11 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
     let csirt = is_csirt(access);
     let instructs = csirt || access.has_role("ciso");
     let open = i.status == status::REPORTED || i.status == status::TRIAGED;
-    let people = if instructs && open { state.store.people(org, None, 10_000, 0).await?.into_iter().filter(|x| x.active).collect() } else { Vec::new() };
+    let people = if instructs && open {
+        state.store.people(org, None, 10_000, 0).await?.into_iter().filter(|x| x.active).collect()
+    } else {
+        Vec::new()
+    };
     let systems = if instructs && open { state.store.systems(org, None, None).await? } else { Vec::new() };
     let unresolved = match (i.level, i.status.as_str()) {
         (Some(l), s) if s != status::DRAFT && s != status::CLOSED => {
@@ -720,7 +751,14 @@ fn deadline_cell(due: &DueReport, filed: bool, today: NaiveDate) -> Markup {
     }
 }
 
-fn external_table(access: &Access, i: &Incident, due: &[DueReport], filings: &[mamori_store::incidents::Filing], may_file: bool, today: NaiveDate) -> Markup {
+fn external_table(
+    access: &Access,
+    i: &Incident,
+    due: &[DueReport],
+    filings: &[mamori_store::incidents::Filing],
+    may_file: bool,
+    today: NaiveDate,
+) -> Markup {
     html! {
         @if i.is_incident.is_none() {
             p id="external-reports" { "CSIRTの評価後に、記録された事実から必要な報告が決まります。" }
@@ -899,9 +937,8 @@ async fn triage(state: &AppState, access: &Access, id: i64, f: &TriageForm) -> R
             }
         },
     };
-    let aware_on = parse_date("事態を知った日", &f.aware_on, &mut problems)
-        .or_else(|| i.aware_on.clone())
-        .unwrap_or_else(|| today().to_string());
+    let aware_on =
+        parse_date("事態を知った日", &f.aware_on, &mut problems).or_else(|| i.aware_on.clone()).unwrap_or_else(|| today().to_string());
     if aware_on > today().to_string() {
         problems.push(format!("事態を知った日「{aware_on}」が未来の日付です"));
     }
@@ -937,7 +974,12 @@ async fn triage(state: &AppState, access: &Access, id: i64, f: &TriageForm) -> R
     Ok(())
 }
 
-pub async fn triage_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<TriageForm>) -> Result<Response, AppError> {
+pub async fn triage_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<TriageForm>,
+) -> Result<Response, AppError> {
     let r = triage(&state, &access, id, &f).await;
     after_action(&state, &access, id, r).await
 }
@@ -968,7 +1010,9 @@ async fn add_task(state: &AppState, access: &Access, id: i64, f: &TaskForm) -> R
         other => return Err(AppError::BadRequest(format!("指示の種類「{other}」はありません"))),
     };
     if !allowed {
-        return Err(AppError::BadRequest("この種類の指示は CSIRT（CISOの指示・再発防止策は CISO も）が行います（対策基準5.3(3)③⑤）".into()));
+        return Err(AppError::BadRequest(
+            "この種類の指示は CSIRT（CISOの指示・再発防止策は CISO も）が行います（対策基準5.3(3)③⑤）".into(),
+        ));
     }
     let Some(person) = &access.person else { return Err(AppError::Forbidden) };
     let mut problems = Vec::new();
@@ -984,12 +1028,24 @@ async fn add_task(state: &AppState, access: &Access, id: i64, f: &TaskForm) -> R
     if !problems.is_empty() {
         return Err(AppError::BadRequest(problems.join(" ")));
     }
-    let t = NewTask { kind: f.kind.clone(), assignee_person_id: assignee, system_id, description: f.description.clone(), due_on, created_by_person_id: person.id };
+    let t = NewTask {
+        kind: f.kind.clone(),
+        assignee_person_id: assignee,
+        system_id,
+        description: f.description.clone(),
+        due_on,
+        created_by_person_id: person.id,
+    };
     state.store.add_incident_task(access.org_id(), id, &t, &access.actor()).await?;
     Ok(())
 }
 
-pub async fn add_task_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<TaskForm>) -> Result<Response, AppError> {
+pub async fn add_task_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<TaskForm>,
+) -> Result<Response, AppError> {
     let r = add_task(&state, &access, id, &f).await;
     after_action(&state, &access, id, r).await
 }
@@ -1006,7 +1062,12 @@ async fn task_done(state: &AppState, access: &Access, id: i64, task_id: i64, f: 
     Ok(())
 }
 
-pub async fn task_done_page(State(state): State<AppState>, access: Access, Path((id, task_id)): Path<(i64, i64)>, Form(f): Form<TaskForm>) -> Result<Response, AppError> {
+pub async fn task_done_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path((id, task_id)): Path<(i64, i64)>,
+    Form(f): Form<TaskForm>,
+) -> Result<Response, AppError> {
     let r = task_done(&state, &access, id, task_id, &f).await;
     after_action(&state, &access, id, r).await
 }
@@ -1028,17 +1089,28 @@ async fn findings(state: &AppState, access: &Access, id: i64, f: &FindingsForm) 
     if !is_csirt(access) {
         return Err(AppError::BadRequest("原因・対応・再発防止策は CSIRT が記録します（対策基準5.3(3)④）".into()));
     }
-    for (name, v) in [("原因", &f.cause), ("被害・影響", &f.impact), ("対応", &f.response), ("再発防止策", &f.recurrence_prevention)] {
+    for (name, v) in [("原因", &f.cause), ("被害・影響", &f.impact), ("対応", &f.response), ("再発防止策", &f.recurrence_prevention)]
+    {
         if v.chars().count() > 5000 {
             return Err(AppError::BadRequest(format!("{name}は5000字以内で入力してください")));
         }
     }
-    let x = Findings { cause: f.cause.clone(), impact: f.impact.clone(), response: f.response.clone(), recurrence_prevention: f.recurrence_prevention.clone() };
+    let x = Findings {
+        cause: f.cause.clone(),
+        impact: f.impact.clone(),
+        response: f.response.clone(),
+        recurrence_prevention: f.recurrence_prevention.clone(),
+    };
     state.store.record_findings(access.org_id(), id, &x, &access.actor()).await?;
     Ok(())
 }
 
-pub async fn findings_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<FindingsForm>) -> Result<Response, AppError> {
+pub async fn findings_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<FindingsForm>,
+) -> Result<Response, AppError> {
     let r = findings(&state, &access, id, &f).await;
     after_action(&state, &access, id, r).await
 }
@@ -1061,7 +1133,9 @@ async fn file_external(state: &AppState, access: &Access, id: i64, report_id: &s
     }
     let Some(person) = &access.person else { return Err(AppError::Forbidden) };
     let mut problems = Vec::new();
-    let on = parse_date("報告日", &f.filed_on, &mut problems).ok_or_else(|| AppError::BadRequest(if problems.is_empty() { "報告日を入力してください".into() } else { problems.join(" ") }))?;
+    let on = parse_date("報告日", &f.filed_on, &mut problems).ok_or_else(|| {
+        AppError::BadRequest(if problems.is_empty() { "報告日を入力してください".into() } else { problems.join(" ") })
+    })?;
     if on > today().to_string() {
         return Err(AppError::BadRequest(format!("報告日「{on}」が未来の日付です")));
     }
@@ -1070,7 +1144,12 @@ async fn file_external(state: &AppState, access: &Access, id: i64, report_id: &s
     Ok(())
 }
 
-pub async fn file_external_page(State(state): State<AppState>, access: Access, Path((id, report_id)): Path<(i64, String)>, Form(f): Form<FilingForm>) -> Result<Response, AppError> {
+pub async fn file_external_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path((id, report_id)): Path<(i64, String)>,
+    Form(f): Form<FilingForm>,
+) -> Result<Response, AppError> {
     let r = file_external(&state, &access, id, &report_id, &f).await;
     after_action(&state, &access, id, r).await
 }
@@ -1091,14 +1170,23 @@ async fn attach(state: &AppState, access: &Access, id: i64, mut multipart: Multi
     Ok(())
 }
 
-pub async fn attach_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, multipart: Multipart) -> Result<Response, AppError> {
+pub async fn attach_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
     let r = attach(&state, &access, id, multipart).await;
     after_action(&state, &access, id, r).await
 }
 
 /// Downloads an attachment, always as a file (never rendered by the browser), after checking
 /// its bytes against the recorded hash.
-pub async fn attachment(State(state): State<AppState>, access: Access, Path((id, attachment_id)): Path<(i64, i64)>) -> Result<Response, AppError> {
+pub async fn attachment(
+    State(state): State<AppState>,
+    access: Access,
+    Path((id, attachment_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
     load(&state, &access, id).await?;
     let (a, content) = state.store.incident_attachment_content(access.org_id(), id, attachment_id).await?;
     Ok(crate::routes::download(&a.file_name, &a.sha256, content))
@@ -1456,7 +1544,11 @@ async fn full(state: &AppState, access: &Access, id: i64) -> Result<Value, AppEr
     Ok(json!({"incident": i, "notices": notices, "tasks": tasks, "external_reports": due}))
 }
 
-pub async fn api_create(State(state): State<AppState>, access: Access, body: axum::body::Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn api_create(
+    State(state): State<AppState>,
+    access: Access,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let f: ReportForm = json_body(&body)?;
     match save(&state, &access, None, &f).await? {
         Saved::Incident { incident, missing } => {
@@ -1468,7 +1560,12 @@ pub async fn api_create(State(state): State<AppState>, access: Access, body: axu
     }
 }
 
-pub async fn api_update(State(state): State<AppState>, access: Access, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_update(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f: ReportForm = json_body(&body)?;
     load(&state, &access, id).await?;
     match save(&state, &access, Some(id), &f).await? {
@@ -1494,19 +1591,34 @@ pub async fn api_acknowledge(State(state): State<AppState>, access: Access, Path
     Ok(Json(full(&state, &access, id).await?))
 }
 
-pub async fn api_triage(State(state): State<AppState>, access: Access, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_triage(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f: TriageForm = json_body(&body)?;
     triage(&state, &access, id, &f).await?;
     Ok(Json(full(&state, &access, id).await?))
 }
 
-pub async fn api_add_task(State(state): State<AppState>, access: Access, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_add_task(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f: TaskForm = json_body(&body)?;
     add_task(&state, &access, id, &f).await?;
     Ok(Json(full(&state, &access, id).await?))
 }
 
-pub async fn api_file_external(State(state): State<AppState>, access: Access, Path((id, report_id)): Path<(i64, String)>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_file_external(
+    State(state): State<AppState>,
+    access: Access,
+    Path((id, report_id)): Path<(i64, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f: FilingForm = json_body(&body)?;
     file_external(&state, &access, id, &report_id, &f).await?;
     Ok(Json(full(&state, &access, id).await?))

@@ -173,7 +173,11 @@ pub(crate) async fn read_upload(multipart: &mut axum::extract::Multipart) -> Res
 pub(crate) fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if cleaned.trim().is_empty() { "添付ファイル".to_owned() } else { cleaned.trim().to_owned() }
+    if cleaned.trim().is_empty() {
+        "添付ファイル".to_owned()
+    } else {
+        cleaned.trim().to_owned()
+    }
 }
 
 /// A stored file, always as a download (never rendered by the browser), with its hash.

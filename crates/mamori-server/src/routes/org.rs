@@ -4,8 +4,8 @@
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::html;
 use mamori_store::org::{NewPerson, StaffRow};
+use maud::html;
 use serde::Deserialize;
 
 use crate::auth::{self, Access};
@@ -359,7 +359,9 @@ pub async fn import(State(state): State<AppState>, access: Access, mut multipart
         }
     }
     let Some(bytes) = bytes else {
-        return Ok((axum::http::StatusCode::BAD_REQUEST, import_page(&access, &["ファイルを選んでください。".to_owned()], None)).into_response());
+        return Ok(
+            (axum::http::StatusCode::BAD_REQUEST, import_page(&access, &["ファイルを選んでください。".to_owned()], None)).into_response()
+        );
     };
     let rows = match mamori_csv::parse_staff_csv(&bytes) {
         Ok(rows) => rows,
@@ -370,9 +372,11 @@ pub async fn import(State(state): State<AppState>, access: Access, mut multipart
     };
     match state.store.import_staff(access.org_id(), &rows, &name, &access.actor()).await {
         Ok(summary) => Ok(import_page(&access, &[], Some(&summary)).into_response()),
-        Err(mamori_store::StoreError::Invalid(m)) | Err(mamori_store::StoreError::Conflict(m)) => {
-            Ok((axum::http::StatusCode::BAD_REQUEST, import_page(&access, &[format!("取り込めませんでした（{m}）。何も変更していません。")], None)).into_response())
-        }
+        Err(mamori_store::StoreError::Invalid(m)) | Err(mamori_store::StoreError::Conflict(m)) => Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            import_page(&access, &[format!("取り込めませんでした（{m}）。何も変更していません。")], None),
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }

@@ -101,7 +101,13 @@ pub async fn clauses(access: Access) -> Result<impl IntoResponse, AppError> {
     ))
 }
 
-fn versions_page(access: &Access, versions: &[mamori_store::org::ProfileVersion], problems: &[String], text: &str, done: bool) -> axum::response::Html<String> {
+fn versions_page(
+    access: &Access,
+    versions: &[mamori_store::org::ProfileVersion],
+    problems: &[String],
+    text: &str,
+    done: bool,
+) -> axum::response::Html<String> {
     page(
         "プロファイルの版",
         Some(access),
@@ -142,7 +148,11 @@ pub struct VersionsQuery {
     activated: Option<String>,
 }
 
-pub async fn versions(State(state): State<AppState>, access: Access, axum::extract::Query(q): axum::extract::Query<VersionsQuery>) -> Result<impl IntoResponse, AppError> {
+pub async fn versions(
+    State(state): State<AppState>,
+    access: Access,
+    axum::extract::Query(q): axum::extract::Query<VersionsQuery>,
+) -> Result<impl IntoResponse, AppError> {
     access.require_admin()?;
     let versions = state.store.profile_versions(access.org_id()).await?;
     Ok(versions_page(&access, &versions, &[], "", q.activated.is_some()))

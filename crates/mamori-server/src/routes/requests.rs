@@ -7,19 +7,19 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use maud::{html, Markup};
 use mamori_engine::{DecisionJson, RequestInput};
 use mamori_policy::{Action, Fact, Location, RoleScope};
 use mamori_store::requests::{status, Completion, NewRequest, Request, RequestFilter, Verdict};
+use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Access;
 use crate::error::{ApiError, AppError};
 use crate::routes::assets::visible_asset;
+use crate::routes::parse_date;
 use crate::views::fmt::wareki_time;
 use crate::views::layout::{csrf_field, page};
-use crate::routes::parse_date;
 use crate::AppState;
 
 /// The actions a person can file a request for from the pages.
@@ -93,7 +93,6 @@ pub struct VerdictForm {
 fn today() -> String {
     chrono::Utc::now().with_timezone(&mamori_store::jst()).format("%Y-%m-%d").to_string()
 }
-
 
 /// Why a request could not be filed: problems with the form, or the rules' denial.
 enum Refusal {
@@ -172,9 +171,12 @@ async fn file(state: &AppState, access: &Access, f: &RequestForm) -> Result<Resu
         input.object.zone = a.fields.zone.clone().filter(|z| !z.is_empty());
         input.object.department = Some(a.fields.department_id.to_string());
     }
-    input.context.location = matches!(action, Action::TakeOut | Action::ProcessOutside | Action::RemoteAccess | Action::Transport).then_some(Location::Outside);
+    input.context.location =
+        matches!(action, Action::TakeOut | Action::ProcessOutside | Action::RemoteAccess | Action::Transport).then_some(Location::Outside);
     input.context.device = Some(device);
-    for (flag, fact) in [(&f.encrypted, Fact::Encrypted), (&f.safety_measures, Fact::SafetyMeasures), (&f.malware_checked, Fact::MalwareChecked)] {
+    for (flag, fact) in
+        [(&f.encrypted, Fact::Encrypted), (&f.safety_measures, Fact::SafetyMeasures), (&f.malware_checked, Fact::MalwareChecked)]
+    {
         if flag.is_some() {
             input.context.facts.push(fact);
         }
@@ -200,7 +202,11 @@ async fn file(state: &AppState, access: &Access, f: &RequestForm) -> Result<Resu
         applicant_user_id: access.user.id,
         department_id: person.department_id,
         asset_id: asset.as_ref().map(|a| a.id),
-        subject: if f.subject.trim().is_empty() { asset.as_ref().map(|a| a.fields.name.clone()).unwrap_or_default() } else { f.subject.trim().to_owned() },
+        subject: if f.subject.trim().is_empty() {
+            asset.as_ref().map(|a| a.fields.name.clone()).unwrap_or_default()
+        } else {
+            f.subject.trim().to_owned()
+        },
         purpose: f.purpose.trim().to_owned(),
         destination: f.destination.trim().to_owned(),
         starts_on,
@@ -313,13 +319,29 @@ async fn decide(state: &AppState, access: &Access, id: i64, approve: bool, f: &V
     // Approving a cloud service names its manager (対策基準8.3(5)②, 8.4(2)②).
     let service_manager_person_id = if approve && r.action == "use_cloud_service" {
         let clause = r.decision["approvals"][0]["clause"].as_str().unwrap_or("").to_owned();
-        let id: i64 = f.service_manager_person_id.trim().parse().map_err(|_| AppError::BadRequest(format!("クラウドサービス管理者を指名してください（{clause}）")))?;
-        state.store.person(access.org_id(), id).await.map_err(|_| AppError::BadRequest("指名したクラウドサービス管理者が職員名簿にいません".into()))?;
+        let id: i64 = f
+            .service_manager_person_id
+            .trim()
+            .parse()
+            .map_err(|_| AppError::BadRequest(format!("クラウドサービス管理者を指名してください（{clause}）")))?;
+        state
+            .store
+            .person(access.org_id(), id)
+            .await
+            .map_err(|_| AppError::BadRequest("指名したクラウドサービス管理者が職員名簿にいません".into()))?;
         Some(id)
     } else {
         None
     };
-    let verdict = Verdict { approve, person_id: person.id, as_deputy, comment: f.comment.trim().to_owned(), override_justification, decision, service_manager_person_id };
+    let verdict = Verdict {
+        approve,
+        person_id: person.id,
+        as_deputy,
+        comment: f.comment.trim().to_owned(),
+        override_justification,
+        decision,
+        service_manager_person_id,
+    };
     Ok(state.store.decide_request(access.org_id(), id, &verdict, &access.actor()).await?)
 }
 
@@ -327,7 +349,8 @@ async fn decide(state: &AppState, access: &Access, id: i64, approve: bool, f: &V
 async fn complete(state: &AppState, access: &Access, id: i64, f: &VerdictForm) -> Result<Request, AppError> {
     let r = load(state, access, id).await?;
     let person = access.person.as_ref().ok_or(AppError::Forbidden)?;
-    let allowed = person.id == r.applicant_person_id || approver_assignment(access, &r).is_some() || access.can_manage_department(r.department_id);
+    let allowed =
+        person.id == r.applicant_person_id || approver_assignment(access, &r).is_some() || access.can_manage_department(r.department_id);
     if !allowed {
         return Err(AppError::Forbidden);
     }
@@ -400,11 +423,18 @@ pub struct NewQuery {
 }
 
 pub async fn new_form(State(state): State<AppState>, access: Access, Query(q): Query<NewQuery>) -> Result<Response, AppError> {
-    let form = RequestForm { action: if q.action.is_empty() { "take_out".into() } else { q.action }, asset_id: q.asset_id, ..Default::default() };
+    let form =
+        RequestForm { action: if q.action.is_empty() { "take_out".into() } else { q.action }, asset_id: q.asset_id, ..Default::default() };
     Ok(page("申請の作成", Some(&access), request_form(&state, &access, &form, &[], None).await?).into_response())
 }
 
-async fn request_form(state: &AppState, access: &Access, f: &RequestForm, problems: &[String], denied: Option<&Value>) -> Result<Markup, AppError> {
+async fn request_form(
+    state: &AppState,
+    access: &Access,
+    f: &RequestForm,
+    problems: &[String],
+    denied: Option<&Value>,
+) -> Result<Markup, AppError> {
     let mut filter = mamori_store::assets::AssetFilter { limit: 500, ..Default::default() };
     filter.visible_departments = access.visible_departments();
     let assets = state.store.assets(access.org_id(), &filter).await?;
@@ -473,11 +503,14 @@ pub async fn create(State(state): State<AppState>, access: Access, Form(f): Form
     match file(&state, &access, &f).await? {
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
         Err(Refusal::Problems(p)) => {
-            Ok((StatusCode::BAD_REQUEST, page("申請の作成", Some(&access), request_form(&state, &access, &f, &p, None).await?)).into_response())
+            Ok((StatusCode::BAD_REQUEST, page("申請の作成", Some(&access), request_form(&state, &access, &f, &p, None).await?))
+                .into_response())
         }
-        Err(Refusal::Denied(d)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page("申請の作成", Some(&access), request_form(&state, &access, &f, &[], Some(&d)).await?)).into_response())
-        }
+        Err(Refusal::Denied(d)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page("申請の作成", Some(&access), request_form(&state, &access, &f, &[], Some(&d)).await?),
+        )
+            .into_response()),
     }
 }
 
@@ -528,7 +561,10 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
     };
     let mut to_decide: Vec<Request> = Vec::new();
     for a in &access.roles {
-        let rows = state.store.requests(org, &RequestFilter { approver: Some((a.role.clone(), a.department_id)), limit: 200, ..Default::default() }).await?;
+        let rows = state
+            .store
+            .requests(org, &RequestFilter { approver: Some((a.role.clone(), a.department_id)), limit: 200, ..Default::default() })
+            .await?;
         for r in rows {
             if !to_decide.iter().any(|x| x.id == r.id) {
                 to_decide.push(r);
@@ -540,7 +576,15 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
         for action in ["take_out", "bring_in"] {
             let rows = state
                 .store
-                .requests(org, &RequestFilter { action: Some(action.into()), department_ids: access.visible_departments(), limit: 500, ..Default::default() })
+                .requests(
+                    org,
+                    &RequestFilter {
+                        action: Some(action.into()),
+                        department_ids: access.visible_departments(),
+                        limit: 500,
+                        ..Default::default()
+                    },
+                )
                 .await?;
             records.extend(rows.into_iter().filter(|r| r.status != status::PENDING && r.status != status::REFUSED));
         }
@@ -548,15 +592,48 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
     }
     let closed = |rows: Vec<Request>, keep: &[&str]| rows.into_iter().filter(|r| keep.contains(&r.status.as_str())).collect::<Vec<_>>();
     let disposals = closed(
-        state.store.requests(org, &RequestFilter { action: Some("dispose".into()), department_ids: access.visible_departments(), limit: 500, ..Default::default() }).await?,
+        state
+            .store
+            .requests(
+                org,
+                &RequestFilter {
+                    action: Some("dispose".into()),
+                    department_ids: access.visible_departments(),
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await?,
         &[status::DISPOSED],
     );
     let clouds = closed(
-        state.store.requests(org, &RequestFilter { action: Some("use_cloud_service".into()), department_ids: access.visible_departments(), limit: 500, ..Default::default() }).await?,
+        state
+            .store
+            .requests(
+                org,
+                &RequestFilter {
+                    action: Some("use_cloud_service".into()),
+                    department_ids: access.visible_departments(),
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await?,
         &[status::APPROVED, status::PERMITTED],
     );
     let works = closed(
-        state.store.requests(org, &RequestFilter { action: Some("change_system".into()), department_ids: access.visible_departments(), limit: 500, ..Default::default() }).await?,
+        state
+            .store
+            .requests(
+                org,
+                &RequestFilter {
+                    action: Some("change_system".into()),
+                    department_ids: access.visible_departments(),
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await?,
         &[status::DONE],
     );
     let register = if reads_exception_register(&access) {
@@ -766,23 +843,39 @@ async fn verdict_page(state: &AppState, access: &Access, id: i64, result: Result
             let r = load(state, access, id).await?;
             let people = people_for(state, access, &r).await?;
             let status = if matches!(e, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::FORBIDDEN };
-            Ok((status, page(&format!("{} 第{}号", r.form, r.id), Some(access), request_view(access, &r, &people, Some(&e.message_ja())))).into_response())
+            Ok((status, page(&format!("{} 第{}号", r.form, r.id), Some(access), request_view(access, &r, &people, Some(&e.message_ja()))))
+                .into_response())
         }
         Err(e) => Err(e),
     }
 }
 
-pub async fn approve(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<VerdictForm>) -> Result<Response, AppError> {
+pub async fn approve(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<VerdictForm>,
+) -> Result<Response, AppError> {
     let result = decide(&state, &access, id, true, &f).await;
     verdict_page(&state, &access, id, result).await
 }
 
-pub async fn refuse(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<VerdictForm>) -> Result<Response, AppError> {
+pub async fn refuse(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<VerdictForm>,
+) -> Result<Response, AppError> {
     let result = decide(&state, &access, id, false, &f).await;
     verdict_page(&state, &access, id, result).await
 }
 
-pub async fn completed(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<VerdictForm>) -> Result<Response, AppError> {
+pub async fn completed(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<VerdictForm>,
+) -> Result<Response, AppError> {
     let result = complete(&state, &access, id, &f).await;
     verdict_page(&state, &access, id, result).await
 }
@@ -798,7 +891,11 @@ pub async fn api_list(State(state): State<AppState>, access: Access) -> Result<J
     };
     let mut to_decide: Vec<Request> = Vec::new();
     for a in &access.roles {
-        for r in state.store.requests(org, &RequestFilter { approver: Some((a.role.clone(), a.department_id)), limit: 200, ..Default::default() }).await? {
+        for r in state
+            .store
+            .requests(org, &RequestFilter { approver: Some((a.role.clone(), a.department_id)), limit: 200, ..Default::default() })
+            .await?
+        {
             if !to_decide.iter().any(|x| x.id == r.id) {
                 to_decide.push(r);
             }
@@ -807,7 +904,11 @@ pub async fn api_list(State(state): State<AppState>, access: Access) -> Result<J
     Ok(Json(json!({"mine": mine, "to_decide": to_decide})))
 }
 
-pub async fn api_create(State(state): State<AppState>, access: Access, body: axum::body::Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn api_create(
+    State(state): State<AppState>,
+    access: Access,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let f: RequestForm = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))?;
     match file(&state, &access, &f).await? {
         Ok(r) => Ok((StatusCode::CREATED, Json(json!({"request": r})))),
@@ -830,17 +931,32 @@ fn verdict_body(body: &[u8]) -> Result<VerdictForm, AppError> {
     serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))
 }
 
-pub async fn api_approve(State(state): State<AppState>, access: Access, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_approve(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f = verdict_body(&body)?;
     Ok(Json(json!({"request": decide(&state, &access, id, true, &f).await?})))
 }
 
-pub async fn api_refuse(State(state): State<AppState>, access: Access, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_refuse(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f = verdict_body(&body)?;
     Ok(Json(json!({"request": decide(&state, &access, id, false, &f).await?})))
 }
 
-pub async fn api_complete(State(state): State<AppState>, access: Access, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn api_complete(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
     let f = verdict_body(&body)?;
     Ok(Json(json!({"request": complete(&state, &access, id, &f).await?})))
 }
@@ -856,7 +972,11 @@ pub async fn reminders(state: &AppState, access: &Access) -> Result<Reminders, A
     let org = access.org_id();
     let mut to_decide: Vec<Request> = Vec::new();
     for a in &access.roles {
-        for r in state.store.requests(org, &RequestFilter { approver: Some((a.role.clone(), a.department_id)), limit: 50, ..Default::default() }).await? {
+        for r in state
+            .store
+            .requests(org, &RequestFilter { approver: Some((a.role.clone(), a.department_id)), limit: 50, ..Default::default() })
+            .await?
+        {
             if !to_decide.iter().any(|x| x.id == r.id) {
                 to_decide.push(r);
             }

@@ -2,9 +2,9 @@
 
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{html, Markup};
 use mamori_store::assets::{AssetFilter, Classes};
 use mamori_store::systems::{System, SystemFields};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::auth::Access;
@@ -224,7 +224,10 @@ pub async fn create(State(state): State<AppState>, access: Access, Form(input): 
         }
         Err(problems) => {
             let people = state.store.people(access.org_id(), None, 5000, 0).await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, page("情報システムの登録", Some(&access), system_form(&access, "/systems", &input, &problems, &people)))
+            Ok((
+                axum::http::StatusCode::BAD_REQUEST,
+                page("情報システムの登録", Some(&access), system_form(&access, "/systems", &input, &problems, &people)),
+            )
                 .into_response())
         }
     }
@@ -259,7 +262,10 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
     let highest = highest_classes(&access, &held);
     let assets = state
         .store
-        .assets(access.org_id(), &AssetFilter { visible_departments: access.visible_departments(), system_id: Some(id), limit: 100, ..Default::default() })
+        .assets(
+            access.org_id(),
+            &AssetFilter { visible_departments: access.visible_departments(), system_id: Some(id), limit: 100, ..Default::default() },
+        )
         .await?;
     let events = state.store.events(access.org_id(), Some(("system", &id.to_string())), 50).await?;
     let f = &s.fields;
@@ -307,10 +313,19 @@ pub async fn edit_form(State(state): State<AppState>, access: Access, Path(id): 
         return Err(AppError::Forbidden);
     }
     let people = state.store.people(access.org_id(), None, 5000, 0).await?;
-    Ok(page("情報システムの編集", Some(&access), system_form(&access, &format!("/systems/{id}"), &SystemInput::from_system(&s), &[], &people)))
+    Ok(page(
+        "情報システムの編集",
+        Some(&access),
+        system_form(&access, &format!("/systems/{id}"), &SystemInput::from_system(&s), &[], &people),
+    ))
 }
 
-pub async fn update(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(input): Form<SystemInput>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(input): Form<SystemInput>,
+) -> Result<Response, AppError> {
     let s = state.store.system(access.org_id(), id).await?;
     if !visible(&access, &s) {
         return Err(AppError::NotFound);
@@ -326,7 +341,10 @@ pub async fn update(State(state): State<AppState>, access: Access, Path(id): Pat
         }
         Err(problems) => {
             let people = state.store.people(access.org_id(), None, 5000, 0).await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, page("情報システムの編集", Some(&access), system_form(&access, &format!("/systems/{id}"), &input, &problems, &people)))
+            Ok((
+                axum::http::StatusCode::BAD_REQUEST,
+                page("情報システムの編集", Some(&access), system_form(&access, &format!("/systems/{id}"), &input, &problems, &people)),
+            )
                 .into_response())
         }
     }

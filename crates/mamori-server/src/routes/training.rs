@@ -176,7 +176,8 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
 
 /// The departments a 管理者 reports for: those they hold the role for directly.
 fn reporting_departments(access: &Access) -> Vec<i64> {
-    let mut d: Vec<i64> = access.roles.iter().filter(|r| r.role == "security_manager" && !r.is_deputy).filter_map(|r| r.department_id).collect();
+    let mut d: Vec<i64> =
+        access.roles.iter().filter(|r| r.role == "security_manager" && !r.is_deputy).filter_map(|r| r.department_id).collect();
     d.sort_unstable();
     d.dedup();
     d
@@ -209,10 +210,8 @@ async fn reports_section(state: &AppState, access: &Access, year: FiscalYear, al
         return Ok(html! {});
     }
     let reports = state.store.training_reports(access.org_id(), year).await?;
-    let received: Vec<_> = reports
-        .iter()
-        .filter(|(_, p)| (director && p["to"] == "security_director") || (ciso && p["to"] == "ciso"))
-        .collect();
+    let received: Vec<_> =
+        reports.iter().filter(|(_, p)| (director && p["to"] == "security_director") || (ciso && p["to"] == "ciso")).collect();
     Ok(html! {
         h2 { "研修実施状況の報告" }
         @for d in &mine {
@@ -258,7 +257,11 @@ async fn report(state: &AppState, access: &Access, f: &ReportForm) -> Result<Str
     let to = match department {
         Some(d) if reporting_departments(access).contains(&d) => "security_director",
         None if access.has_role("security_director") => "ciso",
-        _ => return Err(AppError::BadRequest("報告できるのは、所管する課局等の情報セキュリティ管理者（統括へ）と統括情報セキュリティ責任者（CISOへ）です".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "報告できるのは、所管する課局等の情報セキュリティ管理者（統括へ）と統括情報セキュリティ責任者（CISOへ）です".into(),
+            ))
+        }
     };
     let all = standings(state, access.org_id(), today()).await?;
     let (n, t, o) = figures(access, &all, year, department);
@@ -316,7 +319,8 @@ async fn plan(state: &AppState, access: &Access, f: &SessionForm) -> Result<Stri
     if !problems.is_empty() {
         return Err(AppError::BadRequest(problems.join("。")));
     }
-    let held_on = NaiveDate::parse_from_str(&held_on.unwrap_or_default(), "%Y-%m-%d").map_err(|_| AppError::BadRequest("実施日が読めません".into()))?;
+    let held_on = NaiveDate::parse_from_str(&held_on.unwrap_or_default(), "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest("実施日が読めません".into()))?;
     let s = NewSession { kind: f.kind.clone(), audience: f.audience.clone(), title: f.title.clone(), held_on, place: f.place.clone() };
     let created = state.store.create_training_session(access.org_id(), &s, access.person.as_ref().map(|p| p.id), &access.actor()).await?;
     Ok(format!("/training/{}", created.id))
@@ -364,7 +368,9 @@ async fn consent(state: &AppState, access: &Access, f: &PersonDateForm) -> Resul
     let (person, date) = person_and_date(f)?;
     let p = state.store.person(access.org_id(), person).await?;
     if !in_charge_of(access, p.department_id) {
-        return Err(AppError::BadRequest("同意を記録できるのは、その職員の所属の情報セキュリティ管理者と統括情報セキュリティ責任者です".into()));
+        return Err(AppError::BadRequest(
+            "同意を記録できるのは、その職員の所属の情報セキュリティ管理者と統括情報セキュリティ責任者です".into(),
+        ));
     }
     if date > today() {
         return Err(AppError::BadRequest("同意の日付が未来です".into()));
@@ -381,7 +387,14 @@ pub async fn record_consent(State(state): State<AppState>, access: Access, Form(
 // ---------------------------------------------------------------------------------------
 // One session
 
-async fn session_page(state: &AppState, access: &Access, id: i64, error: Option<&str>, notice: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
+async fn session_page(
+    state: &AppState,
+    access: &Access,
+    id: i64,
+    error: Option<&str>,
+    notice: Option<&str>,
+    code: StatusCode,
+) -> Result<Response, AppError> {
     let s: Session = state.store.training_session(access.org_id(), id).await?;
     let attendees = state.store.training_attendees(access.org_id(), id).await?;
     let charge = departments_in_charge(access);
@@ -458,7 +471,9 @@ async fn on_session(state: &AppState, access: &Access, id: i64, r: Result<Option
     match r {
         Ok(None) => Ok(Redirect::to(&format!("/training/{id}")).into_response()),
         Ok(Some(notice)) => session_page(state, access, id, None, Some(&notice), StatusCode::OK).await,
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => session_page(state, access, id, Some(&e.message_ja()), None, StatusCode::BAD_REQUEST).await,
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+            session_page(state, access, id, Some(&e.message_ja()), None, StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -475,7 +490,9 @@ async fn attend(state: &AppState, access: &Access, id: i64, body: &str) -> Resul
     }
     let charge = departments_in_charge(access);
     if charge.as_ref().is_some_and(|d| d.is_empty()) {
-        return Err(AppError::BadRequest("出席を記録できるのは情報セキュリティ管理者と統括情報セキュリティ責任者です（対策基準5.2(2)⑤）".into()));
+        return Err(AppError::BadRequest(
+            "出席を記録できるのは情報セキュリティ管理者と統括情報セキュリティ責任者です（対策基準5.2(2)⑤）".into(),
+        ));
     }
     for p in &ids {
         let person = state.store.person(access.org_id(), *p).await?;
@@ -504,7 +521,8 @@ async fn import_csv(state: &AppState, access: &Access, id: i64, mut multipart: M
     }
     let upload = crate::routes::read_upload(&mut multipart).await?;
     let Some(file) = upload.file else { return Err(AppError::BadRequest("CSV ファイルを選んでください".into())) };
-    let rows = mamori_csv::parse_attendance_csv(&file.content).map_err(|p| AppError::BadRequest(format!("取り込みませんでした。{}", p.join(" / "))))?;
+    let rows = mamori_csv::parse_attendance_csv(&file.content)
+        .map_err(|p| AppError::BadRequest(format!("取り込みませんでした。{}", p.join(" / "))))?;
     let staff = state.store.staff_members(access.org_id()).await?;
     let mut ids = Vec::new();
     let mut problems = Vec::new();
@@ -530,7 +548,12 @@ fn squeeze(name: &str) -> String {
     name.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-pub async fn import(State(state): State<AppState>, access: Access, Path(id): Path<i64>, multipart: Multipart) -> Result<Response, AppError> {
+pub async fn import(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
     let r = import_csv(&state, &access, id, multipart).await;
     on_session(&state, &access, id, r).await
 }
@@ -553,7 +576,12 @@ async fn result(state: &AppState, access: &Access, id: i64, f: &SessionResultFor
     Ok(None)
 }
 
-pub async fn record_result(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<SessionResultForm>) -> Result<Response, AppError> {
+pub async fn record_result(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<SessionResultForm>,
+) -> Result<Response, AppError> {
     let r = result(&state, &access, id, &f).await;
     on_session(&state, &access, id, r).await
 }

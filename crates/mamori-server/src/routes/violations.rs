@@ -6,8 +6,8 @@
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{html, Markup};
 use mamori_store::violations::{status, NewViolation, Violation};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::auth::Access;
@@ -41,7 +41,8 @@ async fn visible(state: &AppState, access: &Access, open_only: bool) -> Result<V
 }
 
 fn may_correct(access: &Access, v: &Violation) -> bool {
-    is_director(access) || (access.has_role("security_manager") && access.managed_departments().is_some_and(|d| d.contains(&v.department_id)))
+    is_director(access)
+        || (access.has_role("security_manager") && access.managed_departments().is_some_and(|d| d.contains(&v.department_id)))
 }
 
 pub fn status_label(s: &str) -> &'static str {
@@ -94,7 +95,11 @@ fn table(access: &Access, rows: &[Violation]) -> Markup {
 async fn list_page(state: &AppState, access: &Access, error: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
     let rows = visible(state, access, false).await?;
     let finder = finder_role(access);
-    let people = if finder.is_some() { state.store.people(access.org_id(), None, 100_000, 0).await?.into_iter().filter(|p| p.active).collect() } else { Vec::new() };
+    let people = if finder.is_some() {
+        state.store.people(access.org_id(), None, 100_000, 0).await?.into_iter().filter(|p| p.active).collect()
+    } else {
+        Vec::new()
+    };
     let body = html! {
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
         p.small { "職員等の情報セキュリティポリシーに違反する行動を確認した場合の措置（対策基準7.6(2)）。記録すると所属の情報セキュリティ管理者に通知され、指導によっても改善されない場合は統括情報セキュリティ責任者が mamori の利用権限を停止し、CISO と管理者に通知されます。" }
@@ -148,7 +153,9 @@ async fn done(state: &AppState, access: &Access, r: Result<(), AppError>) -> Res
 
 async fn record(state: &AppState, access: &Access, f: &ViolationForm) -> Result<(), AppError> {
     let Some(found_as) = finder_role(access) else {
-        return Err(AppError::BadRequest("違反を記録できるのは統括情報セキュリティ責任者と情報システム管理者等です（対策基準7.6(2)）".into()));
+        return Err(AppError::BadRequest(
+            "違反を記録できるのは統括情報セキュリティ責任者と情報システム管理者等です（対策基準7.6(2)）".into(),
+        ));
     };
     let Some(me) = &access.person else { return Err(AppError::Forbidden) };
     let person_id = f.person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("職員を選んでください".into()))?;
@@ -156,7 +163,8 @@ async fn record(state: &AppState, access: &Access, f: &ViolationForm) -> Result<
         return Err(AppError::BadRequest("内容は1000字、条項は100字以内で入力してください".into()));
     }
     let clause = if f.clause.trim().is_empty() { "対策基準7.6(2)".to_owned() } else { f.clause.trim().to_owned() };
-    let v = NewViolation { person_id, found_by_person_id: me.id, found_as: found_as.to_owned(), description: f.description.clone(), clause };
+    let v =
+        NewViolation { person_id, found_by_person_id: me.id, found_as: found_as.to_owned(), description: f.description.clone(), clause };
     state.store.record_violation(access.org_id(), &v, &access.actor()).await?;
     Ok(())
 }
@@ -172,14 +180,21 @@ async fn correct(state: &AppState, access: &Access, id: i64, f: &ViolationForm) 
         return Err(AppError::NotFound);
     }
     if !may_correct(access, &v) {
-        return Err(AppError::BadRequest("是正を記録できるのは、その職員の所属の情報セキュリティ管理者と統括情報セキュリティ責任者です".into()));
+        return Err(AppError::BadRequest(
+            "是正を記録できるのは、その職員の所属の情報セキュリティ管理者と統括情報セキュリティ責任者です".into(),
+        ));
     }
     let Some(me) = &access.person else { return Err(AppError::Forbidden) };
     state.store.correct_violation(access.org_id(), id, me.id, &f.note, &access.actor()).await?;
     Ok(())
 }
 
-pub async fn correct_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ViolationForm>) -> Result<Response, AppError> {
+pub async fn correct_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<ViolationForm>,
+) -> Result<Response, AppError> {
     let r = correct(&state, &access, id, &f).await;
     done(&state, &access, r).await
 }
@@ -197,7 +212,12 @@ async fn suspend(state: &AppState, access: &Access, id: i64, f: &ViolationForm) 
     Ok(())
 }
 
-pub async fn suspend_page(State(state): State<AppState>, access: Access, Path(id): Path<i64>, Form(f): Form<ViolationForm>) -> Result<Response, AppError> {
+pub async fn suspend_page(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<ViolationForm>,
+) -> Result<Response, AppError> {
     let r = suspend(&state, &access, id, &f).await;
     done(&state, &access, r).await
 }

@@ -33,7 +33,12 @@ pub struct YearQuery {
 
 impl YearQuery {
     pub fn year(&self) -> FiscalYear {
-        self.fy.as_deref().and_then(|y| y.trim().parse::<i32>().ok()).filter(|y| (1989..=2200).contains(y)).map(FiscalYear).unwrap_or_else(|| FiscalYear::of(today()))
+        self.fy
+            .as_deref()
+            .and_then(|y| y.trim().parse::<i32>().ok())
+            .filter(|y| (1989..=2200).contains(y))
+            .map(FiscalYear)
+            .unwrap_or_else(|| FiscalYear::of(today()))
     }
 
     pub fn as_of(&self) -> NaiveDate {
@@ -95,7 +100,8 @@ pub async fn standings(state: &AppState, org_id: i64, day: NaiveDate) -> Result<
         consents.entry(p).or_default().push(y);
     }
     let previous = FiscalYear::of(day).previous();
-    let rule = TrainingRule { previous_year_recorded: !store.training_sessions(org_id, previous).await?.is_empty(), ..TrainingRule::default() };
+    let rule =
+        TrainingRule { previous_year_recorded: !store.training_sessions(org_id, previous).await?.is_empty(), ..TrainingRule::default() };
     Ok(members
         .into_iter()
         .map(|m| {
@@ -178,7 +184,11 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
             })
             .count();
         if mine > 0 {
-            lines.push(format!("{}の自己点検で未回答の項目が {mine} 件あります（回答期限 {}）", year.label_ja(), crate::views::fmt::date_ja(&c.due_on)));
+            lines.push(format!(
+                "{}の自己点検で未回答の項目が {mine} 件あります（回答期限 {}）",
+                year.label_ja(),
+                crate::views::fmt::date_ja(&c.due_on)
+            ));
         }
         if organizer {
             let open = items.iter().filter(|i| i.answer.is_none()).count();
@@ -190,7 +200,13 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
     let today_text = data.today.to_string();
     for p in data.plans.iter().filter(|p| p.overdue_on(&today_text)) {
         if p.responsible_person_id == person_id || organizer {
-            lines.push(format!("改善計画 第{}号（{}）が期限 {} を過ぎています: {}", p.id, p.department_name, crate::views::fmt::date_ja(&p.due_on), p.description));
+            lines.push(format!(
+                "改善計画 第{}号（{}）が期限 {} を過ぎています: {}",
+                p.id,
+                p.department_name,
+                crate::views::fmt::date_ja(&p.due_on),
+                p.description
+            ));
         }
     }
     let pending = data.checks.iter().filter(|c| c.status == "pending" && managed.contains(&c.department_id)).count();

@@ -66,7 +66,13 @@ async fn departments_see_only_their_own_assets(app: TestApp) {
     assert_eq!(other.get("/events").await.status, 403);
 
     // The manager reclassifies; the history keeps both.
-    let p = manager.submit(&format!("/assets/{id}"), &format!("/assets/{id}/reclassify"), &[("confidentiality", "3A"), ("integrity", "2"), ("availability", "2"), ("reason", "秘密文書に相当")]).await;
+    let p = manager
+        .submit(
+            &format!("/assets/{id}"),
+            &format!("/assets/{id}/reclassify"),
+            &[("confidentiality", "3A"), ("integrity", "2"), ("availability", "2"), ("reason", "秘密文書に相当")],
+        )
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let (_, detail) = manager.get_json(&format!("/api/v1/assets/{id}")).await;
     assert_eq!(detail["asset"]["confidentiality"], "3A");
@@ -93,7 +99,11 @@ async fn an_undecided_asset_is_on_its_managers_list() {
     let staff = app.client();
     staff.login("staff", PASSWORD).await;
     let p = staff
-        .submit("/assets/new", "/assets", &[("name", "受領した名簿"), ("department_id", &jumin.to_string()), ("kind", "document"), ("medium", "paper")])
+        .submit(
+            "/assets/new",
+            "/assets",
+            &[("name", "受領した名簿"), ("department_id", &jumin.to_string()), ("kind", "document"), ("medium", "paper")],
+        )
         .await;
     assert!(p.body.contains("要判断"), "{}", p.body);
     let manager = app.client();
@@ -190,7 +200,9 @@ async fn administrators_keep_departments_posts_and_roles() {
     assert_eq!(p.status, 400);
     let p = c.submit("/org", "/org/roles", &[("role", "no_such_role"), ("person_id", &person), ("department_id", "")]).await;
     assert_eq!(p.status, 400);
-    let p = c.submit("/org", "/org/roles", &[("role", "security_manager"), ("person_id", &person), ("department_id", &jumin.id.to_string())]).await;
+    let p = c
+        .submit("/org", "/org/roles", &[("role", "security_manager"), ("person_id", &person), ("department_id", &jumin.id.to_string())])
+        .await;
     assert!(p.body.contains("役割を割り当てました"), "{}", p.body);
     let events = app.store().events(app.org_id, None, 100).await.unwrap();
     for action in ["post.create", "department.create", "role.assign"] {

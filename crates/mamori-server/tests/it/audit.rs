@@ -65,7 +65,12 @@ async fn audit_trail(app: TestApp) {
     // A time anomaly is flagged: an event whose time is earlier than the one before it,
     // recorded while the clock was not known to be synchronized.
     let store = app.store();
-    let next: i64 = sqlx::query_scalar::<_, i64>("SELECT event_seq FROM organizations WHERE id = $1").bind(app.org_id).fetch_one(store.pool()).await.unwrap() + 1;
+    let next: i64 = sqlx::query_scalar::<_, i64>("SELECT event_seq FROM organizations WHERE id = $1")
+        .bind(app.org_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        + 1;
     sqlx::query(
         "INSERT INTO events (org_id, seq, at, clock_synced, actor, role, action, target_kind, target_id, payload, request_id)
          VALUES ($1, $2, '2020-01-01T09:00:00.000+09:00', 0, 'clock-test', '', 'asset.note', 'asset', '1', '{}', '')",

@@ -59,7 +59,10 @@ async fn decisions_over_the_api(app: TestApp) {
 
     let (_, spec) = staff.get_json("/api/v1/openapi.json").await;
     assert!(spec["paths"]["/api/v1/decisions"]["post"].is_object());
-    assert!(spec["components"]["schemas"]["DecisionRequest"]["properties"]["action"]["enum"].as_array().unwrap().contains(&json!("take_out")));
+    assert!(spec["components"]["schemas"]["DecisionRequest"]["properties"]["action"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("take_out")));
 
     let anonymous = app.client();
     assert_eq!(anonymous.post_json("/api/v1/decisions", &take_out, None).await.0, 401);

@@ -24,7 +24,13 @@ async fn upload(c: &crate::helpers::Client, name: &str, bytes: Vec<u8>) -> (u16,
     let page = c.get("/policy/drafts").await;
     let csrf = crate::helpers::csrf_in(&page.body);
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("text/plain").unwrap();
-    let res = c.http.post(format!("{}/policy/drafts?csrf={csrf}", c.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    let res = c
+        .http
+        .post(format!("{}/policy/drafts?csrf={csrf}", c.base))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
     (res.status().as_u16(), res.url().path().to_owned(), res.text().await.unwrap())
 }
 
@@ -43,10 +49,14 @@ async fn compile_review_activate(app: TestApp) {
     let text = seed("004");
     let (status, path, body) = upload(&admin, "shime-policy.txt", text.clone().into_bytes()).await;
     assert_eq!(status, 200, "{body}");
-    let id: i64 = path.strip_prefix("/policy/drafts/").and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("the upload opens the draft, not {path}"));
+    let id: i64 = path
+        .strip_prefix("/policy/drafts/")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("the upload opens the draft, not {path}"));
     let lines = text.lines().count();
     assert!(body.contains(&format!("id=\"L{lines}\"")), "every line of the document is shown with its anchor");
-    for needle in ["最高情報セキュリティ責任者", "副町長", "統括情報セキュリティ責任者", "総務課長", "検証に通りました", "href=\"#L"] {
+    for needle in ["最高情報セキュリティ責任者", "副町長", "統括情報セキュリティ責任者", "総務課長", "検証に通りました", "href=\"#L"]
+    {
         assert!(body.contains(needle), "the draft page should show {needle:?}");
     }
     assert!(body.contains("id=\"accept\""), "a valid draft can be accepted");
@@ -58,7 +68,8 @@ async fn compile_review_activate(app: TestApp) {
     let versions_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM profile_versions").fetch_one(app.store().pool()).await.unwrap();
 
     // An invalid edit is kept (nothing is lost) but cannot be accepted.
-    let draft: String = sqlx::query_scalar("SELECT draft_text FROM profile_drafts WHERE id = $1").bind(id).fetch_one(app.store().pool()).await.unwrap();
+    let draft: String =
+        sqlx::query_scalar("SELECT draft_text FROM profile_drafts WHERE id = $1").bind(id).fetch_one(app.store().pool()).await.unwrap();
     let broken = draft.replacen("[profile]", "[profile", 1);
     let p = admin.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}"), &[("text", &broken)]).await;
     assert_eq!(p.status, 200, "{}", p.body);

@@ -127,7 +127,12 @@ impl TestApp {
     pub async fn totp_client(&self, login: &str, department_id: i64, role: &str) -> Client {
         const SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
         let id = self.user(login, department_id, Some(role)).await;
-        sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE id = $2").bind(SECRET).bind(id).execute(self.store().pool()).await.unwrap();
+        sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE id = $2")
+            .bind(SECRET)
+            .bind(id)
+            .execute(self.store().pool())
+            .await
+            .unwrap();
         let c = self.client();
         c.login(login, PASSWORD).await;
         let totp = auth::totp_for(SECRET, "mamori", login).unwrap();

@@ -81,7 +81,8 @@ async fn incident_workflow(app: TestApp) {
     let (staff, csrf) = signed_in(&app, "staff").await;
 
     // An incomplete report is kept as a draft and nobody is told.
-    let (status, draft) = staff.post_json("/api/v1/incidents", &json!({"title": "不審なメールを開いたかもしれない", "send": true}), Some(&csrf)).await;
+    let (status, draft) =
+        staff.post_json("/api/v1/incidents", &json!({"title": "不審なメールを開いたかもしれない", "send": true}), Some(&csrf)).await;
     assert_eq!(status, 201, "{draft}");
     assert_eq!(draft["incident"]["status"], "draft");
     assert!(draft["missing"].as_array().unwrap().iter().any(|m| m.as_str().unwrap().contains("レベル")), "{draft}");
@@ -95,7 +96,10 @@ async fn incident_workflow(app: TestApp) {
         (json!({"title": "x", "level": 1, "occurred_at": "2026-13-45T10:00", "send": true}), "発生日時「2026-13-45T10:00」"),
         (json!({"title": "x", "level": 7, "occurred_at": "2026-11-30T10:00", "send": true}), "レベル「7」"),
         (json!({"title": "x", "level": 1, "occurred_at": "2099-01-01T10:00", "send": true}), "未来"),
-        (json!({"title": "x", "level": 1, "occurred_at": "2026-11-30T10:00", "discovered_at": "2026-11-29T10:00", "send": true}), "発見日時が発生日時より前"),
+        (
+            json!({"title": "x", "level": 1, "occurred_at": "2026-11-30T10:00", "discovered_at": "2026-11-29T10:00", "send": true}),
+            "発見日時が発生日時より前",
+        ),
         (json!({"title": "x", "personal_info": "maybe"}), "個人情報の有無「maybe」"),
     ] {
         let (status, err) = staff.post_json("/api/v1/incidents", &body, Some(&csrf)).await;
@@ -113,33 +117,65 @@ async fn incident_workflow(app: TestApp) {
     let (status, l1) = staff.post_json("/api/v1/incidents", &report(1), Some(&csrf)).await;
     assert_eq!(status, 201, "{l1}");
     assert_eq!(l1["incident"]["status"], "reported");
-    assert_eq!(notified(&l1), people(&app, &[("kacho", "security_manager", false), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await);
+    assert_eq!(
+        notified(&l1),
+        people(&app, &[("kacho", "security_manager", false), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await
+    );
     let l1_id = l1["incident"]["id"].as_i64().unwrap();
 
     // Evidence attached to it: kept with its SHA-256 in the change record, downloaded as a
     // file, byte for byte.
     let evidence = b"Received: from unknown (suspicious)\r\nSubject: =?utf-8?b?6KuL5rGC5pu4?=\r\n\r\n<script>alert(1)</script>".to_vec();
     let part = reqwest::multipart::Part::bytes(evidence.clone()).file_name("../不審メール.eml").mime_str("message/rfc822").unwrap();
-    let res = staff.http.post(format!("{}/incidents/{l1_id}/attachments?csrf={csrf}", app.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    let res = staff
+        .http
+        .post(format!("{}/incidents/{l1_id}/attachments?csrf={csrf}", app.base))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap());
     let (a_id, a_name, a_sha): (i64, String, String) =
-        sqlx::query_as("SELECT id, file_name, sha256 FROM incident_attachments WHERE incident_id = $1").bind(l1_id).fetch_one(app.store().pool()).await.unwrap();
+        sqlx::query_as("SELECT id, file_name, sha256 FROM incident_attachments WHERE incident_id = $1")
+            .bind(l1_id)
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
     assert_eq!(a_name, "不審メール.eml", "directories are stripped from the name");
     let res = staff.http.get(format!("{}/incidents/{l1_id}/attachments/{a_id}", app.base)).send().await.unwrap();
     assert_eq!(res.headers()["content-type"], "application/octet-stream", "never rendered by the browser");
     assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
     assert_eq!(res.bytes().await.unwrap().to_vec(), evidence);
-    let attach_event = app.store().events(app.org_id, Some(("incident", &l1_id.to_string())), 10).await.unwrap().into_iter().find(|e| e.action == "incident.attach").unwrap();
+    let attach_event = app
+        .store()
+        .events(app.org_id, Some(("incident", &l1_id.to_string())), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "incident.attach")
+        .unwrap();
     assert!(attach_event.payload.contains(&a_sha), "the hash is in the change record: {}", attach_event.payload);
     // An empty upload is refused.
     let part = reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.txt");
-    let res = staff.http.post(format!("{}/incidents/{l1_id}/attachments?csrf={csrf}", app.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    let res = staff
+        .http
+        .post(format!("{}/incidents/{l1_id}/attachments?csrf={csrf}", app.base))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 400);
     assert!(res.text().await.unwrap().contains("ファイルが空です"));
 
     // The form: a bad date gets the Japanese message on the page, and nothing is saved.
     let before = count(&app, "SELECT COUNT(*) FROM incidents").await;
-    let page = staff.submit("/incidents/new", "/incidents", &[("title", "テスト"), ("level", "1"), ("occurred_at", "令和8年12月1日"), ("intent", "send")]).await;
+    let page = staff
+        .submit(
+            "/incidents/new",
+            "/incidents",
+            &[("title", "テスト"), ("level", "1"), ("occurred_at", "令和8年12月1日"), ("intent", "send")],
+        )
+        .await;
     assert_eq!(page.status, 400, "{}", page.body);
     assert!(page.body.contains("発生日時「令和8年12月1日」を日時として読めません"), "{}", page.body);
     assert!(page.body.contains("value=\"テスト\""), "what was typed is kept in the form");
@@ -147,13 +183,21 @@ async fn incident_workflow(app: TestApp) {
     // Incomplete through the form: kept as a draft, and the page says what is missing.
     let page = staff.submit("/incidents/new", "/incidents", &[("title", "パスワードを書いた付箋を紛失"), ("intent", "send")]).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("下書きとして保存しました（まだ送信していません）") && page.body.contains("被害・影響のレベル"), "{}", page.body);
+    assert!(
+        page.body.contains("下書きとして保存しました（まだ送信していません）") && page.body.contains("被害・影響のレベル"),
+        "{}",
+        page.body
+    );
 
     // Level 3: the CISO and the 統括, and the CSIRT.
     let (_, l3) = staff.post_json("/api/v1/incidents", &report(3), Some(&csrf)).await;
     assert_eq!(
         notified(&l3),
-        people(&app, &[("ciso", "ciso", false), ("director", "security_director", false), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await
+        people(
+            &app,
+            &[("ciso", "ciso", false), ("director", "security_director", false), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]
+        )
+        .await
     );
 
     // Level 2 from 税務課, which has no 管理者 of its own: the 統括 and the CSIRT.
@@ -162,7 +206,10 @@ async fn incident_workflow(app: TestApp) {
     l2["department_id"] = json!(t.zeimu);
     let (status, l2) = zs.post_json("/api/v1/incidents", &l2, Some(&zcsrf)).await;
     assert_eq!(status, 201, "{l2}");
-    assert_eq!(notified(&l2), people(&app, &[("director", "security_director", false), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await);
+    assert_eq!(
+        notified(&l2),
+        people(&app, &[("director", "security_director", false), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await
+    );
     // 税務課's staff cannot read 住民課's report.
     let (status, _) = zs.get_json(&format!("/api/v1/incidents/{l1_id}")).await;
     assert_eq!(status, 404, "another department's staff member must not see the report");
@@ -172,12 +219,22 @@ async fn incident_workflow(app: TestApp) {
     let today = chrono::Utc::now().with_timezone(&mamori_store::jst()).date_naive().to_string();
     app.store().add_absence(app.org_id, kacho_person, &today, &today, "年次休暇", &Actor::system("test")).await.unwrap();
     let (_, l0) = staff.post_json("/api/v1/incidents", &report(0), Some(&csrf)).await;
-    assert_eq!(notified(&l0), people(&app, &[("hosa", "security_manager", true), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await);
+    assert_eq!(
+        notified(&l0),
+        people(&app, &[("hosa", "security_manager", true), ("csirt1", "csirt", false), ("csirt2", "csirt", false)]).await
+    );
 
     // The draft, completed and sent.
     let mut complete = report(1);
     complete["department_id"] = json!(t.jumin);
-    let res = staff.http.put(format!("{}/api/v1/incidents/{draft_id}", app.base)).header("x-csrf-token", &csrf).json(&complete).send().await.unwrap();
+    let res = staff
+        .http
+        .put(format!("{}/api/v1/incidents/{draft_id}", app.base))
+        .header("x-csrf-token", &csrf)
+        .json(&complete)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let sent: Value = res.json().await.unwrap();
     assert_eq!(sent["incident"]["status"], "reported", "{sent}");
@@ -197,7 +254,9 @@ async fn incident_workflow(app: TestApp) {
     assert_eq!(status, 400, "{err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("CSIRT"), "{err}");
     let (csirt, ccsrf) = signed_in(&app, "csirt1").await;
-    let (status, err) = csirt.post_json(&format!("/api/v1/incidents/{l1_id}/triage"), &json!({"is_incident": "yes", "reason": "", "level": 2}), Some(&ccsrf)).await;
+    let (status, err) = csirt
+        .post_json(&format!("/api/v1/incidents/{l1_id}/triage"), &json!({"is_incident": "yes", "reason": "", "level": 2}), Some(&ccsrf))
+        .await;
     assert_eq!(status, 400, "a triage without a reason is refused: {err}");
     let (status, tr) = csirt.post_json(&format!("/api/v1/incidents/{l1_id}/triage"), &triage, Some(&ccsrf)).await;
     assert_eq!(status, 200, "{tr}");
@@ -222,27 +281,44 @@ async fn incident_workflow(app: TestApp) {
     );
 
     // Filing one: a bad date is refused; a good one is recorded.
-    let (status, _) = csirt.post_json(&format!("/api/v1/incidents/{l1_id}/external/ppc_preliminary"), &json!({"filed_on": "12/03"}), Some(&ccsrf)).await;
+    let (status, _) =
+        csirt.post_json(&format!("/api/v1/incidents/{l1_id}/external/ppc_preliminary"), &json!({"filed_on": "12/03"}), Some(&ccsrf)).await;
     assert_eq!(status, 400);
-    let (status, filed) = csirt.post_json(&format!("/api/v1/incidents/{l1_id}/external/ppc_preliminary"), &json!({"filed_on": today, "note": "電子申請"}), Some(&ccsrf)).await;
+    let (status, filed) = csirt
+        .post_json(
+            &format!("/api/v1/incidents/{l1_id}/external/ppc_preliminary"),
+            &json!({"filed_on": today, "note": "電子申請"}),
+            Some(&ccsrf),
+        )
+        .await;
     assert_eq!(status, 200, "{filed}");
     assert!(filed["external_reports"][0]["filed"]["filed_on"].is_string(), "{filed}");
-    let (status, _) = csirt.post_json(&format!("/api/v1/incidents/{l1_id}/external/press"), &json!({"filed_on": today}), Some(&ccsrf)).await;
+    let (status, _) =
+        csirt.post_json(&format!("/api/v1/incidents/{l1_id}/external/press"), &json!({"filed_on": today}), Some(&ccsrf)).await;
     assert_eq!(status, 400, "a report the facts do not require cannot be filed");
 
     // A check of other systems needs the system.
     let (status, err) = csirt
-        .post_json(&format!("/api/v1/incidents/{l1_id}/tasks"), &json!({"kind": "check_other_systems", "assignee_person_id": kacho_person, "description": "同様の持出しの有無"}), Some(&ccsrf))
+        .post_json(
+            &format!("/api/v1/incidents/{l1_id}/tasks"),
+            &json!({"kind": "check_other_systems", "assignee_person_id": kacho_person, "description": "同様の持出しの有無"}),
+            Some(&ccsrf),
+        )
         .await;
     assert_eq!(status, 400, "{err}");
     let (status, with_task) = csirt
-        .post_json(&format!("/api/v1/incidents/{l1_id}/tasks"), &json!({"kind": "containment", "assignee_person_id": kacho_person, "description": "関係機関への連絡と捜索"}), Some(&ccsrf))
+        .post_json(
+            &format!("/api/v1/incidents/{l1_id}/tasks"),
+            &json!({"kind": "containment", "assignee_person_id": kacho_person, "description": "関係機関への連絡と捜索"}),
+            Some(&ccsrf),
+        )
         .await;
     assert_eq!(status, 200, "{with_task}");
     assert_eq!(with_task["tasks"][0]["assignee_person_id"], kacho_person);
 
     // The timeline is the change record.
-    let actions: Vec<String> = app.store().events(app.org_id, Some(("incident", &l1_id.to_string())), 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> =
+        app.store().events(app.org_id, Some(("incident", &l1_id.to_string())), 100).await.unwrap().into_iter().map(|e| e.action).collect();
     for a in ["incident.report", "incident.acknowledge", "incident.triage", "incident.external_report", "incident.task"] {
         assert!(actions.iter().any(|x| x == a), "{a} is in the change record: {actions:?}");
     }
@@ -368,7 +444,11 @@ fn recipients(messages: &[(String, String, String)]) -> BTreeSet<String> {
 #[tokio::test]
 async fn notices_are_mailed_and_unacknowledged_ones_escalate_after_the_profiles_time() {
     let sink = SmtpSink::start().await;
-    let mail = MailSettings { smtp_url: format!("smtp://127.0.0.1:{}", sink.port), from: "mamori <mamori@town.example>".into(), base_url: "https://mamori.town.example".into() };
+    let mail = MailSettings {
+        smtp_url: format!("smtp://127.0.0.1:{}", sink.port),
+        from: "mamori <mamori@town.example>".into(),
+        base_url: "https://mamori.town.example".into(),
+    };
     let app = TestApp::sqlite(Settings { mail: Some(mail), ..Settings::default() }).await;
     town(&app).await;
     for login in ["kacho", "hosa", "csirt1", "csirt2", "director", "ciso"] {
@@ -417,7 +497,14 @@ async fn notices_are_mailed_and_unacknowledged_ones_escalate_after_the_profiles_
     let round = mamori_server::notify::run_due(&app.state, reported + chrono::Duration::minutes(31)).await.unwrap();
     assert_eq!((round.escalated, round.mailed), (0, 0), "{round:?}");
     // Each escalation is in the change record.
-    let escalations = app.store().events(app.org_id, Some(("incident", &id.to_string())), 100).await.unwrap().into_iter().filter(|e| e.action == "incident.escalate").count();
+    let escalations = app
+        .store()
+        .events(app.org_id, Some(("incident", &id.to_string())), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "incident.escalate")
+        .count();
     assert_eq!(escalations, 2);
 
     // CSIRT learned of it five days ago and 要配慮個人情報 is involved: the 速報 to the
@@ -434,12 +521,21 @@ async fn notices_are_mailed_and_unacknowledged_ones_escalate_after_the_profiles_
     assert_eq!(round.reminded, 2, "both CSIRT members are reminded: {round:?}");
     let all = wait_for(&sink, before + 2 + round.mailed).await;
     let reminders: Vec<&(String, String, String)> = all.iter().filter(|m| m.1.contains("期限")).collect();
-    assert_eq!(recipients(&reminders.iter().map(|m| (*m).clone()).collect::<Vec<_>>()), ["csirt1@town.example", "csirt2@town.example"].map(String::from).into());
+    assert_eq!(
+        recipients(&reminders.iter().map(|m| (*m).clone()).collect::<Vec<_>>()),
+        ["csirt1@town.example", "csirt2@town.example"].map(String::from).into()
+    );
     assert!(reminders.iter().all(|m| m.1.contains("個人情報保護委員会への速報") && m.2.contains("期限は今日です")), "{reminders:?}");
     let round = mamori_server::notify::run_due(&app.state, at + chrono::Duration::minutes(1)).await.unwrap();
     assert_eq!(round.reminded, 0, "one reminder a day: {round:?}");
     // Filed: no more reminders, also the next day.
-    let (status, _) = c1.post_json(&format!("/api/v1/incidents/{id}/external/ppc_preliminary"), &json!({"filed_on": reported.date_naive().to_string()}), Some(&c1csrf)).await;
+    let (status, _) = c1
+        .post_json(
+            &format!("/api/v1/incidents/{id}/external/ppc_preliminary"),
+            &json!({"filed_on": reported.date_naive().to_string()}),
+            Some(&c1csrf),
+        )
+        .await;
     assert_eq!(status, 200);
     let round = mamori_server::notify::run_due(&app.state, at + chrono::Duration::days(1)).await.unwrap();
     assert_eq!(round.reminded, 0, "{round:?}");

@@ -20,7 +20,8 @@ async fn take_out_workflow(app: TestApp) {
     app.user("kacho", jumin, Some("security_manager")).await;
     app.user("other", zeimu, Some("security_manager")).await;
     let deputy_user = app.user("deputy", jumin, None).await;
-    let deputy_person: i64 = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1").bind(deputy_user).fetch_one(app.store().pool()).await.unwrap();
+    let deputy_person: i64 =
+        sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1").bind(deputy_user).fetch_one(app.store().pool()).await.unwrap();
     app.store().assign_role(app.org_id, "security_manager", deputy_person, Some(jumin), true, &Actor::system("test")).await.unwrap();
 
     let kacho = app.client();
@@ -65,7 +66,11 @@ async fn take_out_workflow(app: TestApp) {
     let other = app.client();
     other.login("other", PASSWORD).await;
     let other_csrf = other.get_json("/api/v1/me").await.1["csrf_token"].as_str().unwrap().to_owned();
-    assert_eq!(other.post_json(&format!("/api/v1/requests/{id}/approve"), &json!({}), Some(&other_csrf)).await.0, 404, "税務課 cannot see 住民課's request");
+    assert_eq!(
+        other.post_json(&format!("/api/v1/requests/{id}/approve"), &json!({}), Some(&other_csrf)).await.0,
+        404,
+        "税務課 cannot see 住民課's request"
+    );
     assert!(other.get_json("/api/v1/requests").await.1["to_decide"].as_array().unwrap().is_empty());
 
     // The 課長 sees it waiting (also on the dashboard) and approves it; a second decision is a conflict.
@@ -73,7 +78,8 @@ async fn take_out_workflow(app: TestApp) {
     assert!(dash.body.contains("あなたの決裁を待っている申請が 1 件"), "{}", dash.body);
     let (_, list) = kacho.get_json("/api/v1/requests").await;
     assert!(list["to_decide"].as_array().unwrap().iter().any(|x| x["id"] == id), "{list}");
-    let (status, approved) = kacho.post_json(&format!("/api/v1/requests/{id}/approve"), &json!({"comment": "暗号化を確認"}), Some(&kacho_csrf)).await;
+    let (status, approved) =
+        kacho.post_json(&format!("/api/v1/requests/{id}/approve"), &json!({"comment": "暗号化を確認"}), Some(&kacho_csrf)).await;
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["request"]["status"], "approved");
     assert_eq!(approved["request"]["decision"]["outcome"], "permitted", "with the approval held the engine permits it");
@@ -83,16 +89,21 @@ async fn take_out_workflow(app: TestApp) {
     // The 持出・持込記録 lists it; the return is recorded once.
     let page = kacho.get("/requests").await;
     assert!(page.body.contains("情報資産持出・持込記録") && page.body.contains("住民票データ（抽出）"), "{}", page.body);
-    let (status, err) = staff.post_json(&format!("/api/v1/requests/{id}/complete"), &json!({"completed_on": "2099-01-01"}), Some(&csrf)).await;
+    let (status, err) =
+        staff.post_json(&format!("/api/v1/requests/{id}/complete"), &json!({"completed_on": "2099-01-01"}), Some(&csrf)).await;
     assert_eq!(status, 400, "a return in the future is refused: {err}");
-    let (status, ret) = staff.post_json(&format!("/api/v1/requests/{id}/complete"), &json!({"completed_on": "2026-11-20", "note": "媒体を確認"}), Some(&csrf)).await;
+    let (status, ret) = staff
+        .post_json(&format!("/api/v1/requests/{id}/complete"), &json!({"completed_on": "2026-11-20", "note": "媒体を確認"}), Some(&csrf))
+        .await;
     assert_eq!(status, 200, "{ret}");
     assert_eq!(ret["request"]["status"], "returned");
     assert_eq!(ret["request"]["completed_on"], "2026-11-20");
     assert_eq!(staff.post_json(&format!("/api/v1/requests/{id}/complete"), &json!({}), Some(&csrf)).await.0, 409);
 
     // 廃棄: approved by the 管理者, then recorded with date, person and method (廃棄記録).
-    let (status, d) = staff.post_json("/api/v1/requests", &json!({"action": "dispose", "asset_id": asset_id, "purpose": "保存期間満了"}), Some(&csrf)).await;
+    let (status, d) = staff
+        .post_json("/api/v1/requests", &json!({"action": "dispose", "asset_id": asset_id, "purpose": "保存期間満了"}), Some(&csrf))
+        .await;
     assert_eq!(status, 201, "{d}");
     let dispose_id = d["request"]["id"].as_i64().unwrap();
     assert_eq!(d["request"]["decision"]["clauses"], json!(["対策基準2(2)⑨(ウ)"]));
@@ -100,7 +111,8 @@ async fn take_out_workflow(app: TestApp) {
     let (status, err) = staff.post_json(&format!("/api/v1/requests/{dispose_id}/complete"), &json!({}), Some(&csrf)).await;
     assert_eq!(status, 400, "a disposal without its method is refused: {err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("処理方法"), "{err}");
-    let (status, done) = staff.post_json(&format!("/api/v1/requests/{dispose_id}/complete"), &json!({"note": "シュレッダーで物理破壊"}), Some(&csrf)).await;
+    let (status, done) =
+        staff.post_json(&format!("/api/v1/requests/{dispose_id}/complete"), &json!({"note": "シュレッダーで物理破壊"}), Some(&csrf)).await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["request"]["status"], "disposed");
     let page = kacho.get("/requests").await;
@@ -108,24 +120,38 @@ async fn take_out_workflow(app: TestApp) {
 
     // A cloud service handling 3B data goes to the 統括; approving it names its manager.
     let (status, c) = staff
-        .post_json("/api/v1/requests", &json!({"action": "use_cloud_service", "asset_id": asset_id, "subject": "電子申請サービス", "destination": "LGWAN-ASP事業者"}), Some(&csrf))
+        .post_json(
+            "/api/v1/requests",
+            &json!({"action": "use_cloud_service", "asset_id": asset_id, "subject": "電子申請サービス", "destination": "LGWAN-ASP事業者"}),
+            Some(&csrf),
+        )
         .await;
     assert_eq!(status, 201, "{c}");
     let cloud_id = c["request"]["id"].as_i64().unwrap();
     assert_eq!(c["request"]["approver_role"], "security_director");
     assert_eq!(c["request"]["approver_department_id"], serde_json::Value::Null, "an organization-wide approver");
-    assert_eq!(kacho.post_json(&format!("/api/v1/requests/{cloud_id}/approve"), &json!({}), Some(&kacho_csrf)).await.0, 400, "the 課長 is not the 統括");
+    assert_eq!(
+        kacho.post_json(&format!("/api/v1/requests/{cloud_id}/approve"), &json!({}), Some(&kacho_csrf)).await.0,
+        400,
+        "the 課長 is not the 統括"
+    );
     let somu = app.department("400", "企画課").await;
     let tokatsu = app.totp_client("fukucho", somu, "security_director").await;
     let tcsrf = tokatsu.get_json("/api/v1/me").await.1["csrf_token"].as_str().unwrap().to_owned();
     let (status, err) = tokatsu.post_json(&format!("/api/v1/requests/{cloud_id}/approve"), &json!({}), Some(&tcsrf)).await;
     assert_eq!(status, 400, "approving a cloud service names its manager: {err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("クラウドサービス管理者を指名"), "{err}");
-    let (status, ok) = tokatsu.post_json(&format!("/api/v1/requests/{cloud_id}/approve"), &json!({"service_manager_person_id": deputy_person}), Some(&tcsrf)).await;
+    let (status, ok) = tokatsu
+        .post_json(&format!("/api/v1/requests/{cloud_id}/approve"), &json!({"service_manager_person_id": deputy_person}), Some(&tcsrf))
+        .await;
     assert_eq!(status, 200, "{ok}");
     assert_eq!(ok["request"]["service_manager_name"], "deputy さん");
     let page = tokatsu.get("/requests").await;
-    assert!(page.body.contains("承認済みクラウドサービス") && page.body.contains("電子申請サービス") && page.body.contains("deputy さん"), "{}", page.body);
+    assert!(
+        page.body.contains("承認済みクラウドサービス") && page.body.contains("電子申請サービス") && page.body.contains("deputy さん"),
+        "{}",
+        page.body
+    );
 
     // The deputy of the 課長 files their own request: they cannot approve it as deputy
     // without a justification; with one it is approved, recorded and listed for the CISO.
@@ -133,7 +159,11 @@ async fn take_out_workflow(app: TestApp) {
     deputy.login("deputy", PASSWORD).await;
     let dcsrf = deputy.get_json("/api/v1/me").await.1["csrf_token"].as_str().unwrap().to_owned();
     let (status, filed) = deputy
-        .post_json("/api/v1/requests", &json!({"action": "take_out", "asset_id": asset_id, "encrypted": true, "due_on": in_days(30)}), Some(&dcsrf))
+        .post_json(
+            "/api/v1/requests",
+            &json!({"action": "take_out", "asset_id": asset_id, "encrypted": true, "due_on": in_days(30)}),
+            Some(&dcsrf),
+        )
         .await;
     assert_eq!(status, 201, "{filed}");
     let did = filed["request"]["id"].as_i64().unwrap();
@@ -147,10 +177,15 @@ async fn take_out_workflow(app: TestApp) {
     assert!(org_page.body.contains("職務の分離の点検"), "{}", org_page.body);
     assert!(org_page.body.contains("税務課の情報セキュリティ管理者はother さん"), "{}", org_page.body);
     assert!(!org_page.body.contains("住民課の情報セキュリティ管理者はkacho"), "住民課 has a deputy");
-    let (status, err) = deputy.post_json(&format!("/api/v1/requests/{did}/approve"), &json!({"override_justification": "   "}), Some(&dcsrf)).await;
+    let (status, err) =
+        deputy.post_json(&format!("/api/v1/requests/{did}/approve"), &json!({"override_justification": "   "}), Some(&dcsrf)).await;
     assert_eq!(status, 400, "a blank justification is no justification: {err}");
     let (status, ok) = deputy
-        .post_json(&format!("/api/v1/requests/{did}/approve"), &json!({"override_justification": "課長が災害対応で不在のため"}), Some(&dcsrf))
+        .post_json(
+            &format!("/api/v1/requests/{did}/approve"),
+            &json!({"override_justification": "課長が災害対応で不在のため"}),
+            Some(&dcsrf),
+        )
         .await;
     assert_eq!(status, 200, "{ok}");
     assert_eq!(ok["request"]["override_justification"], "課長が災害対応で不在のため");
@@ -161,7 +196,11 @@ async fn take_out_workflow(app: TestApp) {
 
     // A take-out past its return date is a reminder on the 課長's dashboard.
     let (status, late) = staff
-        .post_json("/api/v1/requests", &json!({"action": "take_out", "asset_id": asset_id, "encrypted": true, "starts_on": "2026-10-01", "due_on": "2026-10-02"}), Some(&csrf))
+        .post_json(
+            "/api/v1/requests",
+            &json!({"action": "take_out", "asset_id": asset_id, "encrypted": true, "starts_on": "2026-10-01", "due_on": "2026-10-02"}),
+            Some(&csrf),
+        )
         .await;
     assert_eq!(status, 201, "{late}");
     let late_id = late["request"]["id"].as_i64().unwrap();
@@ -175,11 +214,14 @@ async fn take_out_workflow(app: TestApp) {
     let tanto = app.client();
     tanto.login("tanto", PASSWORD).await;
     let tan_csrf = tanto.get_json("/api/v1/me").await.1["csrf_token"].as_str().unwrap().to_owned();
-    let (status, w) = tanto.post_json("/api/v1/requests", &json!({"action": "change_system", "subject": "住基サーバのパッチ適用"}), Some(&tan_csrf)).await;
+    let (status, w) = tanto
+        .post_json("/api/v1/requests", &json!({"action": "change_system", "subject": "住基サーバのパッチ適用"}), Some(&tan_csrf))
+        .await;
     assert_eq!(status, 201, "{w}");
     assert_eq!(w["request"]["status"], "permitted");
     let work_id = w["request"]["id"].as_i64().unwrap();
-    let tanto_person: i64 = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1").bind(tanto_user).fetch_one(app.store().pool()).await.unwrap();
+    let tanto_person: i64 =
+        sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1").bind(tanto_user).fetch_one(app.store().pool()).await.unwrap();
     for (body, needle) in [
         (json!({"note": "パッチ適用"}), "確認者"),
         (json!({"note": "パッチ適用", "checked_by_person_id": tanto_person}), "別の人"),
@@ -190,12 +232,17 @@ async fn take_out_workflow(app: TestApp) {
         assert!(err["error"]["message"].as_str().unwrap().contains(needle), "{body}: {err}");
     }
     let (status, done) = tanto
-        .post_json(&format!("/api/v1/requests/{work_id}/complete"), &json!({"note": "パッチ適用と再起動", "checked_by_person_id": deputy_person}), Some(&tan_csrf))
+        .post_json(
+            &format!("/api/v1/requests/{work_id}/complete"),
+            &json!({"note": "パッチ適用と再起動", "checked_by_person_id": deputy_person}),
+            Some(&tan_csrf),
+        )
         .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["request"]["status"], "done");
     assert_eq!(done["request"]["checked_by_name"], "deputy さん");
-    let (status, refused) = staff.post_json("/api/v1/requests", &json!({"action": "change_system", "subject": "設定変更"}), Some(&csrf)).await;
+    let (status, refused) =
+        staff.post_json("/api/v1/requests", &json!({"action": "change_system", "subject": "設定変更"}), Some(&csrf)).await;
     assert_eq!(status, 422, "a staff member without the role may not: {refused}");
     let page = kacho.get("/requests").await;
     assert!(page.body.contains("システム作業記録") && page.body.contains("パッチ適用と再起動"), "{}", page.body);
@@ -208,8 +255,22 @@ async fn take_out_workflow(app: TestApp) {
         .unwrap();
     assert_eq!(
         actions,
-        ["request.file", "request.approve", "request.return", "request.file", "request.approve", "request.dispose", "request.file", "request.approve",
-         "request.file", "request.approve", "request.file", "request.approve", "request.file", "request.work_done"]
+        [
+            "request.file",
+            "request.approve",
+            "request.return",
+            "request.file",
+            "request.approve",
+            "request.dispose",
+            "request.file",
+            "request.approve",
+            "request.file",
+            "request.approve",
+            "request.file",
+            "request.approve",
+            "request.file",
+            "request.work_done"
+        ]
     );
     app.finish().await;
 }

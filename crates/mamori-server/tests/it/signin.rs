@@ -53,11 +53,17 @@ async fn a_temporary_password_must_be_changed_and_the_previous_sign_in_is_shown(
     assert!(p.body.contains("仮のパスワード"));
     // Every other page sends the person back there.
     assert_eq!(c.get("/assets").await.url, "/account/password");
-    let p = c.submit("/account/password", "/account/password", &[("current", "temporary-pass-123"), ("new", "short"), ("confirm", "short")]).await;
+    let p = c
+        .submit("/account/password", "/account/password", &[("current", "temporary-pass-123"), ("new", "short"), ("confirm", "short")])
+        .await;
     assert_eq!(p.status, 400);
     assert!(p.body.contains("12文字以上"), "{}", p.body);
     let p = c
-        .submit("/account/password", "/account/password", &[("current", "temporary-pass-123"), ("new", "a-much-better-one"), ("confirm", "a-much-better-one")])
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[("current", "temporary-pass-123"), ("new", "a-much-better-one"), ("confirm", "a-much-better-one")],
+        )
         .await;
     assert_eq!(p.url, "/");
     assert!(p.body.contains("今回が初めてのログインです"), "{}", p.body);

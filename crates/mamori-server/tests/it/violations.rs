@@ -22,7 +22,9 @@ async fn violation_workflow(app: TestApp) {
     // A staff member cannot record violations.
     let staff = app.client();
     staff.login("staff", PASSWORD).await;
-    let p = staff.submit("/violations", "/violations", &[("person_id", &app.person_by_login("kacho").await.to_string()), ("description", "x")]).await;
+    let p = staff
+        .submit("/violations", "/violations", &[("person_id", &app.person_by_login("kacho").await.to_string()), ("description", "x")])
+        .await;
     assert_eq!(p.status, 400, "{}", p.body);
     assert!(p.body.contains("違反を記録できるのは"), "{}", p.body);
     assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM violations").fetch_one(app.store().pool()).await.unwrap(), 0);
@@ -34,7 +36,11 @@ async fn violation_workflow(app: TestApp) {
     assert_eq!(p.status, 400, "{}", p.body);
     assert!(p.body.contains("違反の内容を記入してください"), "{}", p.body);
     let p = sm
-        .submit("/violations", "/violations", &[("person_id", &staff_person.to_string()), ("description", "私物USBメモリの無断接続"), ("clause", "対策基準5.1(1)④")])
+        .submit(
+            "/violations",
+            "/violations",
+            &[("person_id", &staff_person.to_string()), ("description", "私物USBメモリの無断接続"), ("clause", "対策基準5.1(1)④")],
+        )
         .await;
     assert_eq!((p.status, p.url.as_str()), (200, "/violations"), "{}", p.body);
 
@@ -69,7 +75,8 @@ async fn violation_workflow(app: TestApp) {
     assert!(kacho.get("/").await.body.contains("利用権限を停止した職員"));
     let ciso = app.totp_client("ciso", somu, "ciso").await;
     assert!(ciso.get("/").await.body.contains("指導後も私物媒体の接続を継続"));
-    let events: Vec<String> = app.store().events(app.org_id, Some(("violation", &id.to_string())), 10).await.unwrap().into_iter().map(|e| e.action).collect();
+    let events: Vec<String> =
+        app.store().events(app.org_id, Some(("violation", &id.to_string())), 10).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(events, vec!["violation.suspend".to_owned(), "violation.record".to_owned()]);
     app.finish().await;
 }

@@ -73,8 +73,10 @@ async fn campaign_from_the_profile(app: TestApp) {
     // once for the organization, or once per department with a 管理者.
     let profile = mamori_policy::parse_profile("shime.toml", mamori_policy::bundled::bundled("shime").unwrap()).unwrap();
     let entries = checklist(&profile);
-    let rows: Vec<ItemRow> =
-        sqlx::query_as("SELECT clause, role, department_id, force FROM assessment_items ORDER BY seq").fetch_all(app.store().pool()).await.unwrap();
+    let rows: Vec<ItemRow> = sqlx::query_as("SELECT clause, role, department_id, force FROM assessment_items ORDER BY seq")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
     let mut by_clause: BTreeMap<&str, Vec<&ItemRow>> = BTreeMap::new();
     for r in &rows {
         by_clause.entry(r.0.as_str()).or_default().push(r);
@@ -91,7 +93,9 @@ async fn campaign_from_the_profile(app: TestApp) {
         got.sort();
         match e.answerer {
             Answerer::Organization => assert_eq!(got, vec![None], "{} is answered once", e.clause),
-            Answerer::Department => assert_eq!(got, departments.iter().map(|d| Some(*d)).collect::<Vec<_>>(), "{} is answered per department", e.clause),
+            Answerer::Department => {
+                assert_eq!(got, departments.iter().map(|d| Some(*d)).collect::<Vec<_>>(), "{} is answered per department", e.clause)
+            }
         }
     }
     let org_items = entries.iter().filter(|e| e.answerer == Answerer::Organization).count();
@@ -111,7 +115,11 @@ async fn campaign_from_the_profile(app: TestApp) {
     let item = |d: i64| {
         let pool = app.store().pool().clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT id FROM assessment_items WHERE clause = '対策基準5.1(1)①' AND department_id = $1").bind(d).fetch_one(&pool).await.unwrap()
+            sqlx::query_scalar::<_, i64>("SELECT id FROM assessment_items WHERE clause = '対策基準5.1(1)①' AND department_id = $1")
+                .bind(d)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
         }
     };
     let mine = item(t.jumin).await;
@@ -123,9 +131,18 @@ async fn campaign_from_the_profile(app: TestApp) {
     assert_eq!(p.status, 400, "未実施 needs an improvement measure");
     assert!(p.body.contains("改善策を記入してください"), "{}", p.body);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM assessment_items WHERE answer IS NOT NULL").await, 0, "nothing was answered");
-    let p = kacho.post_form(&format!("/assessment/items/{mine}"), &[("answer", "partly"), ("comment", "一部未周知"), ("measure", "課内研修で周知する"), ("csrf", &csrf)]).await;
+    let p = kacho
+        .post_form(
+            &format!("/assessment/items/{mine}"),
+            &[("answer", "partly"), ("comment", "一部未周知"), ("measure", "課内研修で周知する"), ("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    let (answer, by): (String, i64) = sqlx::query_as("SELECT answer, answered_by_person_id FROM assessment_items WHERE id = $1").bind(mine).fetch_one(app.store().pool()).await.unwrap();
+    let (answer, by): (String, i64) = sqlx::query_as("SELECT answer, answered_by_person_id FROM assessment_items WHERE id = $1")
+        .bind(mine)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
     assert_eq!((answer.as_str(), by), ("partly", app.person_by_login("jumin-kacho").await));
     // The answer is in the change record; the roll-up counts it.
     let events = app.store().events(app.org_id, Some(("assessment_item", &mine.to_string())), 10).await.unwrap();
@@ -136,9 +153,19 @@ async fn campaign_from_the_profile(app: TestApp) {
 
     // Evidence: kept with its hash in the change record.
     let part = reqwest::multipart::Part::bytes(b"minutes of the briefing".to_vec()).file_name("周知記録.txt");
-    let res = kacho.http.post(format!("{}/assessment/items/{mine}/evidence?csrf={csrf}", app.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    let res = kacho
+        .http
+        .post(format!("{}/assessment/items/{mine}/evidence?csrf={csrf}", app.base))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    let sha: String = sqlx::query_scalar("SELECT sha256 FROM evidence_files WHERE owner_kind = 'assessment_item' AND owner_id = $1").bind(mine).fetch_one(app.store().pool()).await.unwrap();
+    let sha: String = sqlx::query_scalar("SELECT sha256 FROM evidence_files WHERE owner_kind = 'assessment_item' AND owner_id = $1")
+        .bind(mine)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
     let events = app.store().events(app.org_id, Some(("assessment_item", &mine.to_string())), 10).await.unwrap();
     assert!(events.iter().any(|e| e.action == "evidence.add" && e.payload.contains(&sha)));
     app.finish().await;
@@ -157,12 +184,20 @@ async fn campaign_from_the_profile_postgres() {
 async fn audit_with_independent_auditors(app: TestApp) {
     let t = town(&app).await;
     let year = this_year();
-    let p = t.director.submit(
-        "/audits",
-        "/audits",
-        &[("fy", &year.0.to_string()), ("title", "情報セキュリティ監査"), ("scope", "対策基準5,対策基準6"), ("starts_on", &year.first_day().max(chrono::NaiveDate::parse_from_str(&in_days(0), "%Y-%m-%d").unwrap()).to_string()), ("ends_on", &year.last_day().to_string())],
-    )
-    .await;
+    let p = t
+        .director
+        .submit(
+            "/audits",
+            "/audits",
+            &[
+                ("fy", &year.0.to_string()),
+                ("title", "情報セキュリティ監査"),
+                ("scope", "対策基準5,対策基準6"),
+                ("starts_on", &year.first_day().max(chrono::NaiveDate::parse_from_str(&in_days(0), "%Y-%m-%d").unwrap()).to_string()),
+                ("ends_on", &year.last_day().to_string()),
+            ],
+        )
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let audit_id: i64 = p.url.rsplit('/').next().unwrap().parse().unwrap();
     assert!(p.body.contains("計画（承認待ち）"));
@@ -192,7 +227,10 @@ async fn audit_with_independent_auditors(app: TestApp) {
     assert!(body["error"]["message"].as_str().unwrap_or(&body.to_string()).contains("独立"), "{body}");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM audit_assignments").await, 0, "nothing recorded");
     // A holder of the department's role is not independent either.
-    let (code, _) = t.director.post_json(&path, &json!({"auditor_person_id": app.person_by_login("kenko-kacho").await, "department_id": t.kenko}), Some(&csrf)).await;
+    let (code, _) = t
+        .director
+        .post_json(&path, &json!({"auditor_person_id": app.person_by_login("kenko-kacho").await, "department_id": t.kenko}), Some(&csrf))
+        .await;
     assert_eq!(code, 400);
     // With a reason, the conflict is allowed and recorded.
     let (code, body) = t.director.post_json(&path, &json!({"auditor_person_id": auditor_own, "department_id": t.jumin, "override_reason": "監査を行う者が他にいないため（委員会了承済み）"}), Some(&csrf)).await;
@@ -215,10 +253,24 @@ async fn audit_with_independent_auditors(app: TestApp) {
     let page = auditor.get(&format!("/audits/{audit_id}")).await;
     assert!(page.body.contains("指摘事項を記録する"), "{}", page.body);
     let csrf_a = csrf_in(&page.body);
-    let p = auditor.post_form(&format!("/audits/{audit_id}/findings"), &[("department_id", &t.jumin.to_string()), ("description", "x"), ("severity", "minor"), ("csrf", &csrf_a)]).await;
+    let p = auditor
+        .post_form(
+            &format!("/audits/{audit_id}/findings"),
+            &[("department_id", &t.jumin.to_string()), ("description", "x"), ("severity", "minor"), ("csrf", &csrf_a)],
+        )
+        .await;
     assert_eq!(p.status, 400, "not assigned to 住民課");
     let p = auditor
-        .post_form(&format!("/audits/{audit_id}/findings"), &[("department_id", &t.kenko.to_string()), ("clause", "対策基準5.2(2)②"), ("description", "研修未受講者が放置されている"), ("severity", "major"), ("csrf", &csrf_a)])
+        .post_form(
+            &format!("/audits/{audit_id}/findings"),
+            &[
+                ("department_id", &t.kenko.to_string()),
+                ("clause", "対策基準5.2(2)②"),
+                ("description", "研修未受講者が放置されている"),
+                ("severity", "major"),
+                ("csrf", &csrf_a),
+            ],
+        )
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let finding: i64 = scalar(&app, "SELECT MAX(id) FROM audit_findings").await;
@@ -229,18 +281,33 @@ async fn audit_with_independent_auditors(app: TestApp) {
 
     // The 統括 turns the finding into an improvement plan for 健康課's 管理者, and asks 住民課
     // whether it has the same issue.
-    let p = t.director.submit(&format!("/audits/{audit_id}"), "/improvements", &[("finding_id", &finding.to_string()), ("description", "未受講者への受講勧奨"), ("due_on", &in_days(14))]).await;
+    let p = t
+        .director
+        .submit(
+            &format!("/audits/{audit_id}"),
+            "/improvements",
+            &[("finding_id", &finding.to_string()), ("description", "未受講者への受講勧奨"), ("due_on", &in_days(14))],
+        )
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    let (resp, due): (i64, String) = sqlx::query_as("SELECT responsible_person_id, due_on FROM improvement_plans WHERE finding_id = $1").bind(finding).fetch_one(app.store().pool()).await.unwrap();
+    let (resp, due): (i64, String) = sqlx::query_as("SELECT responsible_person_id, due_on FROM improvement_plans WHERE finding_id = $1")
+        .bind(finding)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
     assert_eq!(resp, app.person_by_login("kenko-kacho").await, "assigned to the department's 管理者");
     assert_eq!(due, in_days(14));
-    let p = t.director.submit(&format!("/audits/{audit_id}"), &format!("/audits/findings/{finding}/checks"), &[("department_id", &t.jumin.to_string())]).await;
+    let p = t
+        .director
+        .submit(&format!("/audits/{audit_id}"), &format!("/audits/findings/{finding}/checks"), &[("department_id", &t.jumin.to_string())])
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let jumin = signed_in(&app, "jumin-kacho").await;
     let page = jumin.get("/improvements").await;
     assert!(page.body.contains("研修未受講者が放置されている"), "住民課 is asked: {}", page.body);
     let check: i64 = scalar(&app, "SELECT id FROM finding_checks").await;
-    let p = jumin.submit("/improvements", &format!("/improvements/checks/{check}"), &[("found", "no"), ("note", "全員受講済みを確認")]).await;
+    let p =
+        jumin.submit("/improvements", &format!("/improvements/checks/{check}"), &[("found", "no"), ("note", "全員受講済みを確認")]).await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM finding_checks WHERE status = 'not_found'").await, 1);
 
@@ -251,9 +318,17 @@ async fn audit_with_independent_auditors(app: TestApp) {
     assert!(page.body.contains("対応中") && !page.body.contains("期限超過"), "{}", page.body);
     let page = kenko.get(&format!("/improvements?as_of={}", in_days(15))).await;
     assert!(page.body.contains("期限超過"), "{}", page.body);
-    let p = kenko.submit(&format!("/improvements/{plan}"), &format!("/improvements/{plan}/progress"), &[("note", "対象者に通知済み"), ("close", "")]).await;
+    let p = kenko
+        .submit(&format!("/improvements/{plan}"), &format!("/improvements/{plan}/progress"), &[("note", "対象者に通知済み"), ("close", "")])
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    let p = kenko.submit(&format!("/improvements/{plan}"), &format!("/improvements/{plan}/progress"), &[("note", "全員受講を確認"), ("close", "yes")]).await;
+    let p = kenko
+        .submit(
+            &format!("/improvements/{plan}"),
+            &format!("/improvements/{plan}/progress"),
+            &[("note", "全員受講を確認"), ("close", "yes")],
+        )
+        .await;
     assert!(p.body.contains("完了"), "{}", p.body);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM improvement_progress").await, 1);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM improvement_plans WHERE status = 'closed'").await, 1);
@@ -295,13 +370,30 @@ async fn training_and_the_annual_report(app: TestApp) {
         app.user(login, d, None).await;
     }
     // A session held today; attendance from a CSV list.
-    let p = t.director.submit("/training", "/training", &[("kind", "training"), ("audience", "all_staff"), ("title", "情報セキュリティ研修"), ("held_on", &in_days(0)), ("place", "大会議室")]).await;
+    let p = t
+        .director
+        .submit(
+            "/training",
+            "/training",
+            &[
+                ("kind", "training"),
+                ("audience", "all_staff"),
+                ("title", "情報セキュリティ研修"),
+                ("held_on", &in_days(0)),
+                ("place", "大会議室"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let session: i64 = p.url.rsplit('/').next().unwrap().parse().unwrap();
     let csrf = csrf_in(&p.body);
     let upload = |csv: &'static str| {
         let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("出席者.csv");
-        t.director.http.post(format!("{}/training/{session}/import?csrf={csrf}", app.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send()
+        t.director
+            .http
+            .post(format!("{}/training/{session}/import?csrf={csrf}", app.base))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
     };
     // An unknown staff number rejects the whole list.
     let res = upload("職員番号,氏名\nS-staff-a,staff-a さん\nS-nobody,誰か\n").await.unwrap();
@@ -313,7 +405,14 @@ async fn training_and_the_annual_report(app: TestApp) {
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM training_attendance").await, 2);
     // A future session cannot have attendance.
-    let p = t.director.submit("/training", "/training", &[("kind", "drill"), ("audience", "all_staff"), ("title", "標的型メール訓練"), ("held_on", &in_days(30))]).await;
+    let p = t
+        .director
+        .submit(
+            "/training",
+            "/training",
+            &[("kind", "drill"), ("audience", "all_staff"), ("title", "標的型メール訓練"), ("held_on", &in_days(30))],
+        )
+        .await;
     let drill: i64 = p.url.rsplit('/').next().unwrap().parse().unwrap();
     let p = t.director.submit(&format!("/training/{drill}"), &format!("/training/{drill}/result"), &[("result", "x")]).await;
     assert_eq!(p.status, 400, "{}", p.body);
@@ -330,8 +429,19 @@ async fn training_and_the_annual_report(app: TestApp) {
     let p = kacho.submit("/training", "/training/report", &[("department_id", &t.jumin.to_string())]).await;
     assert_eq!(p.status, 200, "{}", p.body);
     let page = t.director.get("/training").await;
-    let received = page.body.split("id=\"training-reports\"").nth(1).unwrap_or_else(|| panic!("the 統括 sees the report: {}", page.body)).split("</table>").next().unwrap().to_owned();
-    assert!(received.contains("住民課") && received.contains("<td>3</td><td>1</td><td>0</td>"), "住民課: 3 staff, 1 trained, none overdue in the first year of records: {received}");
+    let received = page
+        .body
+        .split("id=\"training-reports\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the 統括 sees the report: {}", page.body))
+        .split("</table>")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        received.contains("住民課") && received.contains("<td>3</td><td>1</td><td>0</td>"),
+        "住民課: 3 staff, 1 trained, none overdue in the first year of records: {received}"
+    );
     // The 統括 reports the whole to the CISO (⑥); the CISO sees it.
     let p = t.director.submit("/training", "/training/report", &[]).await;
     assert_eq!(p.status, 200, "{}", p.body);
@@ -342,11 +452,16 @@ async fn training_and_the_annual_report(app: TestApp) {
     // Self-assessment with a few answers, an audit finding with a plan.
     let due = in_days(60);
     t.director.submit("/assessment", "/assessment", &[("fy", &year.0.to_string()), ("due_on", &due)]).await;
-    let items: Vec<i64> = sqlx::query_scalar("SELECT id FROM assessment_items WHERE department_id = $1 ORDER BY seq LIMIT 3").bind(t.jumin).fetch_all(app.store().pool()).await.unwrap();
+    let items: Vec<i64> = sqlx::query_scalar("SELECT id FROM assessment_items WHERE department_id = $1 ORDER BY seq LIMIT 3")
+        .bind(t.jumin)
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
     let page = kacho.get("/assessment").await;
     let csrf_k = csrf_in(&page.body);
     for (id, answer) in items.iter().zip(["done", "done", "not_applicable"]) {
-        let p = kacho.post_form(&format!("/assessment/items/{id}"), &[("answer", answer), ("comment", "確認済み"), ("csrf", &csrf_k)]).await;
+        let p =
+            kacho.post_form(&format!("/assessment/items/{id}"), &[("answer", answer), ("comment", "確認済み"), ("csrf", &csrf_k)]).await;
         assert_eq!(p.status, 200, "{}", p.body);
     }
 
@@ -356,7 +471,8 @@ async fn training_and_the_annual_report(app: TestApp) {
     assert_eq!(res.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     let bytes = res.bytes().await.unwrap().to_vec();
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-    let summary: BTreeMap<String, String> = sheet(&mut book, "概要").into_iter().filter(|r| r.len() >= 2).map(|r| (r[0].clone(), r[1].clone())).collect();
+    let summary: BTreeMap<String, String> =
+        sheet(&mut book, "概要").into_iter().filter(|r| r.len() >= 2).map(|r| (r[0].clone(), r[1].clone())).collect();
     let expect = |k: &str, v: i64| assert_eq!(summary.get(k).map(String::as_str), Some(v.to_string().as_str()), "{k} in {summary:?}");
     expect("研修対象の職員等", scalar(&app, "SELECT COUNT(*) FROM people WHERE active = 1").await);
     expect("今年度の受講者", scalar(&app, "SELECT COUNT(DISTINCT a.person_id) FROM training_attendance a JOIN training_sessions s ON s.id = a.session_id WHERE s.kind = 'training'").await);
@@ -372,7 +488,11 @@ async fn training_and_the_annual_report(app: TestApp) {
     let training = sheet(&mut book, "研修");
     let jumin_row = training.iter().find(|r| r[0] == "住民課").expect("住民課 row");
     let jumin_staff = scalar(&app, &format!("SELECT COUNT(*) FROM people WHERE department_id = {}", t.jumin)).await;
-    let jumin_trained = scalar(&app, &format!("SELECT COUNT(*) FROM training_attendance a JOIN people p ON p.id = a.person_id WHERE p.department_id = {}", t.jumin)).await;
+    let jumin_trained = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM training_attendance a JOIN people p ON p.id = a.person_id WHERE p.department_id = {}", t.jumin),
+    )
+    .await;
     assert_eq!((jumin_row[1].clone(), jumin_row[2].clone()), (jumin_staff.to_string(), jumin_trained.to_string()));
     let assessment = sheet(&mut book, "自己点検");
     let row = assessment.iter().find(|r| r[0] == "住民課").expect("住民課 row");
@@ -399,7 +519,11 @@ async fn training_and_the_annual_report_postgres() {
 #[tokio::test]
 async fn weekly_digest_of_what_is_due() {
     let sink = SmtpSink::start().await;
-    let mail = MailSettings { smtp_url: format!("smtp://127.0.0.1:{}", sink.port), from: "mamori <mamori@town.example>".into(), base_url: "https://mamori.town.example".into() };
+    let mail = MailSettings {
+        smtp_url: format!("smtp://127.0.0.1:{}", sink.port),
+        from: "mamori <mamori@town.example>".into(),
+        base_url: "https://mamori.town.example".into(),
+    };
     let app = TestApp::sqlite(Settings { mail: Some(mail), ..Settings::default() }).await;
     let t = town(&app).await;
     app.user("staff-x", t.jumin, None).await;

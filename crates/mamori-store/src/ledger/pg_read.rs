@@ -25,7 +25,9 @@ use mamori_ledger::Hash;
 use sqlx::{Connection, Executor, PgConnection};
 use tokio::sync::mpsc;
 
-use super::read::{has_columns, interrupted, ArenaEvents, ArenaRow, Events, ReadOutcome, Stopped, StoredHashes, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN};
+use super::read::{
+    has_columns, interrupted, ArenaEvents, ArenaRow, Events, ReadOutcome, Stopped, StoredHashes, COLUMN_TYPES, EVENTS_SPAN, HASHES_SPAN,
+};
 use crate::pg_copy::{int8, Tuples};
 use crate::Result;
 

@@ -276,7 +276,8 @@ fn parse_records(text: &str) -> Result<Vec<EventFields<'_>>> {
             }
             pos += 1;
         }
-        let [org_id, seq, at, clock_synced, actor_user_id, actor, role, action, target_kind, target_id, payload, request_id, profile_version_id, result] = fields;
+        let [org_id, seq, at, clock_synced, actor_user_id, actor, role, action, target_kind, target_id, payload, request_id, profile_version_id, result] =
+            fields;
         out.push(EventFields {
             org_id: int(org_id)?,
             seq: int(seq)?,
@@ -477,12 +478,7 @@ impl Reader {
     /// The stored hashes with `from <= idx < to` packed, `None` when they must be read
     /// row by row.
     async fn packed_hashes(&self, conn: &mut AnyConnection, from: i64, to: i64) -> Result<Option<Vec<(i64, Option<Hash>)>>> {
-        let row = sqlx::query(self.backend.packed_hashes())
-            .bind(self.org_id)
-            .bind(from)
-            .bind(to)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = sqlx::query(self.backend.packed_hashes()).bind(self.org_id).bind(from).bind(to).fetch_one(&mut *conn).await?;
         let count: i64 = row.try_get(2)?;
         if count == 0 {
             return Ok(Some(Vec::new()));
@@ -681,7 +677,10 @@ impl StoredHashes {
 async fn feed_two_readers(
     mut v: Verifier,
     prepared: Arc<super::Prepared>,
-    start: impl FnOnce(mpsc::Sender<Events>, mpsc::Sender<StoredHashes>) -> (tokio::task::JoinHandle<ReadOutcome>, tokio::task::JoinHandle<ReadOutcome>),
+    start: impl FnOnce(
+        mpsc::Sender<Events>,
+        mpsc::Sender<StoredHashes>,
+    ) -> (tokio::task::JoinHandle<ReadOutcome>, tokio::task::JoinHandle<ReadOutcome>),
 ) -> Result<Option<Verifier>> {
     let (events_tx, events_rx) = mpsc::channel::<Events>(4);
     let (hashes_tx, hashes_rx) = mpsc::channel::<StoredHashes>(4);
@@ -715,7 +714,11 @@ async fn feed_two_readers(
 /// The verifying side of [`feed_two_readers`]: events from one reader, stored hashes
 /// from the other, fed in the order reading and verifying in turn would feed them. `false`
 /// when a span's digest is not that of the recomputed hashes.
-fn verify_two_streams(mut events: mpsc::Receiver<Events>, mut hashes: mpsc::Receiver<StoredHashes>, mut v: Verifier) -> (Verifier, Result<bool>) {
+fn verify_two_streams(
+    mut events: mpsc::Receiver<Events>,
+    mut hashes: mpsc::Receiver<StoredHashes>,
+    mut v: Verifier,
+) -> (Verifier, Result<bool>) {
     let mut items: VecDeque<(i64, Option<Hash>)> = VecDeque::new();
     let mut digests: VecDeque<(i64, i64, Hash)> = VecDeque::new();
     let mut covered = 0i64;

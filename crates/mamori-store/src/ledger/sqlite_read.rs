@@ -31,8 +31,8 @@ fn sqlite_error(e: rusqlite::Error) -> StoreError {
 }
 
 fn open(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(sqlite_error)?;
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(sqlite_error)?;
     conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sqlite_error)?;
     // A single pass over the whole file: mapped pages cost no read call and no copy.
     conn.execute_batch("PRAGMA mmap_size = 17179869184").map_err(sqlite_error)?;

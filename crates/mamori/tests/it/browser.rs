@@ -200,7 +200,10 @@ impl Browser {
 
 async fn connect_browser(webdriver: &str, profile_dir: &Path) -> Client {
     const CHROMIUM: &str = "/usr/bin/chromium";
-    assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install chromium chromium-driver)");
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install chromium chromium-driver)"
+    );
     let args = [
         "--headless=new".to_owned(),
         "--no-sandbox".to_owned(),
@@ -228,7 +231,8 @@ async fn connect_browser(webdriver: &str, profile_dir: &Path) -> Client {
 }
 
 fn current_totp(secret: &str, login: &str) -> String {
-    let bytes = Secret::Encoded(secret.trim().to_owned()).to_bytes().unwrap_or_else(|e| panic!("the TOTP secret {secret:?} is not base32: {e:?}"));
+    let bytes =
+        Secret::Encoded(secret.trim().to_owned()).to_bytes().unwrap_or_else(|e| panic!("the TOTP secret {secret:?} is not base32: {e:?}"));
     let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some("mamori".into()), login.into()).expect("a valid TOTP");
     totp.generate_current().expect("the clock is after 1970")
 }
@@ -253,7 +257,10 @@ async fn api_session(base: &str, login: &str, password: &str) -> reqwest::Client
         .expect("POST /login");
     let (status, url) = (res.status(), res.url().clone());
     let body = res.text().await.unwrap_or_default();
-    assert!(status.is_success() && url.path() == "/", "signing {login} in over HTTP should end on the dashboard; got {status} at {url}\n{body}");
+    assert!(
+        status.is_success() && url.path() == "/",
+        "signing {login} in over HTTP should end on the dashboard; got {status} at {url}\n{body}"
+    );
     assert!(body.contains("previous-login"), "the dashboard for {login} is missing #previous-login\n{body}");
     http
 }
@@ -332,7 +339,11 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     // draft beside the text; a line link leads to the line.
     b.goto("/policy/drafts").await;
     let seed = workspace_root().join("crates/mamori-compiler/tests/seeds/004_e5ba308fd86ab30f.txt");
-    b.find("#upload-form input[type=file]").await.send_keys(&seed.display().to_string()).await.unwrap_or_else(|e| panic!("cannot choose the file: {e}"));
+    b.find("#upload-form input[type=file]")
+        .await
+        .send_keys(&seed.display().to_string())
+        .await
+        .unwrap_or_else(|e| panic!("cannot choose the file: {e}"));
     b.submit("#upload-form").await;
     b.expect_text("#draft-roles", "副町長").await;
     b.expect_text("#validation", "検証に通りました").await;
@@ -351,7 +362,8 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     }
 
     // 3. Two people, one in each.
-    for (no, name, dept) in [("1001", "住民 花子", "住民課"), ("2001", "税務 太郎", "税務課"), ("1002", "住民 次郎", "住民課")] {
+    for (no, name, dept) in [("1001", "住民 花子", "住民課"), ("2001", "税務 太郎", "税務課"), ("1002", "住民 次郎", "住民課")]
+    {
         b.goto("/org/people").await;
         b.fill("form[action='/org/people'] input[name=staff_no]", no).await;
         b.fill("form[action='/org/people'] input[name=name]", name).await;
@@ -361,7 +373,9 @@ async fn scenario(b: &Browser, admin_temp: &str) {
         b.expect_text("#people", name).await;
     }
     let people = b.text("#people").await;
-    if !people.lines().any(|l| l.contains("住民 花子") && l.contains("住民課")) || !people.lines().any(|l| l.contains("税務 太郎") && l.contains("税務課")) {
+    if !people.lines().any(|l| l.contains("住民 花子") && l.contains("住民課"))
+        || !people.lines().any(|l| l.contains("税務 太郎") && l.contains("税務課"))
+    {
         fail!(b, "each person should be in their own department:\n{people}");
     }
 
@@ -481,7 +495,10 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     assert_eq!(body["asset"]["id"], asset_id, "{body}");
     let restrictions = body["handling_restrictions"].as_array().unwrap_or_else(|| panic!("no handling_restrictions: {body}"));
     assert!(restrictions.iter().any(|r| r["clause"] == "対策基準2(1)" && r["level"] == "3B"), "{body}");
-    assert!(restrictions.iter().any(|r| r["clause"].as_str().is_some_and(|c| c.starts_with("対策基準2(2)")) && r["source"] == "rule"), "{body}");
+    assert!(
+        restrictions.iter().any(|r| r["clause"].as_str().is_some_and(|c| c.starts_with("対策基準2(2)")) && r["source"] == "rule"),
+        "{body}"
+    );
     let (status, list) = get_json(&a_http, &format!("{base}/api/v1/assets"), None).await;
     assert_eq!(status, 200, "{list}");
     assert!(asset_ids(&list).contains(&asset_id), "A's API list should contain asset {asset_id}: {list}");
@@ -731,7 +748,8 @@ async fn incident_scenario(b: &Browser, creds: &std::collections::HashMap<String
     b.submit("#triage-form").await;
     b.expect_text("#triage-result", "情報セキュリティインシデントである").await;
     let external = b.text("#external-reports").await;
-    for needle in ["個人情報保護委員会", "速報", "確報", "総務省", "警察", "報道機関", "個人情報保護法第68条"] {
+    for needle in ["個人情報保護委員会", "速報", "確報", "総務省", "警察", "報道機関", "個人情報保護法第68条"]
+    {
         if !external.contains(needle) {
             fail!(b, "the external reports should include {needle:?}:\n{external}");
         }
@@ -891,7 +909,9 @@ async fn yearly_scenario(b: &Browser, creds: &std::collections::HashMap<String, 
     };
 
     // 1. The 統括 generates this year's self-assessment from the active profile.
-    let Some(somu_secret) = first_sign_in(b, "somu", somu_temp, "Tokatsu-Sekinin-2026!").await else { fail!(b, "the 統括 sets up a second factor") };
+    let Some(somu_secret) = first_sign_in(b, "somu", somu_temp, "Tokatsu-Sekinin-2026!").await else {
+        fail!(b, "the 統括 sets up a second factor")
+    };
     let mut somu_step = totp_step();
     b.goto("/").await;
     b.expect_text("#yearly-card", "研修").await;
@@ -942,7 +962,9 @@ async fn yearly_scenario(b: &Browser, creds: &std::collections::HashMap<String, 
     b.set_value("#audit-form input[name=ends_on]", &year_end).await;
     b.submit("#audit-form").await;
     let path = b.path().await;
-    let Some(audit) = path.strip_prefix("/audits/").and_then(|s| s.parse::<i64>().ok()) else { fail!(b, "planning should open /audits/ID, not {path}") };
+    let Some(audit) = path.strip_prefix("/audits/").and_then(|s| s.parse::<i64>().ok()) else {
+        fail!(b, "planning should open /audits/ID, not {path}")
+    };
     b.expect_text("#audit-status", "承認待ち").await;
     b.sign_out().await;
     sign_in_with_totp(b, "somu", "Tokatsu-Sekinin-2026!", &somu_secret, &mut somu_step).await;

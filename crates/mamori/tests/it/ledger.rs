@@ -186,7 +186,8 @@ async fn ledger_suite(db: TestDb) {
 
     // 2. A stored intermediate hash edited (level 1, node 4: leaves 8 and 9).
     let idx = tlog_index(1, 4);
-    let original: Vec<u8> = sqlx::query("SELECT hash FROM ledger_hashes WHERE idx = $1").bind(idx).fetch_one(store.pool()).await.unwrap().get(0);
+    let original: Vec<u8> =
+        sqlx::query("SELECT hash FROM ledger_hashes WHERE idx = $1").bind(idx).fetch_one(store.pool()).await.unwrap().get(0);
     let mut edited = original.clone();
     edited[0] ^= 0x80;
     sqlx::query("UPDATE ledger_hashes SET hash = $1 WHERE idx = $2").bind(edited).bind(idx).execute(store.pool()).await.unwrap();
@@ -222,7 +223,17 @@ async fn ledger_suite(db: TestDb) {
     let sig_first = sig.as_bytes()[8] as char;
     let forged = format!("{body} {}{}{}", &sig[..8], if sig_first == 'A' { 'B' } else { 'A' }, &sig[9..]);
     let stranger = mamori_ledger::LedgerKey::generate(db.key.name()).unwrap();
-    let root = mamori_ledger::Hash(<[u8; 32]>::try_from(&sqlx::query("SELECT root FROM ledger_checkpoints WHERE id = $1").bind(cp_id).fetch_one(store.pool()).await.unwrap().get::<Vec<u8>, _>(0)[..]).unwrap());
+    let root = mamori_ledger::Hash(
+        <[u8; 32]>::try_from(
+            &sqlx::query("SELECT root FROM ledger_checkpoints WHERE id = $1")
+                .bind(cp_id)
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+                .get::<Vec<u8>, _>(0)[..],
+        )
+        .unwrap(),
+    );
     let unknown = stranger.sign(&format!("{}/shime", db.key.name()), 43, root).text;
     let root_line = cp_note.lines().nth(2).unwrap().to_owned();
     let last = root_line.as_bytes()[42] as char;
@@ -261,8 +272,14 @@ async fn ledger_suite(db: TestDb) {
     verify_fails_with(&db, &[], &["番号が 1 未満"]);
     exec(&db, "DELETE FROM events WHERE seq = 0").await;
     verify_passes(&db);
-    let root_before: Vec<u8> = sqlx::query("SELECT root FROM ledger_checkpoints WHERE id = $1").bind(cp_id).fetch_one(store.pool()).await.unwrap().get(0);
-    sqlx::query("UPDATE ledger_checkpoints SET root = $1 WHERE id = $2").bind(vec![7u8; 32]).bind(cp_id).execute(store.pool()).await.unwrap();
+    let root_before: Vec<u8> =
+        sqlx::query("SELECT root FROM ledger_checkpoints WHERE id = $1").bind(cp_id).fetch_one(store.pool()).await.unwrap().get(0);
+    sqlx::query("UPDATE ledger_checkpoints SET root = $1 WHERE id = $2")
+        .bind(vec![7u8; 32])
+        .bind(cp_id)
+        .execute(store.pool())
+        .await
+        .unwrap();
     verify_fails_with(&db, &[], &[&format!("チェックポイント #{cp_id}"), "列が署名"]);
     sqlx::query("UPDATE ledger_checkpoints SET root = $1 WHERE id = $2").bind(root_before).bind(cp_id).execute(store.pool()).await.unwrap();
     verify_passes(&db);
