@@ -11,6 +11,8 @@ pub mod ids;
 pub mod incident;
 pub mod load;
 pub mod profile;
+pub mod standard;
+pub mod workflow;
 pub mod yearly;
 
 pub use handling::{AppliedRestriction, RestrictionSource};

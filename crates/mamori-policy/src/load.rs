@@ -64,6 +64,32 @@ pub enum ProfileErrorKind {
         what: &'static str,
         problem: String,
     },
+    /// `acts_as` names no job of mamori's workflows.
+    UnknownWorkflowRole {
+        role: String,
+        value: String,
+    },
+    /// A role's scope does not fit the job it says it does.
+    WorkflowRoleScope {
+        role: String,
+        acts_as: &'static str,
+        scope: &'static str,
+        allowed: String,
+    },
+    /// A workflow rule names a step mamori does not have.
+    UnknownStep {
+        step: String,
+    },
+    /// Nobody can take a workflow step under this profile.
+    UnresolvedStep {
+        step: &'static str,
+        label: &'static str,
+        wanted: String,
+    },
+    /// A standard citation that is not a clause of the standard model.
+    UnknownStandardClause {
+        clause: String,
+    },
 }
 
 /// What is wrong with a decision rule.
@@ -113,6 +139,27 @@ impl fmt::Display for ProfileErrorKind {
             }
             Self::Empty { what } => write!(f, "{what} が一つもありません"),
             Self::Invalid { what, problem } => write!(f, "{what} の値が範囲外です: {problem}"),
+            Self::UnknownWorkflowRole { role, value } => write!(
+                f,
+                "役割 `{role}` の acts_as = \"{value}\" はmamoriの業務上の役割にありません。次のいずれかにしてください: {}",
+                crate::workflow::WorkflowRole::ALL.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
+            ),
+            Self::WorkflowRoleScope { role, acts_as, scope, allowed } => write!(
+                f,
+                "役割 `{role}` は scope = \"{scope}\" のため {acts_as} の役割を果たせません。scope を {allowed} にするか、acts_as を見直してください"
+            ),
+            Self::UnknownStep { step } => write!(
+                f,
+                "ワークフローの手順 `{step}` はありません。docs/profile-format.md の手順の一覧から選んでください"
+            ),
+            Self::UnresolvedStep { step, label, wanted } => write!(
+                f,
+                "「{label}」（{step}）を行える役割がありません。{wanted} の役割を果たす役割を acts_as で示すか、[[workflow_rules]] に step = \"{step}\" の規則を書いてください"
+            ),
+            Self::UnknownStandardClause { clause } => write!(
+                f,
+                "条項 `{clause}` は標準対策基準にありません。標準対策基準（志免町の対策基準の番号）の条項を指定してください"
+            ),
             Self::BadRule { rule, problem } => {
                 let how = match problem {
                     RuleProblem::ForbidWithRequirements => "effect = \"forbid\" の規則には approval・requires・duties を書けません（禁止は条件付きにできません。条件付きなら permit にしてください）",
@@ -223,7 +270,9 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
         if let Some(r) = &role.reports_to {
             check_role(r, errors);
         }
+        validate_acts_as(role, at, errors);
     }
+    validate_workflow(p, &check_role, at, errors);
 
     // Axes and their levels.
     let mut axes: HashMap<&str, HashSet<&str>> = HashMap::new();
@@ -331,6 +380,81 @@ fn validate(p: &Profile, at: &Locator, errors: &mut Vec<ProfileError>) {
         if provenance == Provenance::Document && !catalogue.contains(clause.get_ref().as_str()) {
             errors.push(at.error(clause.span(), ProfileErrorKind::UncitedClause { clause: clause.get_ref().to_string() }));
         }
+        // A standard measure cites the model text; it must be a clause of it, so that a page
+        // showing the citation can show what it says.
+        let id = clause.get_ref().as_str();
+        if provenance == Provenance::Standard
+            && clause.get_ref().document() == crate::workflow::STANDARD_PREFIX
+            && !crate::standard::contains(id)
+        {
+            errors.push(at.error(clause.span(), ProfileErrorKind::UnknownStandardClause { clause: id.to_owned() }));
+        }
+    }
+}
+
+fn scope_id(s: crate::profile::RoleScope) -> &'static str {
+    match s {
+        crate::profile::RoleScope::Organization => "organization",
+        crate::profile::RoleScope::Department => "department",
+        crate::profile::RoleScope::System => "system",
+    }
+}
+
+fn validate_acts_as(role: &crate::profile::Role, at: &Locator, errors: &mut Vec<ProfileError>) {
+    use crate::workflow::WorkflowRole;
+    let job = match &role.acts_as {
+        Some(a) => match WorkflowRole::parse(a.get_ref().as_str()) {
+            Some(w) => Some((w, a.span())),
+            None => {
+                errors.push(
+                    at.error(a.span(), ProfileErrorKind::UnknownWorkflowRole { role: role.id.to_string(), value: a.get_ref().to_string() }),
+                );
+                None
+            }
+        },
+        // A role named like a job does that job; its scope must fit it just the same.
+        None => WorkflowRole::parse(role.id.as_str()).map(|w| (w, role.clause.span())),
+    };
+    if let Some((w, span)) = job {
+        if !w.allowed_scopes().contains(&role.scope) {
+            let allowed = w.allowed_scopes().iter().map(|s| format!("\"{}\"", scope_id(*s))).collect::<Vec<_>>().join(" か ");
+            errors.push(at.error(
+                span,
+                ProfileErrorKind::WorkflowRoleScope { role: role.id.to_string(), acts_as: w.id(), scope: scope_id(role.scope), allowed },
+            ));
+        }
+    }
+}
+
+fn validate_workflow(
+    p: &Profile,
+    check_role: &dyn Fn(&Spanned<Symbol>, &mut Vec<ProfileError>),
+    at: &Locator,
+    errors: &mut Vec<ProfileError>,
+) {
+    use crate::workflow::{Step, Workflow};
+    let mut known_steps = true;
+    for rule in &p.workflow_rules {
+        if Step::parse(rule.step.get_ref()).is_none() {
+            known_steps = false;
+            errors.push(at.error(rule.step.span(), ProfileErrorKind::UnknownStep { step: rule.step.get_ref().clone() }));
+        }
+        for r in &rule.roles {
+            check_role(r, errors);
+        }
+    }
+    if !known_steps {
+        return;
+    }
+    let (_, unresolved) = Workflow::resolve(p);
+    let span = text_span_of(at.text, "[[roles]]");
+    for u in unresolved {
+        let wanted = if u.wanted.is_empty() {
+            "mamoriの管理者".to_owned()
+        } else {
+            u.wanted.iter().map(|w| format!("{}（{}）", w.label_ja(), w.id())).collect::<Vec<_>>().join("・")
+        };
+        errors.push(at.error(span.clone(), ProfileErrorKind::UnresolvedStep { step: u.step.id(), label: u.step.label_ja(), wanted }));
     }
 }
 
@@ -432,6 +556,7 @@ pub(crate) fn citations(p: &Profile) -> Vec<(&Spanned<crate::ids::ClauseId>, Pro
     out.extend(p.obligations.iter().map(|x| (&x.clause, x.provenance)));
     out.extend(p.approval_rules.iter().map(|x| (&x.clause, x.provenance)));
     out.extend(p.decision_rules.iter().map(|x| (&x.clause, x.provenance)));
+    out.extend(p.workflow_rules.iter().map(|x| (&x.clause, x.provenance)));
     out
 }
 

@@ -66,6 +66,10 @@ pub struct Profile {
     /// The rules the decision engine decides by (see `mamori-engine`).
     #[serde(default)]
     pub decision_rules: Vec<DecisionRule>,
+    /// Who does each step of mamori's workflows, and under which clause (see
+    /// [`crate::workflow`]). A step the profile leaves out follows the standard model.
+    #[serde(default)]
+    pub workflow_rules: Vec<WorkflowRule>,
     #[serde(default)]
     pub clauses: Vec<Clause>,
 }
@@ -151,6 +155,11 @@ pub struct Role {
     /// Whether the holder must sign in to mamori with a second factor.
     #[serde(default)]
     pub requires_mfa: bool,
+    /// The workflow role (the closed set mamori's workflows rely on, see
+    /// [`crate::workflow::WorkflowRole`]) whose work this role does. Left out, a role whose id
+    /// is a workflow role's id does that role's work, and any other role does none.
+    #[serde(default)]
+    pub acts_as: Option<Spanned<Symbol>>,
     pub clause: Spanned<ClauseId>,
     pub provenance: Provenance,
 }
@@ -760,5 +769,25 @@ pub struct Clause {
     pub force: Force,
     #[serde(default)]
     pub role: Option<Spanned<Symbol>>,
+    pub provenance: Provenance,
+}
+
+/// Who may do one step of a workflow (or, for a step that records or guides, what the
+/// policy says of it), and under which clause.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowRule {
+    /// The step, one of [`crate::workflow::Step`]'s ids (`incident.triage` …).
+    pub step: Spanned<String>,
+    /// The profile's roles that may take the step. A department-scoped role takes it for
+    /// the departments it is assigned to (and those under them).
+    #[serde(default)]
+    pub roles: Vec<Spanned<Symbol>>,
+    /// Whether mamori's administrators may take the step too.
+    #[serde(default)]
+    pub administrators: bool,
+    /// What the policy says, shown beside the citation.
+    pub text: String,
+    pub clause: Spanned<ClauseId>,
     pub provenance: Provenance,
 }

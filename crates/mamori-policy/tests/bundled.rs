@@ -291,6 +291,29 @@ text = "副町長を、CISO とする。"
 force = "structural"
 provenance = "document"
 
+# The jobs every profile needs someone for (see mamori_policy::workflow): the 統括, a
+# department's 管理者 and CSIRT, here from the standard model.
+[[roles]]
+id = "security_director"
+name = "統括情報セキュリティ責任者"
+scope = "organization"
+clause = "標準対策基準1(2)①"
+provenance = "standard"
+
+[[roles]]
+id = "security_manager"
+name = "情報セキュリティ管理者"
+scope = "department"
+clause = "標準対策基準1(3)①"
+provenance = "standard"
+
+[[roles]]
+id = "csirt"
+name = "CSIRT"
+scope = "organization"
+clause = "標準対策基準1(9)①"
+provenance = "standard"
+
 [[roles]]
 id = "ciso"
 name = "最高情報セキュリティ責任者"
