@@ -25,7 +25,9 @@ pub mod cedar;
 mod compile;
 pub mod conditions;
 mod decide;
+pub mod matrix;
 pub mod rego;
+pub mod review;
 
 pub use compile::{ApprovalInfo, Rule};
 pub use compile::{CompileError, Engine};

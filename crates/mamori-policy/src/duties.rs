@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::profile::{Profile, RoleScope};
+use crate::workflow::{Step, Workflow, WorkflowRole};
 
 /// One role assignment, as the analysis needs it.
 #[derive(Debug, Clone)]
@@ -37,22 +38,14 @@ pub struct Finding {
     pub clause: String,
 }
 
-/// The clause of the profile that forbids an applicant approving their own request, or the
-/// standard measure's when the document has none.
+/// The clause of the profile that forbids an applicant approving their own request (its
+/// workflow rule `approval.separation`, or the standard model's).
 pub fn self_approval_clause(p: &Profile) -> String {
-    p.clauses
-        .iter()
-        .find(|c| c.text.contains("申請を行う者とその承認者"))
-        .map(|c| c.id.get_ref().to_string())
-        .unwrap_or_else(|| "標準対策基準1(8)①".to_owned())
+    Workflow::of(p).clause(Step::SelfApproval).to_owned()
 }
 
 fn audit_clause(p: &Profile) -> String {
-    p.clauses
-        .iter()
-        .find(|c| c.text.contains("監査を受ける者とその監査を実施する者"))
-        .map(|c| c.id.get_ref().to_string())
-        .unwrap_or_else(|| "標準対策基準1(8)②".to_owned())
+    Workflow::of(p).clause(Step::AuditSeparation).to_owned()
 }
 
 /// The holders of one role in one place: (department name, {(person id, name)}).
@@ -117,9 +110,16 @@ pub fn analyse(p: &Profile, holdings: &[Holding]) -> Vec<Finding> {
     }
 
     // Auditors who hold an audited role.
-    let auditor_roles: Vec<&str> = p.roles.iter().map(|r| r.id.as_str()).filter(|id| id.starts_with("audit")).collect();
-    let audited: BTreeSet<&str> =
-        p.roles.iter().map(|r| r.id.as_str()).filter(|id| !id.starts_with("audit") && *id != "committee" && *id != "advisor").collect();
+    // The roles that audit are those doing the audit director's job; every role that does
+    // operational work is audited (the committee and an advisor are not).
+    let job = |r: &crate::profile::Role| crate::workflow::acts_as(r);
+    let auditor_roles: Vec<&str> = p.roles.iter().filter(|r| job(r) == Some(WorkflowRole::AuditDirector)).map(|r| r.id.as_str()).collect();
+    let audited: BTreeSet<&str> = p
+        .roles
+        .iter()
+        .filter(|r| !matches!(job(r), Some(WorkflowRole::AuditDirector | WorkflowRole::Committee | WorkflowRole::Advisor)))
+        .map(|r| r.id.as_str())
+        .collect();
     let audit = audit_clause(p);
     for a in &auditor_roles {
         for h in holdings.iter().filter(|h| h.role == *a) {

@@ -198,12 +198,14 @@ steps! {
     IncidentEvidence = "incident.evidence", "証拠の保全", GUIDE;
     EmergencyPlan = "emergency_plan", "緊急時対応計画", GUIDE;
     TrainingYearly = "training.yearly", "研修の受講", GUIDE;
+    TrainingOnJoining = "training.on_joining", "新規採用時の研修", GUIDE;
     TrainingDrill = "training.drill", "緊急時対応訓練", GUIDE;
     AssessmentImprovement = "assessment.improvement", "自己点検結果に基づく改善", GUIDE;
     AuditIndependence = "audit.independence", "監査を行う者の独立性", GUIDE;
     AuditReport = "audit.report", "監査結果の報告", GUIDE;
     ViolationResponse = "violation.response", "違反時の対応", GUIDE;
     SelfApproval = "approval.separation", "申請者と承認者の兼務の禁止", GUIDE;
+    AuditSeparation = "audit.separation", "監査を受ける者と監査を行う者の兼務の禁止", GUIDE;
     InitialPassword = "account.initial_password", "仮のパスワードの変更", GUIDE;
     AccessControl = "account.access_control", "アクセス制御（利用者の確認）", GUIDE;
 }
@@ -287,13 +289,15 @@ pub const STANDARD: &[StandardRule] = &[
     std_rule(Step::IncidentReportForms, &[], false, "5.3(3)④", "インシデント等発生状況報告書を用いて原因を究明し、その対応をインシデント等対応状況報告書に記録し、保存する。"),
     std_rule(Step::IncidentEvidence, &[], false, "6.5(3)", "攻撃が犯罪の可能性がある場合には、攻撃の記録を保存し、警察及び関係機関と連携する。"),
     std_rule(Step::EmergencyPlan, &[], false, "7.3(2)", "緊急時対応計画には、連絡先、発生した事案に係る報告すべき事項、対応措置、再発防止措置の策定を定める。"),
-    std_rule(Step::TrainingYearly, &[], false, "5.2(2)②", "職員等は、毎年度最低1回、情報セキュリティ研修を受講する。新規採用の職員等は、新規採用時に研修を受講する。"),
+    std_rule(Step::TrainingYearly, &[], false, "5.2(2)②", "職員等は、毎年度最低1回、情報セキュリティ研修を受講する。"),
+    std_rule(Step::TrainingOnJoining, &[], false, "5.2(2)③", "新規採用の職員等は、新規採用時に情報セキュリティ研修を受講する。"),
     std_rule(Step::TrainingDrill, &[], false, "5.2(3)", "CISOは、緊急時対応を想定した訓練の定期的な実施を検討する。"),
     std_rule(Step::AssessmentImprovement, &[], false, "9.2(3)", "自己点検の結果に基づき、改善を図る。"),
     std_rule(Step::AuditIndependence, &[], false, "9.1(2)①", "監査を実施する場合には、被監査課局から独立した者に対して、監査を実施させる。"),
     std_rule(Step::AuditReport, &[], false, "9.1(5)", "監査を行う者は、監査結果を取りまとめ、報告する。"),
     std_rule(Step::ViolationResponse, &[], false, "7.6(2)", "職員等の情報セキュリティポリシーに違反する行動を確認した場合には、速やかに次の措置を講じる。"),
     std_rule(Step::SelfApproval, &[], false, "1(8)①", "やむを得ない場合を除き、承認又は許可の申請を行う者とその承認者又は許可者は、同じ者が兼務してはならない。"),
+    std_rule(Step::AuditSeparation, &[], false, "1(8)②", "やむを得ない場合を除き、監査を受ける者とその監査を実施する者は、同じ者が兼務してはならない。"),
     std_rule(Step::InitialPassword, &[], false, "6.2(5)②", "仮のパスワードを発行し、ログイン後直ちに仮のパスワードを変更させる。"),
     std_rule(Step::AccessControl, &[], false, "6.2(4)", "ログイン試行回数の制限、アクセスタイムアウトの設定等により、正当なアクセス権を持つ職員等がログインしたことを確認する。"),
 ];
@@ -319,6 +323,11 @@ pub fn acts_as(role: &crate::profile::Role) -> Option<WorkflowRole> {
         Some(a) => WorkflowRole::parse(a.get_ref().as_str()),
         None => WorkflowRole::parse(role.id.as_str()),
     }
+}
+
+/// The profile's roles that do `job`.
+pub fn roles_doing(p: &Profile, job: WorkflowRole) -> Vec<String> {
+    p.roles.iter().filter(|r| acts_as(r) == Some(job)).map(|r| r.id.to_string()).collect()
 }
 
 /// One step's rule as it applies to a profile: the profile's own, or the standard one
@@ -873,6 +882,99 @@ pub fn report_plan_progress(
         w.check(subject, tree, Step::ImprovementReport, Some(department))?;
     }
     require_state(format!("改善計画 第{plan_id}号"), status, &[PlanStatus::Open], "進捗を報告できません（完了した計画です）")
+}
+
+/// What the request workflow needs to know about a request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestFacts<'a> {
+    pub id: i64,
+    pub status: RequestStatus,
+    pub applicant: i64,
+    /// The department the request is filed for.
+    pub department: i64,
+    /// The profile role whose approval the request waits on, and in which department when
+    /// the role is per department.
+    pub approver_role: Option<&'a str>,
+    pub approver_department: Option<i64>,
+    /// The approval rule's clause, and the approver role's name.
+    pub approval_clause: &'a str,
+    pub approver_name: &'a str,
+}
+
+/// How a person may decide a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decider {
+    /// They decide as a deputy (代理), not as the holder.
+    pub as_deputy: bool,
+    /// They approve their own request, with a recorded reason (an exception to 兼務の禁止).
+    pub self_approval: bool,
+}
+
+/// The role assignment that lets `subject` decide the request: `Some(true)` as a deputy
+/// only, `Some(false)` as a holder, `None` not at all.
+pub fn approver_assignment(subject: &Subject, r: &RequestFacts) -> Option<bool> {
+    let role = r.approver_role?;
+    let mut found: Option<bool> = None;
+    for h in subject.holdings.iter().filter(|h| h.role == role) {
+        if r.approver_department.is_none() || h.department_id == r.approver_department {
+            // A holder's own assignment wins over a deputy's.
+            found = Some(found.unwrap_or(true) && h.is_deputy);
+        }
+    }
+    found
+}
+
+/// May `subject` approve (or refuse) the request? The approver's role (or its deputy) in
+/// the right department, never the applicant — unless `justified` (やむを得ない場合 with a
+/// written reason, recorded as an exception).
+pub fn decide_request(w: &Workflow, subject: &Subject, r: &RequestFacts, justified: bool) -> Result<Decider, Refusal> {
+    require_state(format!("申請 {}", r.id), r.status, &[RequestStatus::Pending], "決裁できません（承認待ちの申請だけを決裁できます）")?;
+    let Some(as_deputy) = approver_assignment(subject, r) else {
+        return Err(Refusal::Denied(Denial {
+            step: None,
+            clause: r.approval_clause.to_owned(),
+            provenance: Provenance::Document,
+            reason: format!("この申請を決裁できるのは{}（又はその代理）です。あなたにはその役割がありません", r.approver_name),
+        }));
+    };
+    let own = subject.person_id == Some(r.applicant);
+    if own && !justified {
+        return Err(w
+            .separation_of_duties(
+                "申請者本人は自分の申請を決裁できません。代理の者を含め、ほかの承認者に回してください。やむを得ない場合は、その理由を記入すると例外として記録されます",
+            )
+            .into());
+    }
+    Ok(Decider { as_deputy, self_approval: own })
+}
+
+/// May `subject` record that a request was carried out (the return of what was taken out,
+/// a disposal, a system change)? Its applicant, its approver, or whoever manages the
+/// department's registers. `record` is the step whose record this makes.
+pub fn complete_request(w: &Workflow, subject: &Subject, tree: &DepartmentTree, r: &RequestFacts, record: Step) -> Result<(), Refusal> {
+    require_state(
+        format!("申請 {}", r.id),
+        r.status,
+        &[RequestStatus::Approved, RequestStatus::Permitted],
+        "完了を記録できません（承認済みで、まだ記録していない申請だけが対象です）",
+    )?;
+    if subject.person_id == Some(r.applicant)
+        || approver_assignment(subject, r).is_some()
+        || w.allows(subject, tree, Step::RegistersManage, Some(r.department))
+    {
+        return Ok(());
+    }
+    let c = w.cite(record);
+    Err(Refusal::Denied(Denial {
+        step: Some(record),
+        clause: c.clause,
+        provenance: c.provenance,
+        reason: format!(
+            "{}は、申請者、承認者と、その課局等の台帳を管理する{}が行います",
+            record.label_ja(),
+            w.who_ja(Step::RegistersManage)
+        ),
+    }))
 }
 
 #[cfg(test)]

@@ -159,21 +159,23 @@ impl Gap {
         }
     }
 
-    pub fn describe_ja(&self) -> String {
+    /// The gap in words, citing `yearly` (the profile's clause for the yearly training) or
+    /// `on_joining` (for new staff).
+    pub fn describe_ja(&self, yearly: &str, on_joining: &str) -> String {
         match self {
             Gap::Yearly { year, due, overdue } => {
                 if *overdue {
                     format!(
-                        "{}の情報セキュリティ研修を受講していません（期限 {} を過ぎています、対策基準5.2(2)②）",
+                        "{}の情報セキュリティ研修を受講していません（期限 {} を過ぎています、{yearly}）",
                         year.label_ja(),
                         wareki_date(*due)
                     )
                 } else {
-                    format!("{}の情報セキュリティ研修が未受講です（期限 {}、対策基準5.2(2)②）", year.label_ja(), wareki_date(*due))
+                    format!("{}の情報セキュリティ研修が未受講です（期限 {}、{yearly}）", year.label_ja(), wareki_date(*due))
                 }
             }
             Gap::OnJoining { joined, due, overdue } => format!(
-                "新規採用職員等の研修が{}です（採用 {}、期限 {}、対策基準5.2(2)③）",
+                "新規採用職員等の研修が{}です（採用 {}、期限 {}、{on_joining}）",
                 if *overdue { "期限を過ぎて未受講" } else { "未受講" },
                 wareki_date(*joined),
                 wareki_date(*due)

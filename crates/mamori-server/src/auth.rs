@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
+use mamori_policy::workflow::{Citation, DepartmentTree, Held, Reach, Step, Subject, Workflow, WorkflowRole};
 use mamori_policy::Profile;
 use mamori_store::org::{Department, Person, RoleAssignment};
 use mamori_store::users::{Session, User};
@@ -156,6 +157,10 @@ impl FromRequestParts<AppState> for SignedIn {
 }
 
 /// What the signed-in person is and may see. Only handed out once sign-in is complete.
+///
+/// Who may do what is never decided here by role ids: every question goes to the active
+/// profile's workflow rules (`mamori_policy::workflow`) with this person's role
+/// assignments and the department tree as facts.
 #[derive(Clone)]
 pub struct Access {
     pub user: User,
@@ -166,12 +171,13 @@ pub struct Access {
     pub profile_version_id: i64,
     /// The decision engine of that profile version.
     pub engine: Arc<mamori_engine::Engine>,
+    /// Its workflow rules, every step resolved.
+    pub workflow: Arc<Workflow>,
     pub departments: Arc<Vec<Department>>,
+    pub tree: Arc<DepartmentTree>,
+    holdings: Vec<Held>,
     pub request_id: String,
 }
-
-/// Roles that see the whole organization's registers.
-const ORG_WIDE_ROLES: &[&str] = &["ciso", "security_director", "csirt", "audit_director", "advisor"];
 
 impl Access {
     pub fn org_id(&self) -> i64 {
@@ -183,55 +189,80 @@ impl Access {
         Actor { user_id: Some(self.user.id), label: self.user.login.clone(), role, request_id: self.request_id.clone() }
     }
 
-    pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r.role == role)
-    }
-
     pub fn is_admin(&self) -> bool {
         self.user.is_admin
     }
 
-    pub fn sees_everything(&self) -> bool {
-        self.is_admin() || ORG_WIDE_ROLES.iter().any(|r| self.has_role(r))
+    /// The facts the workflow rules decide by.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            administrator: self.user.is_admin,
+            user_id: self.user.id,
+            person_id: self.person.as_ref().map(|p| p.id),
+            department_id: self.person.as_ref().map(|p| p.department_id),
+            holdings: &self.holdings,
+        }
+    }
+
+    /// Whether this person may take `step` anywhere.
+    pub fn may(&self, step: Step) -> bool {
+        self.workflow.allows(&self.subject(), &self.tree, step, None)
+    }
+
+    /// Whether this person may take `step` for `department`.
+    pub fn may_in(&self, step: Step, department: i64) -> bool {
+        self.workflow.allows(&self.subject(), &self.tree, step, Some(department))
+    }
+
+    pub fn reach(&self, step: Step) -> Reach {
+        self.workflow.reach(&self.subject(), &self.tree, step)
+    }
+
+    /// `may`, as the 403 a page or the API shows: the profile's clause and the reason.
+    pub fn require(&self, step: Step) -> Result<(), AppError> {
+        Ok(self.workflow.check(&self.subject(), &self.tree, step, None)?)
+    }
+
+    pub fn require_in(&self, step: Step, department: i64) -> Result<(), AppError> {
+        Ok(self.workflow.check(&self.subject(), &self.tree, step, Some(department))?)
+    }
+
+    /// The clause a page cites for a step, from the active profile.
+    pub fn cite(&self, step: Step) -> Citation {
+        self.workflow.cite(step)
+    }
+
+    /// Whether this person holds the profile role `role` (an id the data names, such as an
+    /// assessment item's responsible role; never a role id written in code).
+    pub fn holds(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r.role == role)
+    }
+
+    /// Whether this person holds any role that does `job`, as the profile maps its roles.
+    /// For what a page shows about someone (their role's queue), never for permission.
+    pub fn acts_as(&self, job: WorkflowRole) -> bool {
+        self.roles.iter().any(|r| self.profile.role(&r.role).and_then(mamori_policy::workflow::acts_as) == Some(job))
     }
 
     /// The departments whose registers this person may read; `None` means all.
     pub fn visible_departments(&self) -> Option<Vec<i64>> {
-        if self.sees_everything() {
+        if self.may(Step::RegistersViewAll) {
             return None;
         }
-        let mut roots: Vec<i64> = self.managed_roots();
+        let mut roots: Vec<i64> = match self.reach(Step::RegistersManage) {
+            Reach::Everywhere => return None,
+            Reach::Departments(d) => d.into_iter().collect(),
+            Reach::Nowhere => Vec::new(),
+        };
         if let Some(p) = &self.person {
             roots.push(p.department_id);
         }
-        Some(self.subtree(&roots))
+        Some(self.tree.subtree(roots).into_iter().collect())
     }
 
-    /// Departments this person manages as 情報セキュリティ管理者 (or 担当者), with their subtrees.
+    /// Departments whose registers this person manages (edit, reclassify); `None` means all.
     pub fn managed_departments(&self) -> Option<Vec<i64>> {
-        if self.is_admin() || self.has_role("ciso") || self.has_role("security_director") {
-            return None;
-        }
-        Some(self.subtree(&self.managed_roots()))
-    }
-
-    fn managed_roots(&self) -> Vec<i64> {
-        self.roles.iter().filter(|r| r.role == "security_manager" || r.role == "security_officer").filter_map(|r| r.department_id).collect()
-    }
-
-    fn subtree(&self, roots: &[i64]) -> Vec<i64> {
-        let mut out: Vec<i64> = roots.to_vec();
-        let mut i = 0;
-        while i < out.len() {
-            let parent = out[i];
-            for d in self.departments.iter().filter(|d| d.parent_id == Some(parent)) {
-                if !out.contains(&d.id) {
-                    out.push(d.id);
-                }
-            }
-            i += 1;
-        }
-        out
+        self.reach(Step::RegistersManage).departments()
     }
 
     pub fn can_see_department(&self, department_id: i64) -> bool {
@@ -240,40 +271,45 @@ impl Access {
 
     /// Whether this person manages the registers of a department: edit, reclassify.
     pub fn can_manage_department(&self, department_id: i64) -> bool {
-        self.managed_departments().is_none_or(|v| v.contains(&department_id))
+        self.may_in(Step::RegistersManage, department_id)
     }
 
     /// Whether this person may register a new asset in a department: its manager, or a
-    /// member of it (the one who creates information classifies it, 対策基準2(2)②(イ)).
+    /// member of it (the one who creates information classifies it; the profile's
+    /// `classification.by_creator`).
     pub fn can_register_in(&self, department_id: i64) -> bool {
         self.can_manage_department(department_id) || self.person.as_ref().is_some_and(|p| p.department_id == department_id)
     }
 
-    /// Who reads the 作業記録・監査証跡: administrators, the CISO, the 統括情報セキュリティ
-    /// 責任者 and the 監査責任者.
-    pub fn reads_audit_trail(&self) -> bool {
-        self.is_admin() || ["ciso", "security_director", "audit_director"].iter().any(|r| self.has_role(r))
-    }
-
-    pub fn require_audit_reader(&self) -> Result<(), AppError> {
-        if self.reads_audit_trail() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
+    /// mamori's own administration (accounts, the organization's settings). Refused with
+    /// the profile's clause for user management.
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(AppError::Forbidden)
+            Err(AppError::Denied(self.workflow.denial(Step::StaffManage, false)))
         }
     }
 
     pub fn department_name(&self, id: i64) -> String {
         self.departments.iter().find(|d| d.id == id).map(|d| d.name.clone()).unwrap_or_default()
     }
+
+    /// Whether `id` is a clause this organization's policy has: its own catalogue, or the
+    /// standard model's for a standard citation.
+    pub fn clause_exists(&self, id: &str) -> bool {
+        self.profile.clause(id).is_some() || mamori_policy::standard::contains(id)
+    }
+
+    /// The name of one of the profile's roles.
+    pub fn role_name(&self, role: &str) -> String {
+        self.profile.role(role).map(|r| r.name.clone()).unwrap_or_else(|| role.to_owned())
+    }
+}
+
+/// A person's role assignments as the workflow rules take them.
+pub fn holdings(roles: &[RoleAssignment]) -> Vec<Held> {
+    roles.iter().map(|r| Held { role: r.role.clone(), department_id: r.department_id, is_deputy: r.is_deputy }).collect()
 }
 
 /// Where a half-signed-in person must go next, if anywhere.
@@ -338,8 +374,7 @@ impl FromRequestParts<AppState> for Access {
         if let Some(step) = next_step(state, &signed).await? {
             return Err(AccessRejection(if api { AppError::Unauthenticated.into_json() } else { Redirect::to(step).into_response() }));
         }
-        let (profile_version_id, profile, engine) =
-            state.active(signed.user.org_id).await?.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
+        let active = state.active(signed.user.org_id).await?.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
         let person = match signed.user.person_id {
             Some(id) => Some(state.store.person(signed.user.org_id, id).await?),
             None => None,
@@ -348,17 +383,21 @@ impl FromRequestParts<AppState> for Access {
             Some(p) => state.store.roles_of_person(p.id).await?,
             None => Vec::new(),
         };
-        let departments = Arc::new(state.store.departments(signed.user.org_id).await?);
+        let (departments, tree) = state.departments(signed.user.org_id).await?;
         let request_id = parts.extensions.get::<crate::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let holdings = holdings(&roles);
         Ok(Access {
             user: signed.user,
             session: signed.session,
             person,
             roles,
-            profile,
-            profile_version_id,
-            engine,
+            profile: active.profile,
+            profile_version_id: active.version_id,
+            engine: active.engine,
+            workflow: active.workflow,
             departments,
+            tree,
+            holdings,
             request_id,
         })
     }

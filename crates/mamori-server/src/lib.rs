@@ -21,15 +21,24 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
 use mamori_engine::Engine;
+use mamori_policy::workflow::{DepartmentTree, Workflow};
 use mamori_policy::Profile;
+use mamori_store::org::Department;
 use mamori_store::Store;
 use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use settings::{MailSettings, Settings};
 
-/// (profile version id, parsed profile, its compiled decision engine)
-type CachedProfile = (i64, Arc<Profile>, Arc<Engine>);
+/// The organization's active profile version, parsed once: the profile, its compiled
+/// decision engine and its workflow rules.
+#[derive(Clone)]
+pub struct ActiveProfile {
+    pub version_id: i64,
+    pub profile: Arc<Profile>,
+    pub engine: Arc<Engine>,
+    pub workflow: Arc<Workflow>,
+}
 
 use crate::error::AppError;
 
@@ -38,7 +47,7 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     /// Parsed active profiles by organization, with the profile version id they came from.
-    profiles: Arc<RwLock<HashMap<i64, CachedProfile>>>,
+    profiles: Arc<RwLock<HashMap<i64, ActiveProfile>>>,
     /// The service-token path of `POST /api/v1/decisions`: checked without a database query
     /// on most calls (see [`FastPath`]).
     fast: Arc<FastPath>,
@@ -102,33 +111,45 @@ impl AppState {
 
     /// The organization's active profile, parsed once per version.
     pub async fn profile(&self, org_id: i64) -> Result<Option<(i64, Arc<Profile>)>, AppError> {
-        Ok(self.active(org_id).await?.map(|(v, p, _)| (v, p)))
+        Ok(self.active(org_id).await?.map(|a| (a.version_id, a.profile)))
     }
 
     /// The decision engine compiled from the organization's active profile.
     pub async fn engine(&self, org_id: i64) -> Result<Option<Arc<Engine>>, AppError> {
-        Ok(self.active(org_id).await?.map(|(_, _, e)| e))
+        Ok(self.active(org_id).await?.map(|a| a.engine))
     }
 
-    pub(crate) async fn active(&self, org_id: i64) -> Result<Option<CachedProfile>, AppError> {
-        let Some(active) = self.store.active_profile(org_id).await? else { return Ok(None) };
+    /// The active profile version. Each call asks the database only which version is
+    /// active (a small indexed read); the text is read and parsed once per version.
+    pub async fn active(&self, org_id: i64) -> Result<Option<ActiveProfile>, AppError> {
+        let Some(version_id) = self.store.active_profile_id(org_id).await? else { return Ok(None) };
         if let Some(cached) = self.profiles.read().await.get(&org_id) {
-            if cached.0 == active.id {
+            if cached.version_id == version_id {
                 return Ok(Some(cached.clone()));
             }
         }
+        let active = self.store.profile_version(org_id, version_id).await?;
         // A stored profile was validated before it was activated; failing here means the
         // database was changed behind mamori's back or this build reads the format differently.
         let parsed = mamori_policy::parse_profile(&active.file_name, &active.content).map_err(AppError::internal)?;
         // Decisions name the profile version by its number and the start of its digest.
         let version = format!("{}@{}", active.version_no, &active.digest[..active.digest.len().min(12)]);
         let engine = Engine::compile(&parsed, version).map_err(AppError::internal)?;
-        let cached = (active.id, Arc::new(parsed), Arc::new(engine));
+        let workflow = Workflow::of(&parsed);
+        let cached =
+            ActiveProfile { version_id: active.id, profile: Arc::new(parsed), engine: Arc::new(engine), workflow: Arc::new(workflow) };
         self.profiles.write().await.insert(org_id, cached.clone());
         if let Ok(mut m) = self.fast.engines.write() {
             m.remove(&org_id);
         }
         Ok(Some(cached))
+    }
+
+    /// The organization's departments and their tree.
+    pub async fn departments(&self, org_id: i64) -> Result<(Arc<Vec<Department>>, Arc<DepartmentTree>), AppError> {
+        let departments = self.store.departments(org_id).await?;
+        let tree = DepartmentTree::new(departments.iter().map(|d| (d.id, d.parent_id)));
+        Ok((Arc::new(departments), Arc::new(tree)))
     }
 }
 

@@ -140,7 +140,7 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
         match state.store.escalate_notice(&n, &to, next.as_deref(), mail_status(state), &actor).await {
             Ok(()) => round.escalated += 1,
             // Acknowledged or escalated by someone else meanwhile.
-            Err(mamori_store::StoreError::Conflict(_)) => {}
+            Err(mamori_store::StoreError::WrongState(_)) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -213,7 +213,7 @@ impl Store {
             return Err(StoreError::Invalid("回答は 実施・一部実施・未実施・該当なし から選んでください".into()));
         }
         if matches!(answer, "partly" | "not_done") && measure.trim().is_empty() {
-            return Err(StoreError::Invalid("一部実施・未実施の項目には改善策を記入してください（対策基準9.2(2)）".into()));
+            return Err(StoreError::Invalid("一部実施・未実施の項目には改善策を記入してください".into()));
         }
         if answer == "not_applicable" && comment.trim().is_empty() {
             return Err(StoreError::Invalid("該当なしとする理由を所見に記入してください".into()));

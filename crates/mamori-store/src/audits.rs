@@ -24,9 +24,6 @@ pub fn severity_label(code: &str) -> &'static str {
     SEVERITIES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("不明")
 }
 
-/// The roles whose holders for a department are not independent of it.
-const DEPARTMENT_ROLES: &[&str] = &["security_manager", "security_officer"];
-
 #[derive(Debug, Clone)]
 pub struct NewAudit {
     pub fiscal_year: FiscalYear,
@@ -81,6 +78,9 @@ pub struct NewAssignment {
     /// Why a conflict cannot be avoided; empty when there is none.
     pub override_reason: String,
     pub assigned_by: Option<i64>,
+    /// The profile's roles whose holder for a department is not independent of it (its
+    /// 情報セキュリティ管理者・担当者, as the profile names them).
+    pub audited_roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -349,7 +349,7 @@ impl Store {
             .await?
             .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("監査 {id} は承認済みです")));
+            return Err(StoreError::WrongState(format!("監査 {id} は承認済みです")));
         }
         w.commit(
             actor,
@@ -360,8 +360,14 @@ impl Store {
     }
 
     /// Why `auditor` is not independent of `department_id`, if they are not: it is their own
-    /// department, or they hold a role for it (情報セキュリティ管理者・担当者).
-    pub async fn auditor_conflict(&self, org_id: i64, auditor: i64, department_id: i64) -> Result<Option<String>> {
+    /// department, or they hold one of `audited_roles` for it.
+    pub async fn auditor_conflict(
+        &self,
+        org_id: i64,
+        auditor: i64,
+        department_id: i64,
+        audited_roles: &[String],
+    ) -> Result<Option<String>> {
         let own: Option<i64> = sqlx::query_scalar("SELECT department_id FROM people WHERE org_id = $1 AND id = $2")
             .bind(org_id)
             .bind(auditor)
@@ -372,7 +378,7 @@ impl Store {
             return Ok(Some("監査を行う者の所属課局です".into()));
         }
         let roles = self.roles_of_person(auditor).await?;
-        if let Some(r) = roles.iter().find(|r| r.department_id == Some(department_id) && DEPARTMENT_ROLES.contains(&r.role.as_str())) {
+        if let Some(r) = roles.iter().find(|r| r.department_id == Some(department_id) && audited_roles.contains(&r.role)) {
             return Ok(Some(format!("監査を行う者がこの課局の役割（{}）を持っています", r.role)));
         }
         Ok(None)
@@ -385,12 +391,12 @@ impl Store {
             (a.auditor_person_id, a.department_id, a.override_reason.as_str(), a.assigned_by);
         self.audit(org_id, audit_id).await?;
         self.department(org_id, department_id).await?;
-        let conflict = self.auditor_conflict(org_id, auditor, department_id).await?;
+        let conflict = self.auditor_conflict(org_id, auditor, department_id, &a.audited_roles).await?;
         let reason = override_reason.trim();
         if let Some(c) = &conflict {
             if reason.is_empty() {
                 return Err(StoreError::Invalid(format!(
-                    "監査を行う者は被監査課局から独立していなければなりません（対策基準9.1(2)①）: {c}。やむを得ず割り当てる場合は、その理由を記録してください"
+                    "監査を行う者は被監査課局から独立していなければなりません: {c}。やむを得ず割り当てる場合は、その理由を記録してください"
                 )));
             }
         }
@@ -469,7 +475,7 @@ impl Store {
     pub async fn record_finding(&self, org_id: i64, audit_id: i64, f: &NewFinding, auditor: i64, actor: &Actor) -> Result<Finding> {
         let a = self.audit(org_id, audit_id).await?;
         if a.status == status::PLANNED {
-            return Err(StoreError::Invalid("監査実施計画が承認されていません（対策基準9.1(3)①）".into()));
+            return Err(StoreError::WrongState("監査実施計画が承認されていないため、指摘事項はまだ記録できません".into()));
         }
         check_text("指摘事項", &f.description, 2000)?;
         if !SEVERITIES.iter().any(|(c, _)| *c == f.severity) {
@@ -543,7 +549,7 @@ impl Store {
             .await?
             .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict("承認済みで未報告の監査だけを報告できます".into()));
+            return Err(StoreError::WrongState("承認済みで未報告の監査だけを報告できます".into()));
         }
         w.commit(actor, NewEvent::new("audit.report", "audit", id, serde_json::json!({"report": report.trim()})).with_result("reported"))
             .await?;
@@ -638,7 +644,7 @@ impl Store {
             .await?
             .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict("この確認は回答済みです".into()));
+            return Err(StoreError::WrongState("この確認は回答済みです".into()));
         }
         w.commit(
             actor,
@@ -736,7 +742,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict("完了した改善計画には進捗を報告できません".into()));
+            return Err(StoreError::WrongState("完了した改善計画には進捗を報告できません".into()));
         }
         w.commit(actor, NewEvent::new("improvement.progress", "improvement_plan", plan_id, serde_json::json!({"note": note.trim()})))
             .await?;
@@ -757,7 +763,7 @@ impl Store {
             .await?
             .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict("この改善計画は完了済みです".into()));
+            return Err(StoreError::WrongState("この改善計画は完了済みです".into()));
         }
         w.commit(
             actor,

@@ -115,7 +115,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("下書き {id} は有効化済みのため編集できません。新しく取り込んでください")));
+            return Err(StoreError::WrongState(format!("下書き {id} は有効化済みのため編集できません。新しく取り込んでください")));
         }
         w.commit(
             actor,
@@ -144,7 +144,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::WrongState(format!(
                 "下書き {id} は承認できる状態ではありません（承認済み・有効化済み、または同時に編集された）"
             )));
         }
@@ -172,7 +172,7 @@ impl Store {
     ) -> Result<ProfileVersion> {
         let d = self.profile_draft(org_id, id).await?;
         if d.status != status::ACCEPTED {
-            return Err(StoreError::Conflict("承認された下書きだけを有効にできます。内容を確認して「承認」してください".into()));
+            return Err(StoreError::WrongState("承認された下書きだけを有効にできます。内容を確認して「承認」してください".into()));
         }
         let file_name = format!("{}.toml", d.source_name.rsplit_once('.').map(|(a, _)| a).unwrap_or(&d.source_name));
         self.activate_profile_inner(org_id, &file_name, &d.draft_text, profile, Some(id), actor).await

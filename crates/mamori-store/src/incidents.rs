@@ -436,7 +436,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 if n != 1 {
-                    return Err(StoreError::Conflict(format!("報告 {id} は下書きではないか、あなたの下書きではありません")));
+                    return Err(StoreError::WrongState(format!("報告 {id} は下書きではないか、あなたの下書きではありません")));
                 }
                 id
             }
@@ -531,7 +531,7 @@ impl Store {
         .await?
         .rows_affected();
         if n == 0 {
-            return Err(StoreError::Conflict("確認が必要な通知はありません".into()));
+            return Err(StoreError::WrongState("確認が必要な通知はありません".into()));
         }
         w.commit(
             actor,
@@ -566,7 +566,7 @@ impl Store {
                 .await?
                 .rows_affected();
         if done != 1 {
-            return Err(StoreError::Conflict(format!("通知 {} は確認済みか、上位へ通知済みです", n.id)));
+            return Err(StoreError::WrongState(format!("通知 {} は確認済みか、上位へ通知済みです", n.id)));
         }
         insert_notices(w.conn(), n.org_id, n.incident_id, to, &now, mail).await?;
         w.commit(
@@ -649,7 +649,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("報告 {id} は評価できる状態ではありません（下書きか、対応完了）")));
+            return Err(StoreError::WrongState(format!("報告 {id} は評価できる状態ではありません（下書きか、対応完了）")));
         }
         insert_notices(w.conn(), org_id, id, notices, &now, mail).await?;
         w.commit(
@@ -684,7 +684,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("報告 {id} には記録できません（下書きか、対応完了）")));
+            return Err(StoreError::WrongState(format!("報告 {id} には記録できません（下書きか、対応完了）")));
         }
         w.commit(
             actor,
@@ -708,7 +708,9 @@ impl Store {
             .await?
             .try_get(0)?;
         if open > 0 {
-            return Err(StoreError::Conflict(format!("未完了の指示・対策が {open} 件あります。完了を記録してから対応完了にしてください")));
+            return Err(StoreError::WrongState(format!(
+                "未完了の指示・対策が {open} 件あります。完了を記録してから対応完了にしてください"
+            )));
         }
         let mut w = self.begin_write(org_id).await?;
         let now = now_text();
@@ -722,7 +724,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("報告 {id} は CSIRT の評価前か、対応完了済みです")));
+            return Err(StoreError::WrongState(format!("報告 {id} は CSIRT の評価前か、対応完了済みです")));
         }
         w.commit(actor, NewEvent::new("incident.close", "incident", id, serde_json::json!({}))).await?;
         self.incident(org_id, id).await
@@ -782,7 +784,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("指示 {task_id} は完了済みか、見つかりません")));
+            return Err(StoreError::WrongState(format!("指示 {task_id} は完了済みか、見つかりません")));
         }
         w.commit(
             actor,
@@ -831,7 +833,7 @@ impl Store {
         .await?
         .rows_affected();
         if inserted != 1 {
-            return Err(StoreError::Conflict(format!("外部への報告「{report_id}」は記録済みです")));
+            return Err(StoreError::WrongState(format!("外部への報告「{report_id}」は記録済みです")));
         }
         w.commit(
             actor,
@@ -992,7 +994,7 @@ impl Store {
         .bind(now_text())
         .fetch_optional(w.conn())
         .await?
-        .ok_or_else(|| StoreError::Conflict("対応完了の報告には添付できません".into()))?
+        .ok_or_else(|| StoreError::WrongState("対応完了の報告には添付できません".into()))?
         .try_get(0)?;
         w.commit(
             actor,

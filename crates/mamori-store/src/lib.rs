@@ -56,8 +56,12 @@ pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
 pub enum StoreError {
     #[error("not found: {0}")]
     NotFound(&'static str),
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A value that must be unique is taken; the field, in Japanese.
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    /// The thing is not in a state that allows the change; what and why, in Japanese.
+    #[error("wrong state: {0}")]
+    WrongState(String),
     #[error("invalid: {0}")]
     Invalid(String),
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
@@ -73,10 +77,10 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Maps a unique-constraint violation to `Conflict`, leaving other errors as they are.
+    /// Maps a unique-constraint violation to `Duplicate`, leaving other errors as they are.
     fn on_unique(self, what: &str) -> Self {
         match &self {
-            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::Conflict(what.to_owned()),
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::WrongState(what.to_owned()),
             _ => self,
         }
     }

@@ -238,7 +238,7 @@ impl Store {
             .await?
             .rows_affected();
             if n != 1 {
-                return Err(StoreError::Conflict(format!("下書き {draft} は承認された内容から変わったか、有効化済みです")));
+                return Err(StoreError::WrongState(format!("下書き {draft} は承認された内容から変わったか、有効化済みです")));
             }
         }
         w.refresh_profile_version().await?;
@@ -263,6 +263,16 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("profile version"))?;
         profile_version(&r)
+    }
+
+    /// Which version is active: the id alone, so that a per-request check reads no text.
+    pub async fn active_profile_id(&self, org_id: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query("SELECT id FROM profile_versions WHERE org_id = $1 AND is_active = 1")
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?)
     }
 
     pub async fn active_profile(&self, org_id: i64) -> Result<Option<ProfileVersion>> {

@@ -340,7 +340,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("申請 {id} は承認待ちではありません（{}）", before.status)));
+            return Err(StoreError::WrongState(format!("申請 {id} は承認待ちではありません（{}）", before.status)));
         }
         let action = if v.approve { "request.approve" } else { "request.refuse" };
         w.commit(
@@ -393,7 +393,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("申請 {id} は完了を記録できる状態ではありません（承認済みでないか、記録済み）")));
+            return Err(StoreError::WrongState(format!("申請 {id} は完了を記録できる状態ではありません（承認済みでないか、記録済み）")));
         }
         w.commit(
             actor,

@@ -169,7 +169,7 @@ impl Store {
         .await?
         .rows_affected();
         if n != 1 {
-            return Err(StoreError::Conflict(format!("違反 {id} は対応済みです")));
+            return Err(StoreError::WrongState(format!("違反 {id} は対応済みです")));
         }
         let mut locked = 0;
         if lock {

@@ -51,7 +51,7 @@ async fn story(store: &Store) {
     let admin = Actor::system("test");
     let org = store.create_organization("story", "試験町", &admin).await.unwrap();
     let other_org = store.create_organization("other", "別の町", &admin).await.unwrap();
-    assert!(matches!(store.create_organization("story", "重複", &admin).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.create_organization("story", "重複", &admin).await, Err(StoreError::WrongState(_))));
 
     // Profile versions: every activation is kept, one is active.
     let profile = mamori_policy::parse_profile("story.toml", PROFILE).unwrap();
@@ -71,7 +71,7 @@ async fn story(store: &Store) {
     let foreign = store.create_department(other_org.id, "100", "総務課", None, "section", &admin).await.unwrap();
     assert_eq!(johoka.parent_id, Some(somu.id));
     assert!(matches!(store.department(org.id, foreign.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.create_department(org.id, "100", "重複", None, "section", &admin).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.create_department(org.id, "100", "重複", None, "section", &admin).await, Err(StoreError::WrongState(_))));
 
     let post = store.create_post(org.id, "課長", 50, &admin).await.unwrap();
     let kacho = store

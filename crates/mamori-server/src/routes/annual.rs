@@ -17,8 +17,10 @@ use crate::error::AppError;
 use crate::routes::assessment::{tallies, Tally};
 use crate::routes::audits::plan_status;
 use crate::routes::training::rollup;
-use crate::routes::yearly::{reads_reports, standings, today, year_nav, YearQuery};
+use crate::routes::yearly::{standings, today, year_nav, YearQuery};
+use crate::views::per;
 use crate::AppState;
+use mamori_policy::workflow::Step;
 
 /// Every figure of the report.
 pub struct AnnualReport {
@@ -144,9 +146,7 @@ fn rate(t: &Tally) -> String {
 }
 
 pub async fn page(State(state): State<AppState>, access: Access, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
-    if !reads_reports(&access) {
-        return Err(AppError::NotFound);
-    }
+    access.require(Step::ReportsView)?;
     let year = q.year();
     let r = build(&state, &access, year).await?;
     let day = r.as_of.to_string();
@@ -156,7 +156,7 @@ pub async fn page(State(state): State<AppState>, access: Access, Query(q): Query
         p { (year.label_ja()) "の情報セキュリティ対策の実施状況を報告します（" (wareki_date(r.as_of)) "現在）。" }
         h2 { "概要" }
         table.report #annual-summary { tbody { @for (k, v) in r.summary() { tr { th { (k) } td { (v) } } } } }
-        h2 { "1 研修・訓練（対策基準5.2）" }
+        h2 { "1 研修・訓練" (per(&access.cite(Step::TrainingReportToCiso))) }
         table.report #annual-training {
             thead { tr { th { "課局等" } th { "職員等" } th { "受講済み" } th { "未達" } } }
             tbody { @for (d, n, t, o) in &r.training_by_department { tr { td { (d) } td { (n) } td { (t) } td { (o) } } } }
@@ -165,7 +165,7 @@ pub async fn page(State(state): State<AppState>, access: Access, Query(q): Query
             h3 { "緊急時対応訓練" }
             ul { @for (on, title, result) in &r.drills { li { (crate::views::fmt::date_ja(on)) " " (title) @if !result.is_empty() { " — " (result) } } } }
         }
-        h2 { "2 自己点検（対策基準9.2）" }
+        h2 { "2 自己点検" (per(&access.cite(Step::AssessmentViewAll))) }
         @match &r.assessment {
             None => { p { "この年度の自己点検は実施されていません。" } }
             Some(a) => {
@@ -180,7 +180,7 @@ pub async fn page(State(state): State<AppState>, access: Access, Query(q): Query
                 }
             }
         }
-        h2 { "3 監査と改善計画（対策基準9.1）" }
+        h2 { "3 監査と改善計画" (per(&access.cite(Step::AuditView))) }
         @if r.audits.is_empty() { p { "この年度の監査はありません。" } } @else {
             ul { @for (a, n) in &r.audits { li { (a.title) "（" (crate::views::fmt::date_ja(&a.starts_on)) "〜" (crate::views::fmt::date_ja(&a.ends_on)) "、" (crate::routes::audits::status_label(&a.status)) "、指摘 " (n) " 件）" } } }
         }
@@ -317,9 +317,7 @@ pub fn workbook(r: &AnnualReport) -> Result<Vec<u8>, AppError> {
 }
 
 pub async fn xlsx(State(state): State<AppState>, access: Access, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
-    if !reads_reports(&access) {
-        return Err(AppError::NotFound);
-    }
+    access.require(Step::ReportsView)?;
     let year = q.year();
     let r = build(&state, &access, year).await?;
     let bytes = workbook(&r)?;

@@ -223,7 +223,7 @@ async fn openapi() -> Json<Value> {
                 "responses": {"200": {"description": "報告"}, "400": {"description": "この報告に必要な外部報告ではない、または日付の誤り"}, "409": {"description": "記録済み"}}}},
             "/api/v1/audits/{id}": {"get": {"summary": "監査（計画、監査を行う者の割当て、指摘事項）。統括・CISO・委員会とその監査を行う者だけが読めます", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "audit, assignments, findings"}, "404": {"description": "ない、または読めない"}}}},
-            "/api/v1/audits/{id}/assignments": {"post": {"summary": "監査を行う者の被監査課局への割当て（対策基準9.1(2)①）。自分の所属課局や、その課局の役割を持つ人は、理由（override_reason）がなければ割り当てられません", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "/api/v1/audits/{id}/assignments": {"post": {"summary": "監査を行う者の被監査課局への割当て（根拠はプロファイルの audit.independence）。自分の所属課局や、その課局の役割を持つ人は、理由（override_reason）がなければ割り当てられません", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuditAssignment"}}}},
                 "responses": {"200": {"description": "割当て（conflict に独立でない理由、override_reason に記録した理由）"}, "400": {"description": "独立でない割当てに理由がない、または入力の誤り"}, "409": {"description": "割当て済み"}}}}
         },

@@ -1,4 +1,4 @@
-//! Self-assessment (自己点検, 対策基準9.2). The 統括 generates the fiscal year's campaign
+//! Self-assessment (自己点検). The 統括 (whoever the profile's `assessment.create` names) generates the fiscal year's campaign
 //! from the active profile's checklist — every mandatory and prohibited clause, with its
 //! responsible role. Duties of a department-scoped role and of every 職員等 become one item
 //! per department, answered by its 情報セキュリティ管理者; the others one item answered by the
@@ -19,10 +19,13 @@ use serde::Deserialize;
 
 use crate::auth::Access;
 use crate::error::AppError;
-use crate::routes::yearly::{is_organizer, today, year_nav};
+use crate::routes::person_of;
+use crate::routes::yearly::{today, year_nav};
 use crate::views::fmt::{date_ja, wareki_time};
 use crate::views::layout::{csrf_field, page};
+use crate::views::{cite_clause, per};
 use crate::AppState;
+use mamori_policy::workflow::{Reach, Step};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AssessmentQuery {
@@ -51,7 +54,9 @@ pub fn role_label(access: &Access, role: &str) -> String {
 /// responsibility — a department with a 管理者 whose parent is not held by the same person
 /// (a 課長 answers for the 課, not again for each of its 係). Every department when no
 /// 管理者 is assigned yet.
-async fn assessed_departments(state: &AppState, org_id: i64) -> Result<Vec<i64>, AppError> {
+async fn assessed_departments(state: &AppState, access: &Access) -> Result<Vec<i64>, AppError> {
+    let org_id = access.org_id();
+    let answerers = &access.workflow.rule(Step::AssessmentAnswer).roles;
     let departments = state.store.departments(org_id).await?;
     let parent: std::collections::HashMap<i64, Option<i64>> = departments.iter().map(|d| (d.id, d.parent_id)).collect();
     let held: std::collections::HashSet<(i64, i64)> = state
@@ -59,7 +64,7 @@ async fn assessed_departments(state: &AppState, org_id: i64) -> Result<Vec<i64>,
         .role_assignments(org_id)
         .await?
         .into_iter()
-        .filter(|a| a.role == "security_manager" && !a.is_deputy)
+        .filter(|a| answerers.contains(&a.role) && !a.is_deputy)
         .filter_map(|a| a.department_id.map(|d| (a.person_id, d)))
         .collect();
     let mut units: Vec<i64> = held
@@ -99,16 +104,22 @@ pub fn items_for(profile: &mamori_policy::Profile, departments: &[i64]) -> Vec<N
     out
 }
 
-/// Whether this person answers the item: the department's 管理者 for department items, a
-/// holder of the role for the others, and the 統括 (who runs the assessment) for all.
+/// Whether this person answers the item: the department's 管理者 (the profile's
+/// `assessment.answer`) for department items, a holder of the item's role for the others,
+/// and whoever runs the assessment (`assessment.create`) for all.
 pub fn may_answer(access: &Access, item: &Item) -> bool {
-    if access.has_role("security_director") || access.is_admin() {
+    if access.may(Step::AssessmentCreate) {
         return true;
     }
     match item.department_id {
-        Some(d) => access.has_role("security_manager") && access.managed_departments().is_some_and(|m| m.contains(&d)),
-        None => access.has_role(&item.role),
+        Some(d) => access.may_in(Step::AssessmentAnswer, d),
+        None => access.holds(&item.role),
     }
+}
+
+/// Who reads every item: those who run or receive the assessment.
+fn reads_all(access: &Access) -> bool {
+    access.may(Step::AssessmentCreate) || access.may(Step::AssessmentViewAll)
 }
 
 /// Counts of answers: 実施, 一部実施, 未実施, 該当なし, 未回答.
@@ -170,7 +181,7 @@ fn item_row(access: &Access, i: &Item, back: &str) -> Markup {
     let answerable = may_answer(access, i);
     html! {
         tr id={"item-" (i.id)} data-clause=(i.clause) class=(if i.answer.is_none() { "unanswered" } else { "" }) {
-            td { (i.clause) br; span.small { (if i.force == "prohibited" { "禁止" } else { "義務" }) "・" (role_label(access, &i.role)) } }
+            td { (cite_clause(&i.clause)) br; span.small { (if i.force == "prohibited" { "禁止" } else { "義務" }) "・" (role_label(access, &i.role)) } }
             td.small { (i.clause_text) }
             td {
                 @if answerable {
@@ -203,10 +214,10 @@ async fn assessment_page(
 ) -> Result<Response, AppError> {
     let year = q.year();
     let campaign = state.store.campaign(access.org_id(), year).await?;
-    let organizer = is_organizer(access);
+    let organizer = access.may(Step::AssessmentCreate);
     let body = match &campaign {
         None => {
-            let departments = assessed_departments(state, access.org_id()).await?;
+            let departments = assessed_departments(state, access).await?;
             let planned = items_for(&access.profile, &departments);
             let clauses = checklist(&access.profile).len();
             html! {
@@ -226,18 +237,17 @@ async fn assessment_page(
         Some(c) => {
             let items = state.store.assessment_items(access.org_id(), c.id).await?;
             let (by_department, by_chapter) = tallies(&items);
-            let managed = access.managed_departments();
             let asked: Option<i64> = q.department.as_deref().and_then(|d| d.parse().ok());
             let open_only = q.open.is_some();
             // What this page lists: one department's items (organizer's choice or the
             // 管理者's own), then the organization items this person answers.
             // The departments with items that this 管理者 answers, for the links between them.
-            let answering: Vec<i64> = match &managed {
-                Some(m) if access.has_role("security_manager") => {
+            let answering: Vec<i64> = match access.reach(Step::AssessmentAnswer) {
+                Reach::Departments(m) => {
                     let with_items: std::collections::BTreeSet<i64> = items.iter().filter_map(|i| i.department_id).collect();
                     m.iter().copied().filter(|d| with_items.contains(d)).collect()
                 }
-                _ => Vec::new(),
+                Reach::Everywhere | Reach::Nowhere => Vec::new(),
             };
             let own_departments: Vec<i64> = match asked {
                 Some(d) if organizer || answering.contains(&d) => vec![d],
@@ -249,7 +259,7 @@ async fn assessment_page(
                 .iter()
                 .filter(|i| match i.department_id {
                     Some(d) => own_departments.contains(&d),
-                    None => asked.is_none() && (access.has_role(&i.role) || (organizer && access.has_role("security_director"))),
+                    None => asked.is_none() && (access.holds(&i.role) || organizer),
                 })
                 .filter(|i| !open_only || i.answer.is_none())
                 .collect();
@@ -289,7 +299,7 @@ async fn assessment_page(
                 }
                 p.small {
                     a href={"/assessment?fy=" (year.0) (department.map(|d| format!("&department={d}")).unwrap_or_default()) "&open=1"} { "未回答だけを表示" }
-                    "　一部実施・未実施には改善策を記入します（対策基準9.2(2)）。"
+                    "　一部実施・未実施には改善策を記入します" (per(&access.cite(Step::AssessmentImprovement))) "。"
                 }
                 @if listed.is_empty() { p #assessment-items { "表示する項目はありません。" } } @else {
                     table #assessment-items {
@@ -317,9 +327,7 @@ pub struct CampaignForm {
 }
 
 async fn generate(state: &AppState, access: &Access, f: &CampaignForm) -> Result<FiscalYear, AppError> {
-    if !(access.has_role("security_director") || access.is_admin()) {
-        return Err(AppError::BadRequest("自己点検を作成できるのは統括情報セキュリティ責任者です（対策基準9.2(1)）".into()));
-    }
+    access.require(Step::AssessmentCreate)?;
     let year =
         f.fy.trim()
             .parse::<i32>()
@@ -339,7 +347,7 @@ async fn generate(state: &AppState, access: &Access, f: &CampaignForm) -> Result
     if due < today() {
         return Err(AppError::BadRequest("回答期限が過去の日付です".into()));
     }
-    let departments = assessed_departments(state, access.org_id()).await?;
+    let departments = assessed_departments(state, access).await?;
     let items = items_for(&access.profile, &departments);
     let campaign = NewCampaign {
         year,
@@ -355,9 +363,9 @@ async fn generate(state: &AppState, access: &Access, f: &CampaignForm) -> Result
 pub async fn create(State(state): State<AppState>, access: Access, Form(f): Form<CampaignForm>) -> Result<Response, AppError> {
     match generate(&state, &access, &f).await {
         Ok(year) => Ok(Redirect::to(&format!("/assessment?fy={}", year.0)).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+        Err(e) if e.is_shown_on_form() => {
             let q = AssessmentQuery { fy: Some(f.fy.clone()), ..Default::default() };
-            assessment_page(&state, &access, &q, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await
+            assessment_page(&state, &access, &q, Some(&e.message_ja()), e.status()).await
         }
         Err(e) => Err(e),
     }
@@ -398,11 +406,17 @@ pub async fn answer(
     let c = state.store.campaign_by_id(access.org_id(), item.campaign_id).await?;
     let r = async {
         if !may_answer(&access, &item) {
-            return Err(AppError::BadRequest(
-                "この項目に回答できるのは、その課局等の情報セキュリティ管理者（または役割の担当者）と統括情報セキュリティ責任者です".into(),
-            ));
+            return Err(match item.department_id {
+                Some(d) => access.require_in(Step::AssessmentAnswer, d).err().unwrap_or(AppError::Forbidden),
+                None => AppError::Denied(mamori_policy::workflow::Denial {
+                    step: Some(Step::AssessmentAnswer),
+                    clause: item.clause.clone(),
+                    provenance: mamori_policy::Provenance::Document,
+                    reason: format!("この項目に回答するのは{}です", role_label(&access, &item.role)),
+                }),
+            });
         }
-        let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+        let me = person_of(&access, "自己点検に回答")?;
         let answer = Answer { answer: f.answer.clone(), comment: f.comment.clone(), measure: f.measure.clone() };
         state.store.answer_item(access.org_id(), id, &answer, me.id, &access.actor()).await?;
         Ok(())
@@ -410,7 +424,7 @@ pub async fn answer(
     .await;
     match r {
         Ok(()) => Ok(Redirect::to(&back_to(&item, c.fiscal_year, b.back.as_deref())).into_response()),
-        Err(e @ AppError::BadRequest(_)) => item_page(&state, &access, id, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await,
+        Err(e) if e.is_shown_on_form() => item_page(&state, &access, id, Some(&e.message_ja()), e.status()).await,
         Err(e) => Err(e),
     }
 }
@@ -420,7 +434,7 @@ pub async fn answer(
 
 async fn item_page(state: &AppState, access: &Access, id: i64, error: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
     let item = state.store.assessment_item(access.org_id(), id).await?;
-    if !(may_answer(access, &item) || is_organizer(access) || access.has_role("committee")) {
+    if !(may_answer(access, &item) || reads_all(access)) {
         return Err(AppError::NotFound);
     }
     let c = state.store.campaign_by_id(access.org_id(), item.campaign_id).await?;
@@ -429,7 +443,7 @@ async fn item_page(state: &AppState, access: &Access, id: i64, error: Option<&st
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
         dl.facts {
             dt { "年度" } dd { (FiscalYear(c.fiscal_year).label_ja()) }
-            dt { "条項" } dd { (item.clause) }
+            dt { "条項" } dd { (cite_clause(&item.clause)) }
             dt { "責任者" } dd { (role_label(access, &item.role)) }
             @if let Some(d) = item.department_id { dt { "課局等" } dd { (access.department_name(d)) } }
             dt { "内容" } dd { (item.clause_text) }
@@ -468,7 +482,7 @@ pub async fn add_evidence(
         if !may_answer(&access, &item) {
             return Err(AppError::BadRequest("証跡を添付できるのは、この項目に回答する人です".into()));
         }
-        let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+        let me = person_of(&access, "証跡を添付")?;
         let upload = crate::routes::read_upload(&mut multipart).await?;
         let Some(f) = upload.file else { return Err(AppError::BadRequest("添付するファイルを選んでください".into())) };
         let e = NewEvidence {
@@ -485,7 +499,7 @@ pub async fn add_evidence(
     .await;
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/assessment/items/{id}")).into_response()),
-        Err(e @ AppError::BadRequest(_)) => item_page(&state, &access, id, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await,
+        Err(e) if e.is_shown_on_form() => item_page(&state, &access, id, Some(&e.message_ja()), e.status()).await,
         Err(e) => Err(e),
     }
 }
@@ -496,7 +510,7 @@ pub async fn evidence_file(State(state): State<AppState>, access: Access, Path(i
     let allowed = match e.owner_kind.as_str() {
         "assessment_item" => {
             let item = state.store.assessment_item(access.org_id(), e.owner_id).await?;
-            may_answer(&access, &item) || is_organizer(&access) || access.has_role("committee")
+            may_answer(&access, &item) || reads_all(&access)
         }
         "audit" => crate::routes::audits::reads_audit(&state, &access, e.owner_id).await?,
         _ => false,

@@ -1,8 +1,10 @@
 //! The information asset register (情報資産台帳): list, search, register, edit, reclassify,
 //! copy, and each asset's handling restrictions with their clauses.
 
+use crate::views::per;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_policy::workflow::Step;
 use mamori_policy::{Profile, RestrictionSource};
 use mamori_store::assets::{Asset, AssetFields, AssetFilter, Classes};
 use maud::{html, Markup};
@@ -444,12 +446,13 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
     let history = state.store.classification_history(access.org_id(), id).await?;
     let events = state.store.events(access.org_id(), Some(("asset", &id.to_string())), 50).await?;
     let can_manage = access.can_manage_department(asset.fields.department_id);
+    let managers = mamori_policy::workflow::roles_doing(&access.profile, mamori_policy::workflow::WorkflowRole::SecurityManager);
     let manager_names: Vec<String> = state
         .store
         .role_assignments(access.org_id())
         .await?
         .into_iter()
-        .filter(|r| r.role == "security_manager" && r.department_id == Some(asset.fields.department_id))
+        .filter(|r| managers.contains(&r.role) && r.department_id == Some(asset.fields.department_id))
         .map(|r| r.person_name)
         .collect();
     let origin = match asset.origin_asset_id {
@@ -475,7 +478,7 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
                 dt { "更新" } dd { (wareki_time(&asset.updated_at)) }
             }
             @if asset.classes.is_undecided() {
-                p.warn { "分類が決まっていない軸があります。情報セキュリティ管理者が判断してください（対策基準2(2)③(ウ)）。" }
+                p.warn { "分類が決まっていない軸があります。" (access.cite(Step::ClassificationUnclear).text) (per(&access.cite(Step::ClassificationUnclear))) }
             }
             h2 { "取扱制限" }
             (restrictions_table(profile, &asset.classes))
@@ -499,7 +502,7 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
             }
             @if access.can_register_in(asset.fields.department_id) {
                 h2.noprint { "複製の登録" }
-                p.small.noprint { "複製した情報資産も元と同じ分類で管理します（対策基準2(2)①(ウ)）。" }
+                p.small.noprint { "複製した情報資産も元と同じ分類で管理します" (per(&access.cite(Step::ClassificationCopies))) "。" }
                 form.inline.noprint method="post" action={ "/assets/" (id) "/copy" } {
                     (csrf_field(&access.session.csrf_token))
                     label { "名称" input type="text" name="name" value={ (asset.fields.name) "（複製）" } required; }

@@ -1,4 +1,4 @@
-//! Audits (監査, 対策基準9.1) and improvement plans (改善計画). The 統括's office draws up a
+//! Audits (監査) and improvement plans (改善計画). The 統括's office draws up a
 //! yearly plan; the committee or the 統括 — not whoever drew it up — approves it; auditors are
 //! assigned to departments they are independent of (a conflict needs a recorded reason);
 //! auditors record findings against the in-scope clauses and report; the CISO or the 統括
@@ -19,14 +19,23 @@ use serde_json::{json, Value};
 
 use crate::auth::Access;
 use crate::error::{ApiError, AppError};
-use crate::routes::yearly::{is_organizer, today, year_nav, YearQuery};
+use crate::routes::person_of;
+use crate::routes::yearly::{today, year_nav, YearQuery};
 use crate::views::fmt::{date_ja, wareki_time};
 use crate::views::layout::{csrf_field, page};
+use crate::views::{cite_clause, per};
 use crate::AppState;
+use mamori_policy::workflow::{self as wf, AuditStatus, PlanStatus, Step};
 
-/// Who approves an audit plan (9.1(3)①): the committee or the 統括.
-fn approver_role(access: &Access) -> Option<&'static str> {
-    ["committee", "security_director"].into_iter().find(|r| access.has_role(r))
+/// The role an approver approves an audit plan in: the first of theirs the profile's rule
+/// names.
+fn approver_role(access: &Access) -> Option<String> {
+    let rule = access.workflow.rule(Step::AuditApprove);
+    access.roles.iter().map(|r| r.role.clone()).find(|r| rule.roles.contains(r)).or_else(|| access.is_admin().then(|| "admin".to_owned()))
+}
+
+fn audit_status(a: &Audit) -> Result<AuditStatus, AppError> {
+    AuditStatus::parse(&a.status).ok_or_else(|| AppError::internal(format!("audit {} has status {}", a.id, a.status)))
 }
 
 /// Whether this person is one of the audit's auditors.
@@ -37,7 +46,7 @@ async fn is_auditor(state: &AppState, access: &Access, audit_id: i64) -> Result<
 
 /// Who reads an audit: organizers, the committee, and its auditors.
 pub async fn reads_audit(state: &AppState, access: &Access, audit_id: i64) -> Result<bool, AppError> {
-    Ok(is_organizer(access) || access.has_role("committee") || is_auditor(state, access, audit_id).await?)
+    Ok(access.may(Step::AuditView) || is_auditor(state, access, audit_id).await?)
 }
 
 pub fn status_label(s: &str) -> &'static str {
@@ -63,7 +72,7 @@ fn parse_day(field: &str, value: &str, problems: &mut Vec<String>) -> Option<Nai
 async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
     let year = q.year();
     let mut audits = state.store.audits(access.org_id(), Some(year)).await?;
-    if !(is_organizer(access) || access.has_role("committee")) {
+    if !access.may(Step::AuditView) {
         let mine = match &access.person {
             Some(p) => state.store.audits_of_auditor(access.org_id(), p.id).await?,
             None => Vec::new(),
@@ -73,7 +82,7 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
     let body = html! {
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
         (year_nav("/audits", year))
-        p.small { "ネットワーク及び情報システム等の情報セキュリティ対策状況について、毎年度、被監査課局から独立した者に監査を行わせます（対策基準9.1）。" }
+        p.small { "ネットワーク及び情報システム等の情報セキュリティ対策状況について、毎年度、被監査課局から独立した者に監査を行わせます" (per(&access.cite(Step::AuditPlan))) "。" }
         @if audits.is_empty() { p #audits { "この年度の監査はありません。" } } @else {
             table #audits {
                 thead { tr { th { "監査" } th { "期間" } th { "範囲" } th { "状態" } } }
@@ -85,13 +94,13 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
                 } } }
             }
         }
-        @if is_organizer(access) {
+        @if access.may(Step::AuditPlan) {
             h2 { "監査実施計画を立てる" }
             form.stack method="post" action="/audits" id="audit-form" {
                 (csrf_field(&access.session.csrf_token))
                 input type="hidden" name="fy" value=(year.0);
                 label { "名称" input type="text" name="title" maxlength="200" required; }
-                label { "範囲（章をカンマ区切りで。例: 対策基準5,対策基準6。空欄なら全章）" input type="text" name="scope" maxlength="1000"; }
+                label { "範囲（章をカンマ区切りで。例: " (chapters_example(access)) "。空欄なら全章）" input type="text" name="scope" maxlength="1000"; }
                 label { "開始日" input type="date" name="starts_on" required; }
                 label { "終了日" input type="date" name="ends_on" required; }
                 button type="submit" { "計画を作成（承認を依頼）" }
@@ -121,9 +130,7 @@ pub struct AuditForm {
 
 pub async fn create(State(state): State<AppState>, access: Access, Form(f): Form<AuditForm>) -> Result<Response, AppError> {
     let r = async {
-        if !is_organizer(&access) {
-            return Err(AppError::BadRequest("監査実施計画を作成できるのは統括情報セキュリティ責任者とCISOです".into()));
-        }
+        access.require(Step::AuditPlan)?;
         let mut problems = Vec::new();
         let starts = parse_day("開始日", &f.starts_on, &mut problems);
         let ends = parse_day("終了日", &f.ends_on, &mut problems);
@@ -135,7 +142,7 @@ pub async fn create(State(state): State<AppState>, access: Access, Form(f): Form
     .await;
     match r {
         Ok(a) => Ok(Redirect::to(&format!("/audits/{}", a.id)).into_response()),
-        Err(e @ AppError::BadRequest(_)) => {
+        Err(e) if e.is_shown_on_form() => {
             list_page(
                 &state,
                 &access,
@@ -168,8 +175,12 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
     let checks = state.store.finding_checks(access.org_id(), None).await?;
     let me = access.person.as_ref().map(|p| p.id);
     let my_departments: Vec<i64> = assignments.iter().filter(|s| Some(s.auditor_person_id) == me).map(|s| s.department_id).collect();
-    let organizer = is_organizer(access);
-    let directs = access.has_role("ciso") || access.has_role("security_director");
+    let organizer = access.may(Step::AuditAssign);
+    let keeps_evidence = access.may(Step::AuditEvidence);
+    let directs = access.may(Step::ImprovementDirect);
+    let asks_others = access.may(Step::ImprovementRequestCheck);
+    let approvable =
+        wf::approve_audit_plan(&access.workflow, &access.subject(), &access.tree, a.id, audit_status(&a)?, a.created_by_person_id).is_ok();
     let items: Vec<_> = checklist(&access.profile).into_iter().filter(|e| in_scope(&a, &e.chapter)).collect();
     let people = if organizer {
         state.store.people(access.org_id(), None, 100_000, 0).await?.into_iter().filter(|p| p.active).collect()
@@ -187,13 +198,14 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
             @if let Some(by) = &a.approved_by_name { dt { "承認" } dd { (by) "（" (a.approved_as.as_deref().map(|r| crate::routes::assessment::role_label(access, r)).unwrap_or_default()) "）" (a.approved_at.as_deref().map(wareki_time).unwrap_or_default()) } }
         }
         @if a.status == status::PLANNED {
-            @if approver_role(access).is_some() && a.created_by_person_id != me {
+            @if approvable {
                 form method="post" action={"/audits/" (id) "/approve"} id="approve-form" {
                     (csrf_field(&access.session.csrf_token))
-                    button type="submit" { "監査実施計画を承認する（対策基準9.1(3)①）" }
+                    button type="submit" { "監査実施計画を承認する" }
+                    " " (per(&access.cite(Step::AuditApprove)))
                 }
             } @else {
-                p.small { "情報セキュリティ委員会又は統括情報セキュリティ責任者（計画を立案した人以外）の承認を待っています。" }
+                p.small { (access.workflow.who_ja(Step::AuditApprove)) "（計画を立案した人以外）の承認を待っています" (per(&access.cite(Step::AuditApprove))) "。" }
             }
         }
         h2 { "監査を行う者" }
@@ -238,6 +250,8 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
                                     input type="date" name="due_on" required;
                                     button type="submit" { "改善計画を指示" }
                                 }
+                            }
+                            @if asks_others {
                                 form.inline method="post" action={"/audits/findings/" (f.id) "/checks"} {
                                     (csrf_field(&access.session.csrf_token))
                                     select name="department_id" multiple size="3" { @for d in departments.iter().filter(|d| d.id != f.department_id) { option value=(d.id) { (d.name) } } }
@@ -260,7 +274,7 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
                 button type="submit" { "記録する" }
             }
             @if a.status == status::APPROVED {
-                h3 { "監査結果を報告する（対策基準9.1(5)）" }
+                h3 { "監査結果を報告する" (per(&access.cite(Step::AuditReport))) }
                 form.stack method="post" action={"/audits/" (id) "/report"} id="report-form" {
                     (csrf_field(&access.session.csrf_token))
                     textarea name="report" rows="4" maxlength="8000" required {}
@@ -270,11 +284,11 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
         }
         @if !a.report.is_empty() { h2 { "監査結果の報告" } p #audit-report { (a.report) } }
         h2 { "監査証拠・監査調書" }
-        p.small { "監査の実施を通して収集した監査証拠と監査調書は、ここに保管し、そのハッシュを作業記録に残します（対策基準9.1(6)）。" }
+        p.small { "監査の実施を通して収集した監査証拠と監査調書は、ここに保管し、そのハッシュを作業記録に残します" (per(&access.cite(Step::AuditEvidence))) "。" }
         @if evidence.is_empty() { p #audit-evidence { "ありません。" } } @else {
             ul #audit-evidence { @for e in &evidence { li { a href={"/evidence/" (e.id)} { (e.file_name) } " (" (e.size) " バイト、SHA-256 " code { (e.sha256.get(..16).unwrap_or(&e.sha256)) } "…、" (e.uploaded_by_name) ")" } } }
         }
-        @if organizer || !my_departments.is_empty() {
+        @if keeps_evidence || !my_departments.is_empty() {
             form.inline method="post" enctype="multipart/form-data" action={"/audits/" (id) "/evidence?csrf=" (access.session.csrf_token)} id="audit-evidence-form" {
                 input type="file" name="file" required;
                 button type="submit" { "保管する" }
@@ -282,7 +296,7 @@ async fn audit_page(state: &AppState, access: &Access, id: i64, error: Option<&s
         }
         details {
             summary { "点検する条項（" (items.len()) " 件）" }
-            table.small #audit-checklist { tbody { @for e in &items { tr { td { (e.clause) } td { (crate::routes::assessment::role_label(access, &e.role)) } td { (e.text) } } } } }
+            table.small #audit-checklist { tbody { @for e in &items { tr { td { (cite_clause(&e.clause)) } td { (crate::routes::assessment::role_label(access, &e.role)) } td { (e.text) } } } } }
         }
         p { a href={"/audits?fy=" (a.fiscal_year)} { "監査の一覧へ" } }
     };
@@ -296,22 +310,19 @@ pub async fn show(State(state): State<AppState>, access: Access, Path(id): Path<
 async fn on_audit(state: &AppState, access: &Access, id: i64, r: Result<(), AppError>) -> Result<Response, AppError> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/audits/{id}")).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
-            let code = if matches!(e, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
-            audit_page(state, access, id, Some(&e.message_ja()), code).await
+        Err(e) if e.is_shown_on_form() && !matches!(e, AppError::NotFound) => {
+            audit_page(state, access, id, Some(&e.message_ja()), e.status()).await
         }
         Err(e) => Err(e),
     }
 }
 
 async fn approve(state: &AppState, access: &Access, id: i64) -> Result<(), AppError> {
-    let Some(role) = approver_role(access) else {
-        return Err(AppError::BadRequest(
-            "監査実施計画を承認できるのは情報セキュリティ委員会と統括情報セキュリティ責任者です（対策基準9.1(3)①）".into(),
-        ));
-    };
-    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
-    state.store.approve_audit(access.org_id(), id, me.id, role, &access.actor()).await?;
+    let a = state.store.audit(access.org_id(), id).await?;
+    wf::approve_audit_plan(&access.workflow, &access.subject(), &access.tree, id, audit_status(&a)?, a.created_by_person_id)?;
+    let me = person_of(access, "監査実施計画を承認")?;
+    let role = approver_role(access).unwrap_or_default();
+    state.store.approve_audit(access.org_id(), id, me.id, &role, &access.actor()).await?;
     Ok(())
 }
 
@@ -331,16 +342,27 @@ pub struct AssignForm {
 }
 
 async fn assign(state: &AppState, access: &Access, id: i64, f: &AssignForm) -> Result<mamori_store::audits::Assignment, AppError> {
-    if !is_organizer(access) {
-        return Err(AppError::BadRequest("監査を行う者を指名できるのは統括情報セキュリティ責任者とCISOです（対策基準9.1(1)）".into()));
-    }
+    access.require(Step::AuditAssign)?;
     let auditor = f.auditor_person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("監査を行う者を選んでください".into()))?;
     let department = f.department_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("被監査課局を選んでください".into()))?;
+    // Independence (the profile's audit.independence): their own department, or a role the
+    // profile gives a department's holder there. A conflict needs a recorded reason.
+    let audited_roles = department_roles(access);
+    if let Some(c) = state.store.auditor_conflict(access.org_id(), auditor, department, &audited_roles).await? {
+        if f.override_reason.trim().is_empty() {
+            let rule = access.cite(Step::AuditIndependence);
+            return Err(AppError::BadRequest(format!(
+                "監査を行う者は被監査課局から独立していなければなりません（{}）: {c}。やむを得ず割り当てる場合は、その理由を記録してください",
+                rule.clause
+            )));
+        }
+    }
     let a = NewAssignment {
         auditor_person_id: auditor,
         department_id: department,
         override_reason: f.override_reason.clone(),
         assigned_by: access.person.as_ref().map(|p| p.id),
+        audited_roles,
     };
     Ok(state.store.assign_auditor(access.org_id(), id, &a, &access.actor()).await?)
 }
@@ -391,7 +413,11 @@ pub struct FindingForm {
 }
 
 async fn record_finding(state: &AppState, access: &Access, id: i64, f: &FindingForm) -> Result<(), AppError> {
-    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+    let me = person_of(access, "指摘事項を記録")?;
+    let clause = f.clause.trim();
+    if !clause.is_empty() && !access.clause_exists(clause) {
+        return Err(AppError::BadRequest(format!("条項「{clause}」はこのポリシーにありません")));
+    }
     let department_id = f.department_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("被監査課局を選んでください".into()))?;
     let n = NewFinding { department_id, clause: f.clause.clone(), description: f.description.clone(), severity: f.severity.clone() };
     state.store.record_finding(access.org_id(), id, &n, me.id, &access.actor()).await?;
@@ -422,7 +448,12 @@ pub async fn report_page(
 ) -> Result<Response, AppError> {
     let r = async {
         if !is_auditor(&state, &access, id).await? {
-            return Err(AppError::BadRequest("監査結果を報告できるのは監査を行う者です".into()));
+            return Err(AppError::Denied(wf::Denial {
+                step: None,
+                clause: access.cite(Step::AuditReport).clause,
+                provenance: access.cite(Step::AuditReport).provenance,
+                reason: "監査結果を報告できるのは、この監査に割り当てられた監査を行う者です".into(),
+            }));
         }
         state.store.report_audit(access.org_id(), id, &f.report, &access.actor()).await?;
         Ok(())
@@ -438,10 +469,10 @@ pub async fn evidence_page(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let r = async {
-        if !(is_organizer(&access) || is_auditor(&state, &access, id).await?) {
-            return Err(AppError::BadRequest("監査証拠を保管できるのは監査を行う者と統括情報セキュリティ責任者です".into()));
+        if !is_auditor(&state, &access, id).await? {
+            access.require(Step::AuditEvidence)?;
         }
-        let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+        let me = person_of(&access, "監査証拠を保管")?;
         let upload = crate::routes::read_upload(&mut multipart).await?;
         let Some(f) = upload.file else { return Err(AppError::BadRequest("保管するファイルを選んでください".into())) };
         let e = NewEvidence {
@@ -467,11 +498,7 @@ pub async fn checks_page(
 ) -> Result<Response, AppError> {
     let f = state.store.finding(access.org_id(), finding_id).await?;
     let r = async {
-        if !(access.has_role("ciso") || access.has_role("security_director")) {
-            return Err(AppError::BadRequest(
-                "他の課局への確認を指示できるのは CISO と統括情報セキュリティ責任者です（対策基準9.1(7)②）".into(),
-            ));
-        }
+        access.require(Step::ImprovementRequestCheck)?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
         let departments: Vec<i64> = pairs.iter().filter(|(k, _)| k == "department_id").filter_map(|(_, v)| v.parse().ok()).collect();
         state.store.request_finding_checks(access.org_id(), finding_id, &departments, &access.actor()).await?;
@@ -506,8 +533,7 @@ fn check_label(s: &str) -> &'static str {
 /// The plans this person reads: all for organizers and the committee; their departments'
 /// and their own otherwise.
 fn visible_plan(access: &Access, p: &Plan) -> bool {
-    is_organizer(access)
-        || access.has_role("committee")
+    access.may(Step::ImprovementViewAll)
         || access.person.as_ref().is_some_and(|me| me.id == p.responsible_person_id)
         || access.managed_departments().is_some_and(|m| m.contains(&p.department_id))
 }
@@ -522,15 +548,12 @@ async fn improvements_page(
     let as_of = q.as_of();
     let day = as_of.to_string();
     let plans: Vec<Plan> = state.store.plans(access.org_id(), None).await?.into_iter().filter(|p| visible_plan(access, p)).collect();
-    let managed = access.managed_departments();
     let checks: Vec<_> = state
         .store
         .finding_checks(access.org_id(), None)
         .await?
         .into_iter()
-        .filter(|c| {
-            c.status == "pending" && access.has_role("security_manager") && managed.as_ref().is_some_and(|m| m.contains(&c.department_id))
-        })
+        .filter(|c| c.status == "pending" && access.may_in(Step::ImprovementAnswerCheck, c.department_id))
         .collect();
     let mut findings = std::collections::HashMap::new();
     for c in &checks {
@@ -560,7 +583,7 @@ async fn improvements_page(
             }
         }
         @if !checks.is_empty() {
-            h2 { "同種の課題の有無の確認（対策基準9.1(7)②）" }
+            h2 { "同種の課題の有無の確認" (per(&access.cite(Step::ImprovementAnswerCheck))) }
             table #finding-checks {
                 thead { tr { th { "課局" } th { "他課局での指摘" } th { "回答" } } }
                 tbody { @for c in &checks { tr {
@@ -596,20 +619,20 @@ pub struct PlanForm {
 }
 
 /// The department's 情報セキュリティ管理者 (not a deputy), who answers for a plan.
-async fn manager_of(state: &AppState, org_id: i64, department_id: i64) -> Result<Option<i64>, AppError> {
+async fn manager_of(state: &AppState, access: &Access, department_id: i64) -> Result<Option<i64>, AppError> {
+    let org_id = access.org_id();
+    let managers = wf::roles_doing(&access.profile, wf::WorkflowRole::SecurityManager);
     let all = state.store.role_assignments(org_id).await?;
     let pick = |deputy: bool| {
         all.iter()
-            .find(|a| a.role == "security_manager" && a.department_id == Some(department_id) && a.is_deputy == deputy)
+            .find(|a| managers.contains(&a.role) && a.department_id == Some(department_id) && a.is_deputy == deputy)
             .map(|a| a.person_id)
     };
     Ok(pick(false).or_else(|| pick(true)))
 }
 
 async fn create_plan(state: &AppState, access: &Access, f: &PlanForm) -> Result<Plan, AppError> {
-    if !(access.has_role("ciso") || access.has_role("security_director")) {
-        return Err(AppError::BadRequest("改善計画を指示できるのは CISO と統括情報セキュリティ責任者です（対策基準9.1(7)①）".into()));
-    }
+    access.require(Step::ImprovementDirect)?;
     let mut problems = Vec::new();
     let due = parse_day("期限", &f.due_on, &mut problems);
     let Some(due_on) = due else { return Err(AppError::BadRequest(problems.join("。"))) };
@@ -629,7 +652,7 @@ async fn create_plan(state: &AppState, access: &Access, f: &PlanForm) -> Result<
     } else {
         return Err(AppError::BadRequest("改善計画のもとになる指摘事項を選んでください".into()));
     };
-    let Some(responsible) = manager_of(state, access.org_id(), department_id).await? else {
+    let Some(responsible) = manager_of(state, access, department_id).await? else {
         return Err(AppError::BadRequest(format!(
             "{}に情報セキュリティ管理者が割り当てられていません。先に役割を割り当ててください",
             access.department_name(department_id)
@@ -650,13 +673,13 @@ async fn create_plan(state: &AppState, access: &Access, f: &PlanForm) -> Result<
 pub async fn create_plan_page(State(state): State<AppState>, access: Access, Form(f): Form<PlanForm>) -> Result<Response, AppError> {
     match create_plan(&state, &access, &f).await {
         Ok(p) => Ok(Redirect::to(&format!("/improvements/{}", p.id)).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::NotFound)) => {
+        Err(e) if e.is_shown_on_form() => {
             if let Ok(fid) = f.finding_id.trim().parse::<i64>() {
                 if let Ok(finding) = state.store.finding(access.org_id(), fid).await {
-                    return audit_page(&state, &access, finding.audit_id, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await;
+                    return audit_page(&state, &access, finding.audit_id, Some(&e.message_ja()), e.status()).await;
                 }
             }
-            improvements_page(&state, &access, &YearQuery::default(), Some(&e.message_ja()), StatusCode::BAD_REQUEST).await
+            improvements_page(&state, &access, &YearQuery::default(), Some(&e.message_ja()), e.status()).await
         }
         Err(e) => Err(e),
     }
@@ -702,10 +725,17 @@ async fn plan_page(state: &AppState, access: &Access, id: i64, error: Option<&st
     Ok((code, page(&format!("改善計画 第{}号", p.id), Some(access), body)).into_response())
 }
 
+fn plan_state(p: &Plan) -> Result<PlanStatus, AppError> {
+    PlanStatus::parse(&p.status).ok_or_else(|| AppError::internal(format!("plan {} has status {}", p.id, p.status)))
+}
+
+/// Whether this person may report progress on `p` (its responsible 管理者, or the profile's
+/// holders of `improvement.report`).
 fn may_report(access: &Access, p: &Plan) -> bool {
-    access.has_role("security_director")
-        || access.has_role("ciso")
-        || access.person.as_ref().is_some_and(|me| me.id == p.responsible_person_id)
+    plan_state(p).is_ok_and(|s| {
+        wf::report_plan_progress(&access.workflow, &access.subject(), &access.tree, p.id, s, p.department_id, p.responsible_person_id)
+            .is_ok()
+    })
 }
 
 pub async fn plan_show(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
@@ -727,11 +757,17 @@ pub async fn progress_page(
     Form(f): Form<ProgressForm>,
 ) -> Result<Response, AppError> {
     let p = state.store.plan(access.org_id(), id).await?;
-    let r = async {
-        if !may_report(&access, &p) {
-            return Err(AppError::BadRequest("進捗を報告できるのは改善計画の責任者と統括情報セキュリティ責任者です".into()));
-        }
-        let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+    let r: Result<(), AppError> = async {
+        wf::report_plan_progress(
+            &access.workflow,
+            &access.subject(),
+            &access.tree,
+            p.id,
+            plan_state(&p)?,
+            p.department_id,
+            p.responsible_person_id,
+        )?;
+        let me = person_of(&access, "進捗を報告")?;
         if f.close == "yes" {
             state.store.close_plan(access.org_id(), id, &f.note, me.id, &access.actor()).await?;
         } else {
@@ -742,9 +778,7 @@ pub async fn progress_page(
     .await;
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/improvements/{id}")).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
-            plan_page(&state, &access, id, Some(&e.message_ja()), StatusCode::BAD_REQUEST).await
-        }
+        Err(e) if e.is_shown_on_form() => plan_page(&state, &access, id, Some(&e.message_ja()), e.status()).await,
         Err(e) => Err(e),
     }
 }
@@ -763,20 +797,18 @@ pub async fn answer_check(
     Path(id): Path<i64>,
     Form(f): Form<CheckForm>,
 ) -> Result<Response, AppError> {
-    let r = async {
+    let r: Result<(), AppError> = async {
         let check = state.store.finding_checks(access.org_id(), None).await?.into_iter().find(|c| c.id == id).ok_or(AppError::NotFound)?;
-        if !(access.has_role("security_manager") && access.managed_departments().is_some_and(|m| m.contains(&check.department_id))) {
-            return Err(AppError::BadRequest("回答できるのは確認を依頼された課局の情報セキュリティ管理者です".into()));
-        }
-        let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+        access.require_in(Step::ImprovementAnswerCheck, check.department_id)?;
+        let me = person_of(&access, "回答")?;
         state.store.answer_finding_check(access.org_id(), id, f.found == "yes", &f.note, me.id, &access.actor()).await?;
         Ok(())
     }
     .await;
     match r {
         Ok(()) => Ok(Redirect::to("/improvements").into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
-            improvements_page(&state, &access, &YearQuery::default(), Some(&e.message_ja()), StatusCode::BAD_REQUEST).await
+        Err(e) if e.is_shown_on_form() => {
+            improvements_page(&state, &access, &YearQuery::default(), Some(&e.message_ja()), e.status()).await
         }
         Err(e) => Err(e),
     }
@@ -787,4 +819,32 @@ pub fn plan_rows(plans: &[Plan], day: &str) -> Markup {
     html! {
         @for p in plans { tr { td { "第" (p.id) "号" } td { (p.department_name) } td { (p.description) } td { (date_ja(&p.due_on)) } td { (plan_status(p, day)) } } }
     }
+}
+
+/// An example of the audit scope field in this profile's own chapters.
+fn chapters_example(access: &Access) -> String {
+    let mut chapters: Vec<String> = Vec::new();
+    for c in &access.profile.clauses {
+        let ch = mamori_policy::yearly::chapter_of(c.id.get_ref().as_str());
+        if !chapters.contains(&ch) {
+            chapters.push(ch);
+        }
+        if chapters.len() == 2 {
+            break;
+        }
+    }
+    chapters.join(",")
+}
+
+/// The profile's roles whose holder for a department is not independent of it: the
+/// department-scoped roles that manage its registers.
+fn department_roles(access: &Access) -> Vec<String> {
+    access
+        .workflow
+        .rule(Step::RegistersManage)
+        .roles
+        .iter()
+        .filter(|r| access.profile.role(r).is_some_and(|x| x.scope == mamori_policy::RoleScope::Department))
+        .cloned()
+        .collect()
 }

@@ -1,8 +1,10 @@
 //! Sign-in pages: password, second factor, first-time TOTP setup, password change, sign-out.
 
+use crate::views::per;
 use axum::extract::{Form, State};
 use axum::http::request::Parts;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use mamori_policy::workflow::{Citation, Step};
 use maud::html;
 use serde::Deserialize;
 
@@ -132,20 +134,36 @@ pub async fn totp_setup_form(State(state): State<AppState>, s: SignedIn) -> Resu
             secret
         }
     };
-    Ok(totp_setup_page(&state, &s, &secret, None)?.into_response())
+    let cite = citation(&state, &s, Step::AccessControl).await?;
+    Ok(totp_setup_page(&state, &s, &secret, cite.as_ref(), None)?.into_response())
 }
 
 fn actor(s: &SignedIn) -> mamori_store::Actor {
     mamori_store::Actor { user_id: Some(s.user.id), label: s.user.login.clone(), ..Default::default() }
 }
 
-fn totp_setup_page(state: &AppState, s: &SignedIn, secret: &str, error: Option<&str>) -> Result<axum::response::Html<String>, AppError> {
+/// The clause of the signed-in person's organization for a step, for a page shown before
+/// sign-in is complete (no `Access` yet).
+async fn citation(state: &AppState, s: &SignedIn, step: Step) -> Result<Option<Citation>, AppError> {
+    Ok(state.active(s.user.org_id).await?.map(|a| a.workflow.cite(step)))
+}
+
+fn totp_setup_page(
+    state: &AppState,
+    s: &SignedIn,
+    secret: &str,
+    cite: Option<&Citation>,
+    error: Option<&str>,
+) -> Result<axum::response::Html<String>, AppError> {
     let totp = auth::totp_for(secret, &state.settings.totp_issuer, &s.user.login)?;
     Ok(bare_page(
         "二要素認証の設定",
         html! {
             @if let Some(e) = error { p.error role="alert" { (e) } }
-            p { "このアカウントには二要素認証（対策基準6.2 アクセス制御）が必要です。認証アプリ（Google Authenticator、Microsoft Authenticator など）に次の鍵を登録し、表示された6桁のコードを入力してください。" }
+            p {
+                "このアカウントには二要素認証が必要です" @if let Some(c) = cite { (per(c)) } "。"
+                "認証アプリ（Google Authenticator、Microsoft Authenticator など）に次の鍵を登録し、表示された6桁のコードを入力してください。"
+            }
             p { "鍵（手入力用）:" }
             pre.secret #totp-secret { (secret) }
             p.small { "登録用URI: " code { (totp.get_url()) } }
@@ -168,7 +186,13 @@ pub async fn totp_setup(State(state): State<AppState>, s: SignedIn, Form(form): 
     let Some(step) = auth::totp_step_matching(&totp, &form.code, auth::unix_now()) else {
         return Ok((
             axum::http::StatusCode::BAD_REQUEST,
-            totp_setup_page(&state, &s, &secret, Some("確認コードが違います。認証アプリの時刻と鍵を確認してください。"))?,
+            totp_setup_page(
+                &state,
+                &s,
+                &secret,
+                citation(&state, &s, Step::AccessControl).await?.as_ref(),
+                Some("確認コードが違います。認証アプリの時刻と鍵を確認してください。"),
+            )?,
         )
             .into_response());
     };
@@ -185,13 +209,13 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-fn password_page(s: &SignedIn, min: usize, error: Option<&str>) -> axum::response::Html<String> {
+fn password_page(s: &SignedIn, min: usize, cite: Option<&Citation>, error: Option<&str>) -> axum::response::Html<String> {
     bare_page(
         "パスワードの変更",
         html! {
             @if let Some(e) = error { p.error role="alert" { (e) } }
             @if s.user.must_change_password {
-                p.warn { "仮のパスワードでログインしました。続けるには新しいパスワードを設定してください（対策基準5.4(3)⑥、6.2(5)②）。" }
+                p.warn { "仮のパスワードでログインしました。続けるには新しいパスワードを設定してください" @if let Some(c) = cite { (per(c)) } "。" }
             }
             form.stack method="post" action="/account/password" {
                 (csrf_field(&s.session.csrf_token))
@@ -213,7 +237,8 @@ pub async fn password_form(State(state): State<AppState>, s: SignedIn) -> Result
             return Ok(Redirect::to(step).into_response());
         }
     }
-    Ok(password_page(&s, state.settings.min_password_length, None).into_response())
+    let cite = citation(&state, &s, Step::InitialPassword).await?;
+    Ok(password_page(&s, state.settings.min_password_length, cite.as_ref(), None).into_response())
 }
 
 pub async fn password_change(State(state): State<AppState>, s: SignedIn, Form(form): Form<PasswordForm>) -> Result<Response, AppError> {
@@ -237,7 +262,8 @@ pub async fn password_change(State(state): State<AppState>, s: SignedIn, Form(fo
         None
     };
     if let Some(p) = problem {
-        return Ok((axum::http::StatusCode::BAD_REQUEST, password_page(&s, min, Some(&p))).into_response());
+        let cite = citation(&state, &s, Step::InitialPassword).await?;
+        return Ok((axum::http::StatusCode::BAD_REQUEST, password_page(&s, min, cite.as_ref(), Some(&p))).into_response());
     }
     let hash = auth::hash_password(&form.new)?;
     state.store.set_password(&s.user, &hash, false, &actor(&s)).await?;

@@ -285,7 +285,7 @@ pub async fn edit(
     }
     match state.store.edit_profile_draft(access.org_id(), id, &f.text, &access.actor()).await {
         Ok(_) => Ok(Redirect::to(&format!("/policy/drafts/{id}?saved=edited")).into_response()),
-        Err(mamori_store::StoreError::Conflict(m)) => show_page(&state, &access, id, None, Some(&m), StatusCode::CONFLICT).await,
+        Err(mamori_store::StoreError::WrongState(m)) => show_page(&state, &access, id, None, Some(&m), StatusCode::CONFLICT).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -306,7 +306,7 @@ pub async fn accept(State(state): State<AppState>, access: Access, Path(id): Pat
     }
     match state.store.accept_profile_draft(access.org_id(), id, &access.actor()).await {
         Ok(_) => Ok(Redirect::to(&format!("/policy/drafts/{id}?saved=accepted")).into_response()),
-        Err(mamori_store::StoreError::Conflict(m)) => show_page(&state, &access, id, None, Some(&m), StatusCode::CONFLICT).await,
+        Err(mamori_store::StoreError::WrongState(m)) => show_page(&state, &access, id, None, Some(&m), StatusCode::CONFLICT).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -322,7 +322,7 @@ pub async fn activate(State(state): State<AppState>, access: Access, Path(id): P
     };
     match state.store.activate_profile_draft(access.org_id(), id, &profile, &access.actor()).await {
         Ok(_) => Ok(Redirect::to("/policy/versions?activated=1").into_response()),
-        Err(mamori_store::StoreError::Conflict(m)) => show_page(&state, &access, id, None, Some(&m), StatusCode::CONFLICT).await,
+        Err(mamori_store::StoreError::WrongState(m)) => show_page(&state, &access, id, None, Some(&m), StatusCode::CONFLICT).await,
         Err(e) => Err(e.into()),
     }
 }

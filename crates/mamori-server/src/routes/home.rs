@@ -10,7 +10,9 @@ use crate::auth::Access;
 use crate::error::AppError;
 use crate::views::fmt::wareki_time;
 use crate::views::layout::page;
+use crate::views::per;
 use crate::AppState;
+use mamori_policy::workflow::Step;
 
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match sqlx_ping(&state).await {
@@ -101,7 +103,7 @@ pub async fn dashboard(
                     p { a href="/requests" { "あなたの決裁を待っている申請が " (reminders.to_decide.len()) " 件あります。" } }
                 }
                 @if !reminders.overdue.is_empty() {
-                    p.error { "返却予定日を過ぎた持出しが " (reminders.overdue.len()) " 件あります（対策基準5.1(1)⑤の記録）:" }
+                    p.error { "返却予定日を過ぎた持出しが " (reminders.overdue.len()) " 件あります" (per(&access.cite(Step::TakeOutRecord))) ":" }
                     ul { @for r in &reminders.overdue {
                         li { a href={"/requests/" (r.id)} { (r.subject) } " — " (r.applicant_name) "、返却予定日 " (r.due_on.as_deref().unwrap_or("")) }
                     } }
@@ -111,7 +113,7 @@ pub async fn dashboard(
             @if pending.is_empty() {
                 p { "要判断の情報資産はありません。" }
             } @else {
-                p { "入手した情報資産の分類が不明なときは、情報セキュリティ管理者が判断します（対策基準2(2)③(ウ)）。" }
+                p { (access.cite(Step::ClassificationUnclear).text) (per(&access.cite(Step::ClassificationUnclear))) }
                 ul #undecided {
                     @for a in &pending {
                         li { a href={ "/assets/" (a.id) } { (a.fields.name) } " — " (a.department_name) }
@@ -135,7 +137,7 @@ pub async fn dashboard(
                     }
                 }
             }
-            @if access.reads_audit_trail() { p { a href="/ledger" { "台帳の詳細・アンカーの取得" } } }
+            @if access.may(Step::AuditTrailRead) { p { a href="/ledger" { "台帳の詳細・アンカーの取得" } } }
             p { a.button href="/assets/new" { "情報資産を登録する" } " " a href="/account/password" { "パスワードを変更する" } }
         },
     ))

@@ -23,10 +23,12 @@ use serde_json::{json, Value};
 use crate::auth::Access;
 use crate::error::{ApiError, AppError};
 use crate::notify::{self, due_reports, facts_of};
-use crate::routes::parse_date;
+use crate::routes::{parse_date, person_of};
 use crate::views::fmt::{wareki_date, wareki_time};
 use crate::views::layout::{csrf_field, head, page};
+use crate::views::{cite, cite_clause, per};
 use crate::AppState;
+use mamori_policy::workflow::Step;
 
 /// A report as the form or a JSON body gives it.
 #[derive(Debug, Default, Deserialize, serde::Serialize, Clone)]
@@ -261,10 +263,10 @@ fn can_see(access: &Access, i: &Incident, notices: &[Notice]) -> bool {
     if i.status == status::DRAFT {
         return me == Some(i.reporter_person_id);
     }
-    access.sees_everything()
+    access.may(Step::IncidentViewAll)
         || me == Some(i.reporter_person_id)
         || notices.iter().any(|n| Some(n.person_id) == me)
-        || access.managed_departments().is_none_or(|d| d.contains(&i.department_id))
+        || access.may_in(Step::RegistersManage, i.department_id)
 }
 
 async fn load(state: &AppState, access: &Access, id: i64) -> Result<(Incident, Vec<Notice>), AppError> {
@@ -274,10 +276,6 @@ async fn load(state: &AppState, access: &Access, id: i64) -> Result<(Incident, V
         return Err(AppError::NotFound);
     }
     Ok((i, notices))
-}
-
-fn is_csirt(access: &Access) -> bool {
-    access.has_role("csirt")
 }
 
 const FACTS: &[(&str, &str)] = &[
@@ -396,7 +394,7 @@ fn report_form(access: &Access, action: &str, f: &ReportForm, problems: &[String
             label { "報告の経路"
                 select name="source" id="source" {
                     option value="internal" selected[f.source != "external"] { "職員が認知した" }
-                    option value="external" selected[f.source == "external"] { "住民等外部から報告を受けた（対策基準5.3(2)）" }
+                    option value="external" selected[f.source == "external"] { "住民等外部から報告を受けた（" (access.workflow.clause(Step::IncidentExternalSource)) "）" }
                 }
             }
             label { "外部の報告者（外部からの場合。氏名・連絡先。記録では消去可能な個人情報として扱います）" input type="text" name="external_reporter" id="external_reporter" value=(f.external_reporter) maxlength="200"; }
@@ -454,7 +452,7 @@ pub async fn update(
 /// The incidents this person may see.
 async fn visible(state: &AppState, access: &Access, open_only: bool) -> Result<Vec<Incident>, AppError> {
     let me = access.person.as_ref().map(|p| p.id);
-    let filter = if access.sees_everything() {
+    let filter = if access.may(Step::IncidentViewAll) {
         IncidentFilter { include_drafts_of: me, open_only, limit: 500, ..Default::default() }
     } else {
         IncidentFilter {
@@ -533,13 +531,16 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
     let filings = state.store.external_filings(org, id).await?;
     let attachments = state.store.incident_attachments(org, id).await?;
     let may_attach = i.status != status::CLOSED
-        && (me == Some(i.reporter_person_id) || is_csirt(access) || notices.iter().any(|n| Some(n.person_id) == me));
+        && (me == Some(i.reporter_person_id) || access.may(Step::IncidentRecord) || notices.iter().any(|n| Some(n.person_id) == me));
     let due = due_reports(p, &i);
     let mut timeline = state.store.events(org, Some(("incident", &id.to_string())), 500).await?;
     timeline.reverse();
     let mine_open = notices.iter().any(|n| Some(n.person_id) == me && n.acknowledged_at.is_none());
-    let csirt = is_csirt(access);
-    let instructs = csirt || access.has_role("ciso");
+    let triages = access.may(Step::IncidentTriage);
+    let records = access.may(Step::IncidentRecord);
+    let files = access.may(Step::IncidentFileExternal);
+    let directs = access.may(Step::IncidentDirect);
+    let instructs = directs || access.may(Step::IncidentInstruct);
     let open = i.status == status::REPORTED || i.status == status::TRIAGED;
     let people = if instructs && open {
         state.store.people(org, None, 10_000, 0).await?.into_iter().filter(|x| x.active).collect()
@@ -638,19 +639,19 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
                     p id="triage-result" { strong { @if yes { "情報セキュリティインシデントである" } @else { "情報セキュリティインシデントではない" } }
                         " — " (i.triage_reason) "（" (i.triaged_by_name.as_deref().unwrap_or("")) "、" (time_or_blank(&i.triaged_at)) "）" }
                 }
-                None => { p id="triage-result" { "まだ評価していません（対策基準5.3(3)①）。" } }
+                None => { p id="triage-result" { "まだ評価していません" (per(&access.cite(Step::IncidentTriage))) "。" } }
             }
-            @if csirt && open { (triage_form(access, &i)) }
+            @if triages && open { (triage_form(access, &i)) }
             h2 { "外部への報告" }
-            (external_table(access, &i, &due, &filings, csirt && open, today))
+            (external_table(access, &i, &due, &filings, files && open, today))
             h2 { "指示・対策" }
-            (task_table(access, &i, &tasks, me, csirt))
+            (task_table(access, &i, &tasks, me, directs))
             @if instructs && open { (task_form(access, &i, &people, &systems)) }
             h2 { "原因・対応・再発防止策" }
             dl.facts id="findings" {
                 dt { "原因" } dd { (i.cause) } dt { "被害・影響" } dd { (i.impact) } dt { "対応" } dd { (i.response) } dt { "再発防止策" } dd { (i.recurrence_prevention) }
             }
-            @if csirt && open {
+            @if records && open {
                 form.stack method="post" action={"/incidents/" (i.id) "/findings"} id="findings-form" {
                     (csrf_field(&access.session.csrf_token))
                     label { "原因" textarea name="cause" rows="3" maxlength="5000" { (i.cause) } }
@@ -659,12 +660,12 @@ async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQuery, error
                     label { "再発防止策" textarea name="recurrence_prevention" rows="3" maxlength="5000" { (i.recurrence_prevention) } }
                     button type="submit" id="save-findings" { "記録する" }
                 }
-                @if i.status == status::TRIAGED {
+            }
+            @if access.may(Step::IncidentClose) && i.status == status::TRIAGED {
                     form method="post" action={"/incidents/" (i.id) "/close"} {
                         (csrf_field(&access.session.csrf_token))
                         button type="submit" id="close" { "対応完了にする" }
                     }
-                }
             }
         }
         h2 { "経過（作業記録から）" }
@@ -714,7 +715,7 @@ fn triage_form(access: &Access, i: &Incident) -> Markup {
         form.stack method="post" action={"/incidents/" (i.id) "/triage"} id="triage-form" {
             (csrf_field(&access.session.csrf_token))
             fieldset {
-                legend { "情報セキュリティインシデントであるか（対策基準5.3(3)①）" }
+                legend { "情報セキュリティインシデントであるか" (per(&access.cite(Step::IncidentTriage))) }
                 label.check { input type="radio" name="is_incident" value="yes" id="is-incident-yes" checked[i.is_incident == Some(true)]; " インシデントである" }
                 label.check { input type="radio" name="is_incident" value="no" id="is-incident-no" checked[i.is_incident == Some(false)]; " インシデントではない" }
             }
@@ -773,7 +774,7 @@ fn external_table(
                         td { (d.addressee) }
                         td { (d.kind) }
                         td { (deadline_cell(d, filed.is_some(), today)) }
-                        td { @if let Some(l) = &d.law { (l) br; } (d.clause) }
+                        td { @if let Some(l) = &d.law { (l) br; } (cite_clause(&d.clause)) }
                         td { (role_name(&access.profile, &d.responsible)) }
                         td {
                             @if let Some(f) = filed { "報告済み " (f.filed_on) "（" (f.filed_by_name) "）" (f.note) }
@@ -793,7 +794,7 @@ fn external_table(
     }
 }
 
-fn task_table(access: &Access, i: &Incident, tasks: &[Task], me: Option<i64>, csirt: bool) -> Markup {
+fn task_table(access: &Access, i: &Incident, tasks: &[Task], me: Option<i64>, directs: bool) -> Markup {
     html! {
         @if tasks.is_empty() { p id="tasks" { "指示・対策はまだありません。" } } @else {
             table id="tasks" {
@@ -805,7 +806,7 @@ fn task_table(access: &Access, i: &Incident, tasks: &[Task], me: Option<i64>, cs
                     td { (t.due_on.as_deref().unwrap_or("")) }
                     td {
                         @if t.status == "done" { "完了 " (time_or_blank(&t.done_at)) br; (t.result) }
-                        @else if Some(t.assignee_person_id) == me || csirt {
+                        @else if Some(t.assignee_person_id) == me || directs {
                             form method="post" action={"/incidents/" (i.id) "/tasks/" (t.id) "/done"} {
                                 (csrf_field(&access.session.csrf_token))
                                 input type="text" name="result" placeholder="実施した内容" maxlength="2000" required;
@@ -820,7 +821,7 @@ fn task_table(access: &Access, i: &Incident, tasks: &[Task], me: Option<i64>, cs
 }
 
 fn task_form(access: &Access, i: &Incident, people: &[mamori_store::org::Person], systems: &[mamori_store::systems::System]) -> Markup {
-    let ciso_only = !is_csirt(access);
+    let ciso_only = !access.may(Step::IncidentDirect);
     html! {
         form.stack method="post" action={"/incidents/" (i.id) "/tasks"} id="task-form" {
             (csrf_field(&access.session.csrf_token))
@@ -851,14 +852,9 @@ fn task_form(access: &Access, i: &Incident, people: &[mamori_store::org::Person]
 async fn after_action(state: &AppState, access: &Access, id: i64, result: Result<(), AppError>) -> Result<Response, AppError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::Forbidden)) => {
-            let code = match e {
-                AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                _ => StatusCode::BAD_REQUEST,
-            };
+        Err(e) if e.is_shown_on_form() && !matches!(e, AppError::NotFound) => {
             let body = detail(state, access, id, &ShowQuery::default(), Some(&e.message_ja())).await?;
-            Ok((code, page(&format!("インシデント報告 第{id}号"), Some(access), body)).into_response())
+            Ok((e.status(), page(&format!("インシデント報告 第{id}号"), Some(access), body)).into_response())
         }
         Err(e) => Err(e),
     }
@@ -866,7 +862,7 @@ async fn after_action(state: &AppState, access: &Access, id: i64, result: Result
 
 async fn acknowledge(state: &AppState, access: &Access, id: i64) -> Result<(), AppError> {
     load(state, access, id).await?;
-    let Some(person) = &access.person else { return Err(AppError::Forbidden) };
+    let person = person_of(access, "通知を確認")?;
     state.store.acknowledge_notices(access.org_id(), id, person.id, &access.actor()).await?;
     Ok(())
 }
@@ -906,10 +902,8 @@ pub struct TriageForm {
 
 async fn triage(state: &AppState, access: &Access, id: i64, f: &TriageForm) -> Result<(), AppError> {
     let (i, notices) = load(state, access, id).await?;
-    if !is_csirt(access) {
-        return Err(AppError::BadRequest("インシデントであるかの評価は CSIRT が行います（対策基準5.3(3)①）".into()));
-    }
-    let Some(person) = &access.person else { return Err(AppError::Forbidden) };
+    access.require(Step::IncidentTriage)?;
+    let person = person_of(access, "評価")?;
     let mut problems = Vec::new();
     let is_incident = match f.is_incident.as_str() {
         "yes" => true,
@@ -962,7 +956,10 @@ async fn triage(state: &AppState, access: &Access, id: i64, f: &TriageForm) -> R
     // CSIRT reports to (the CISO, 5.3(3)②). Nobody already told in that capacity is told again.
     let mut roles = incident::level_roles(p, level as u32).unwrap_or_default();
     if is_incident {
-        if let Some(r) = incident::escalation_role(p, "csirt") {
+        // Up the line from the role that assessed it (CSIRT reports to the CISO).
+        let rule = access.workflow.rule(Step::IncidentTriage);
+        let triager = access.roles.iter().map(|r| r.role.as_str()).find(|r| rule.roles.iter().any(|x| x == r));
+        if let Some(r) = triager.and_then(|t| incident::escalation_role(p, t)) {
             roles.push((r, Reason::Assessed));
         }
     }
@@ -1002,19 +999,16 @@ pub struct TaskForm {
 
 async fn add_task(state: &AppState, access: &Access, id: i64, f: &TaskForm) -> Result<(), AppError> {
     load(state, access, id).await?;
-    let csirt = is_csirt(access);
-    let ciso = access.has_role("ciso");
-    let allowed = match f.kind.as_str() {
-        "containment" | "check_other_systems" => csirt,
-        "ciso_instruction" | "recurrence_prevention" => csirt || ciso,
+    match f.kind.as_str() {
+        "containment" | "check_other_systems" => access.require(Step::IncidentDirect)?,
+        "ciso_instruction" | "recurrence_prevention" => {
+            if !access.may(Step::IncidentDirect) {
+                access.require(Step::IncidentInstruct)?;
+            }
+        }
         other => return Err(AppError::BadRequest(format!("指示の種類「{other}」はありません"))),
-    };
-    if !allowed {
-        return Err(AppError::BadRequest(
-            "この種類の指示は CSIRT（CISOの指示・再発防止策は CISO も）が行います（対策基準5.3(3)③⑤）".into(),
-        ));
     }
-    let Some(person) = &access.person else { return Err(AppError::Forbidden) };
+    let person = person_of(access, "指示")?;
     let mut problems = Vec::new();
     let assignee = f.assignee_person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("担当者を選んでください".into()))?;
     let system_id = match f.system_id.trim() {
@@ -1055,8 +1049,8 @@ async fn task_done(state: &AppState, access: &Access, id: i64, task_id: i64, f: 
     let tasks = state.store.incident_tasks(access.org_id(), id).await?;
     let t = tasks.iter().find(|t| t.id == task_id).ok_or(AppError::NotFound)?;
     let me = access.person.as_ref().map(|p| p.id);
-    if me != Some(t.assignee_person_id) && !is_csirt(access) {
-        return Err(AppError::BadRequest("完了を記録できるのは担当者か CSIRT です".into()));
+    if me != Some(t.assignee_person_id) {
+        access.require(Step::IncidentDirect)?;
     }
     state.store.complete_incident_task(access.org_id(), id, task_id, &f.result, &access.actor()).await?;
     Ok(())
@@ -1086,9 +1080,7 @@ pub struct FindingsForm {
 
 async fn findings(state: &AppState, access: &Access, id: i64, f: &FindingsForm) -> Result<(), AppError> {
     load(state, access, id).await?;
-    if !is_csirt(access) {
-        return Err(AppError::BadRequest("原因・対応・再発防止策は CSIRT が記録します（対策基準5.3(3)④）".into()));
-    }
+    access.require(Step::IncidentRecord)?;
     for (name, v) in [("原因", &f.cause), ("被害・影響", &f.impact), ("対応", &f.response), ("再発防止策", &f.recurrence_prevention)]
     {
         if v.chars().count() > 5000 {
@@ -1125,13 +1117,11 @@ pub struct FilingForm {
 
 async fn file_external(state: &AppState, access: &Access, id: i64, report_id: &str, f: &FilingForm) -> Result<(), AppError> {
     let (i, _) = load(state, access, id).await?;
-    if !is_csirt(access) {
-        return Err(AppError::BadRequest("外部への報告の記録は CSIRT が行います".into()));
-    }
+    access.require(Step::IncidentFileExternal)?;
     if !due_reports(&access.profile, &i).iter().any(|d| d.id == report_id) {
         return Err(AppError::BadRequest(format!("「{report_id}」はこの報告に必要な外部への報告ではありません")));
     }
-    let Some(person) = &access.person else { return Err(AppError::Forbidden) };
+    let person = person_of(access, "外部への報告を記録")?;
     let mut problems = Vec::new();
     let on = parse_date("報告日", &f.filed_on, &mut problems).ok_or_else(|| {
         AppError::BadRequest(if problems.is_empty() { "報告日を入力してください".into() } else { problems.join(" ") })
@@ -1157,9 +1147,11 @@ pub async fn file_external_page(
 /// A file name as kept: no directories, no control characters, at most 200 characters.
 async fn attach(state: &AppState, access: &Access, id: i64, mut multipart: Multipart) -> Result<(), AppError> {
     let (i, notices) = load(state, access, id).await?;
-    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
-    if me.id != i.reporter_person_id && !is_csirt(access) && !notices.iter().any(|n| n.person_id == me.id) {
-        return Err(AppError::BadRequest("添付できるのは報告者、通知を受けた人と CSIRT です".into()));
+    let me = person_of(access, "添付")?;
+    if me.id != i.reporter_person_id && !notices.iter().any(|n| n.person_id == me.id) && !access.may(Step::IncidentRecord) {
+        let mut d = access.workflow.denial(Step::IncidentRecord, false);
+        d.reason = format!("添付できるのは報告者、通知を受けた人と{}です", access.workflow.who_ja(Step::IncidentRecord));
+        return Err(AppError::Denied(d));
     }
     let upload = crate::routes::read_upload(&mut multipart).await?;
     let Some(super::Upload { file_name, content_type, content }) = upload.file else {
@@ -1194,9 +1186,7 @@ pub async fn attachment(
 
 async fn close(state: &AppState, access: &Access, id: i64) -> Result<(), AppError> {
     load(state, access, id).await?;
-    if !is_csirt(access) {
-        return Err(AppError::BadRequest("対応完了にできるのは CSIRT です".into()));
-    }
+    access.require(Step::IncidentClose)?;
     state.store.close_incident(access.org_id(), id, &access.actor()).await?;
     Ok(())
 }
@@ -1264,7 +1254,7 @@ pub async fn occurrence_report(State(state): State<AppState>, access: Access, Pa
             tr { th { "再発防止策" } td.pre { (i.recurrence_prevention) } }
             tr { th { "報告先（通知）" } td { @for n in &notices { (n.person_name) "（" (role_name(p, &n.role)) @if n.as_deputy { "・代理" } "）" @if n.acknowledged_at.is_some() { " 確認済み" } br; } } }
         }
-        p.small { "作成: " (wareki_date(today())) "。根拠: 対策基準5.3(3)④（「インシデント等発生状況報告書」を用いて原因を究明）。mamori の作業記録（第" (i.id) "号の経過）から作成。" }
+        p.small { "作成: " (wareki_date(today())) "。根拠: " (cite(&access.cite(Step::IncidentReportForms))) "（「インシデント等発生状況報告書」を用いて原因を究明）。mamori の作業記録（第" (i.id) "号の経過）から作成。" }
     };
     Ok(print_shell("インシデント等発生状況報告書", &org.name, body))
 }
@@ -1312,12 +1302,12 @@ pub async fn response_report(State(state): State<AppState>, access: Access, Path
                 td { @match filings.iter().find(|f| f.report_id == d.id) { Some(f) => { (f.filed_on) " " (f.filed_by_name) }, None => { "未報告" } } } } } } }
         h2 { "経過" }
         (timeline_table(&timeline))
-        p.small { "作成: " (wareki_date(today())) "。根拠: 対策基準5.3(3)④（対応を「インシデント等対応状況報告書」に記録し、保存）。" }
+        p.small { "作成: " (wareki_date(today())) "。根拠: " (cite(&access.cite(Step::IncidentReportForms))) "（対応を「インシデント等対応状況報告書」に記録し、保存）。" }
     };
     Ok(print_shell("インシデント等対応状況報告書", &org.name, body))
 }
 
-/// The 緊急時対応計画 (対策基準7.3(2)): the contact network from the current role
+/// The 緊急時対応計画 (the profile's `emergency_plan`): the contact network from the current role
 /// assignments, what to report, the first measures and the external reports.
 pub async fn emergency_plan(State(state): State<AppState>, access: Access) -> Result<Response, AppError> {
     let org = state.store.organization(access.org_id()).await?;
@@ -1369,7 +1359,7 @@ pub async fn emergency_plan(State(state): State<AppState>, access: Access) -> Re
         @if let Some(me) = &access.person {
             form.inline.noprint method="post" action="/absences" id="absence-form" {
                 (csrf_field(&access.session.csrf_token))
-                @if access.is_admin() {
+                @if access.may(Step::AbsenceRegister) {
                     label { "職員"
                         select name="person_id" {
                             @for x in people.values().filter(|x| x.active) { option value=(x.id) selected[x.id == me.id] { (x.name) "（" (x.staff_no) "）" } }
@@ -1393,26 +1383,29 @@ pub async fn emergency_plan(State(state): State<AppState>, access: Access) -> Re
         @if let Some(ir) = &p.incident_response {
             p { "すべての報告は統一的な窓口（"
                 @for (k, r) in ir.contact_point.iter().enumerate() { @if k > 0 { "、" } (role_name(p, r.get_ref().as_str())) }
-                "）にも届きます。" (ir.acknowledge_within_minutes.get_ref()) "分以内に確認されない通知は、上位の役割に通知します（" (ir.clause.get_ref().to_string()) "）。" }
+                "）にも届きます。" (ir.acknowledge_within_minutes.get_ref()) "分以内に確認されない通知は、上位の役割に通知します（" (cite_clause(&ir.clause.get_ref().to_string())) "）。" }
         }
         h2 { "3. 報告すべき事項" }
         ul { li { "何が起きたか、いつ（発生・発見の日時）、どこで" } li { "対象の情報資産・情報システム" } li { "個人情報・特定個人情報が含まれるか、本人の数" } li { "被害・影響の範囲（課内・全庁・住民や企業）" } li { "すでに行った措置" } }
         h2 { "4. 発生した事案への対応措置（初動）" }
         ol {
             li { "被害の拡大を防ぐ: 感染・不正アクセスが疑われる端末はネットワークから切り離す（電源は切らない）。" }
-            li { "証拠を保全する: 画面・ログ・媒体をそのまま残し、操作を記録する（対策基準6.5(3)）。" }
-            li { "上の報告先と CSIRT に直ちに報告し、CSIRT の指示に従う（対策基準5.3(3)③）。" }
+            li { "証拠を保全する: 画面・ログ・媒体をそのまま残し、操作を記録する" (per(&access.cite(Step::IncidentEvidence))) "。" }
+            li { "上の報告先と統一的な窓口に直ちに報告し、" (access.workflow.who_ja(Step::IncidentDirect)) "の指示に従う" (per(&access.cite(Step::IncidentDirect))) "。" }
         }
         h2 { "5. 外部への報告（事実に応じて）" }
         table.report id="external-table" {
             thead { tr { th { "報告先" } th { "種類" } th { "期限" } th { "根拠" } } }
             tbody { @for r in &p.external_reports { tr {
-                td { (r.addressee) } td { (r.kind) } td { (r.deadline_note) } td { @if let Some(l) = &r.law { (l) " " } (r.clause.get_ref().to_string()) }
+                td { (r.addressee) } td { (r.kind) } td { (r.deadline_note) } td { @if let Some(l) = &r.law { (l) " " } (cite_clause(&r.clause.get_ref().to_string())) }
             } } }
         }
         h2 { "6. 再発防止措置の策定" }
-        p { "CSIRT が原因を究明し再発防止策を検討して CISO に報告し、CISO が必要な措置を指示する（対策基準5.3(3)④⑤）。mamori では各報告の「指示・対策」で完了まで追跡します。" }
-        p.small { "根拠: 対策基準7.3(1)(2)（緊急時対応計画に盛り込むべき内容）。" }
+        p {
+            (access.workflow.who_ja(Step::IncidentRecord)) "が原因を究明して再発防止策を検討し" (per(&access.cite(Step::IncidentRecord))) "、"
+            (access.workflow.who_ja(Step::IncidentInstruct)) "が必要な措置を指示する" (per(&access.cite(Step::IncidentInstruct))) "。mamori では各報告の「指示・対策」で完了まで追跡します。"
+        }
+        p.small { "根拠: " (cite(&access.cite(Step::EmergencyPlan))) "（緊急時対応計画に盛り込むべき内容）。" }
     };
     Ok(print_shell("緊急時対応計画", &org.name, body))
 }
@@ -1431,10 +1424,10 @@ pub struct AbsenceForm {
 
 /// Records an absence: one's own, or anyone's by an administrator.
 pub async fn add_absence(State(state): State<AppState>, access: Access, Form(f): Form<AbsenceForm>) -> Result<Response, AppError> {
-    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+    let me = person_of(&access, "不在を登録")?;
     let person_id = f.person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("職員を選んでください".into()))?;
-    if person_id != me.id && !access.is_admin() {
-        return Err(AppError::BadRequest("他の職員の不在は管理者が登録します".into()));
+    if person_id != me.id {
+        access.require(Step::AbsenceRegister)?;
     }
     let mut problems = Vec::new();
     let starts = parse_date("不在の開始日", &f.starts_on, &mut problems);
@@ -1507,7 +1500,7 @@ pub fn dashboard_card(access: &Access, r: &Reminders) -> Markup {
                 p { "あなたへの指示（未完了）:" }
                 ul id="dashboard-tasks" { @for t in &r.tasks { li { a href={"/incidents/" (t.incident_id)} { "第" (t.incident_id) "号 " } (task_kind_label(&t.kind)) " — " (t.description) } } }
             }
-            @if access.sees_everything() || access.managed_departments().is_some_and(|d| !d.is_empty()) {
+            @if access.may(Step::IncidentViewAll) || !access.reach(Step::RegistersManage).is_nowhere() {
                 @if r.open.is_empty() { p { "対応中のインシデントはありません。" } } @else {
                     p { "対応中の報告 " (r.open.len()) " 件:" }
                     ul id="dashboard-incidents" { @for i in r.open.iter().take(10) { li {

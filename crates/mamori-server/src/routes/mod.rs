@@ -119,6 +119,17 @@ pub fn router() -> Router<AppState> {
         .merge(api::router())
 }
 
+/// The staff member behind the signed-in account. An account with no staff record (an
+/// administrator created for set-up) cannot act as a person in a workflow: `doing` says
+/// what it tried, in Japanese (「違反を記録」).
+pub(crate) fn person_of<'a>(access: &'a crate::auth::Access, doing: &str) -> Result<&'a mamori_store::org::Person, crate::error::AppError> {
+    access.person.as_ref().ok_or_else(|| {
+        crate::error::AppError::BadRequest(format!(
+            "職員として登録されていない利用者は{doing}できません。管理者に職員の登録と利用者IDとの関連付けを依頼してください"
+        ))
+    })
+}
+
 /// A date field as typed (`YYYY-MM-DD`), normalized; a bad value adds a Japanese problem
 /// naming the field. Empty is `None` without a problem.
 pub(crate) fn parse_date(field: &str, value: &str, problems: &mut Vec<String>) -> Option<String> {

@@ -1,9 +1,11 @@
 //! Organization management for administrators: departments, posts, people, role
 //! assignments, user accounts, and the staff-list CSV import and export.
 
+use crate::views::per;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_policy::workflow::Step;
 use mamori_store::org::{NewPerson, StaffRow};
 use maud::html;
 use serde::Deserialize;
@@ -21,13 +23,16 @@ pub struct Notice {
 }
 
 pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Query<Notice>) -> Result<impl IntoResponse, AppError> {
-    access.require_admin()?;
+    if !access.may(Step::RolesAssign) {
+        access.require(Step::StaffManage)?;
+    }
     let org_id = access.org_id();
     let roles = state.store.role_assignments(org_id).await?;
     let users = state.store.users(org_id).await?;
     let people = state.store.people(org_id, None, 10_000, 0).await?;
     let posts = state.store.posts(org_id).await?;
     let profile = &access.profile;
+    let managers = mamori_policy::workflow::roles_doing(profile, mamori_policy::workflow::WorkflowRole::SecurityManager);
     let depth = |mut id: Option<i64>| {
         let mut d = 0;
         while let Some(p) = id.and_then(|i| access.departments.iter().find(|x| x.id == i)).and_then(|x| x.parent_id) {
@@ -65,7 +70,7 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
                     tr {
                         td { (d.code) }
                         td { @for _ in 0..depth(Some(d.id)) { "　" } (d.name) }
-                        td { (roles.iter().filter(|r| r.role == "security_manager" && r.department_id == Some(d.id)).map(|r| r.person_name.as_str()).collect::<Vec<_>>().join("、")) }
+                        td { (roles.iter().filter(|r| managers.contains(&r.role) && r.department_id == Some(d.id)).map(|r| r.person_name.as_str()).collect::<Vec<_>>().join("、")) }
                     }
                 } }
             }
@@ -144,7 +149,7 @@ pub struct DepartmentForm {
 }
 
 pub async fn create_department(State(state): State<AppState>, access: Access, Form(f): Form<DepartmentForm>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     if f.code.trim().is_empty() || f.name.trim().is_empty() {
         return Err(AppError::BadRequest("コードと名称を入力してください".into()));
     }
@@ -161,7 +166,7 @@ pub struct PostForm {
 }
 
 pub async fn create_post(State(state): State<AppState>, access: Access, Form(f): Form<PostForm>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     let name = f.name.trim();
     if name.is_empty() {
         return Err(AppError::BadRequest("職名を入力してください".into()));
@@ -179,7 +184,7 @@ fn done(message: &str) -> Response {
 }
 
 pub async fn people(State(state): State<AppState>, access: Access) -> Result<impl IntoResponse, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     let people = state.store.people(access.org_id(), None, 10_000, 0).await?;
     let posts = state.store.posts(access.org_id()).await?;
     let csrf = &access.session.csrf_token;
@@ -222,7 +227,7 @@ pub struct PersonForm {
 }
 
 pub async fn create_person(State(state): State<AppState>, access: Access, Form(f): Form<PersonForm>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     if f.staff_no.trim().is_empty() || f.name.trim().is_empty() {
         return Err(AppError::BadRequest("職員番号と氏名を入力してください".into()));
     }
@@ -252,7 +257,7 @@ pub struct RoleForm {
 }
 
 pub async fn assign_role(State(state): State<AppState>, access: Access, Form(f): Form<RoleForm>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::RolesAssign)?;
     let Some(role) = access.profile.role(&f.role) else {
         return Err(AppError::BadRequest(format!("役割「{}」はこの団体のポリシーにありません", f.role)));
     };
@@ -265,7 +270,7 @@ pub async fn assign_role(State(state): State<AppState>, access: Access, Form(f):
 }
 
 pub async fn remove_role(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::RolesAssign)?;
     state.store.remove_role_assignment(access.org_id(), id, &access.actor()).await?;
     Ok(done("役割の割当てを解除しました。"))
 }
@@ -282,7 +287,7 @@ fn temporary_password_page(access: &Access, login: &str, password: &str) -> axum
         "仮パスワード",
         Some(access),
         html! {
-            p.warn { "次の仮パスワードを本人に安全な方法で渡してください。この画面を閉じると二度と表示されません。初回ログイン時に変更が求められます（対策基準6.2(5)②）。" }
+            p.warn { "次の仮パスワードを本人に安全な方法で渡してください。この画面を閉じると二度と表示されません。初回ログイン時に変更が求められます" (per(&access.cite(Step::InitialPassword))) "。" }
             dl.facts { dt { "ログインID" } dd #new-login { (login) } dt { "仮パスワード" } dd { pre.secret #temporary-password { (password) } } }
             p { a href="/org" { "組織・職員に戻る" } }
         },
@@ -290,7 +295,7 @@ fn temporary_password_page(access: &Access, login: &str, password: &str) -> axum
 }
 
 pub async fn create_user(State(state): State<AppState>, access: Access, Form(f): Form<UserForm>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     let login = f.login.trim();
     if login.len() < 3 || login.len() > 64 || !login.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
         return Err(AppError::BadRequest("ログインIDは英数字と . _ - で3〜64文字にしてください".into()));
@@ -303,13 +308,13 @@ pub async fn create_user(State(state): State<AppState>, access: Access, Form(f):
 }
 
 pub async fn unlock_user(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     state.store.unlock_user(access.org_id(), id, &access.actor()).await?;
     Ok(done("ロックを解除しました。"))
 }
 
 pub async fn reset_password(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     let user = state.store.user(id).await?;
     if user.org_id != access.org_id() {
         return Err(AppError::NotFound);
@@ -320,7 +325,7 @@ pub async fn reset_password(State(state): State<AppState>, access: Access, Path(
 }
 
 pub async fn import_form(access: Access) -> Result<impl IntoResponse, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     Ok(import_page(&access, &[], None))
 }
 
@@ -349,7 +354,7 @@ fn import_page(access: &Access, problems: &[String], summary: Option<&mamori_sto
 }
 
 pub async fn import(State(state): State<AppState>, access: Access, mut multipart: Multipart) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     let mut bytes = None;
     let mut name = String::from("staff.csv");
     while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
@@ -372,7 +377,7 @@ pub async fn import(State(state): State<AppState>, access: Access, mut multipart
     };
     match state.store.import_staff(access.org_id(), &rows, &name, &access.actor()).await {
         Ok(summary) => Ok(import_page(&access, &[], Some(&summary)).into_response()),
-        Err(mamori_store::StoreError::Invalid(m)) | Err(mamori_store::StoreError::Conflict(m)) => Ok((
+        Err(mamori_store::StoreError::Invalid(m)) | Err(mamori_store::StoreError::WrongState(m)) => Ok((
             axum::http::StatusCode::BAD_REQUEST,
             import_page(&access, &[format!("取り込めませんでした（{m}）。何も変更していません。")], None),
         )
@@ -382,7 +387,7 @@ pub async fn import(State(state): State<AppState>, access: Access, mut multipart
 }
 
 pub async fn export(State(state): State<AppState>, access: Access) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::StaffManage)?;
     let people = state.store.people(access.org_id(), None, 1_000_000, 0).await?;
     let posts = state.store.posts(access.org_id()).await?;
     let dept = |id: i64| access.departments.iter().find(|d| d.id == id);

@@ -2,6 +2,7 @@
 
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Response};
+use mamori_policy::workflow::Step;
 use maud::html;
 use serde::Deserialize;
 
@@ -19,7 +20,7 @@ pub async fn overview(access: Access) -> Result<impl IntoResponse, AppError> {
         Some(&access),
         html! {
             p { (p.organization.name) " — " (p.profile.source) "（" (p.profile.edition) "、" (p.profile.effective.get_ref()) "施行）" }
-            p { a href="/policy/clauses" { "条項の一覧" } @if access.is_admin() { " ・ " a href="/policy/versions" { "プロファイルの版と有効化" } } }
+            p { a href="/policy/clauses" { "条項の一覧" } @if access.may(Step::ProfileDraft) || access.may(Step::ProfileActivate) { " ・ " a href="/policy/versions" { "プロファイルの版と有効化" } } }
             h2 { "実施機関" }
             p #bodies { (p.bodies.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join("、")) }
             h2 { "組織体制（役割）" }

@@ -17,10 +17,12 @@ use serde_json::{json, Value};
 use crate::auth::Access;
 use crate::error::{ApiError, AppError};
 use crate::routes::assets::visible_asset;
-use crate::routes::parse_date;
+use crate::routes::{parse_date, person_of};
 use crate::views::fmt::wareki_time;
 use crate::views::layout::{csrf_field, page};
+use crate::views::per;
 use crate::AppState;
+use mamori_policy::workflow::{self as wf, RequestStatus, Step};
 
 /// The actions a person can file a request for from the pages.
 const FILED: &[Action] = &[
@@ -238,17 +240,28 @@ impl serde::Serialize for InputJson<'_> {
     }
 }
 
+/// The facts the request workflow decides by.
+fn facts<'a>(r: &'a Request, approver_name: &'a str) -> Result<wf::RequestFacts<'a>, AppError> {
+    Ok(wf::RequestFacts {
+        id: r.id,
+        status: RequestStatus::parse(&r.status).ok_or_else(|| AppError::internal(format!("request {} has status {}", r.id, r.status)))?,
+        applicant: r.applicant_person_id,
+        department: r.department_id,
+        approver_role: r.approver_role.as_deref(),
+        approver_department: r.approver_department_id,
+        approval_clause: r.decision["approvals"][0]["clause"].as_str().unwrap_or(""),
+        approver_name,
+    })
+}
+
+fn approver_name(access: &Access, r: &Request) -> String {
+    r.approver_role.as_deref().map(|x| access.role_name(x)).unwrap_or_default()
+}
+
 /// The role assignment that lets this person decide `r`, if any: (assignment is a deputy's).
 fn approver_assignment(access: &Access, r: &Request) -> Option<bool> {
-    let role = r.approver_role.as_deref()?;
-    let mut found: Option<bool> = None;
-    for a in access.roles.iter().filter(|a| a.role == role) {
-        if r.approver_department_id.is_none() || a.department_id == r.approver_department_id {
-            // A holder's own assignment wins over a deputy's.
-            found = Some(found.unwrap_or(true) && a.is_deputy);
-        }
-    }
-    found
+    let name = approver_name(access, r);
+    wf::approver_assignment(&access.subject(), &facts(r, &name).ok()?)
 }
 
 fn can_see(access: &Access, r: &Request) -> bool {
@@ -270,32 +283,12 @@ async fn load(state: &AppState, access: &Access, id: i64) -> Result<Request, App
 /// is recorded and listed in the CISO's register.
 async fn decide(state: &AppState, access: &Access, id: i64, approve: bool, f: &VerdictForm) -> Result<Request, AppError> {
     let r = load(state, access, id).await?;
-    if r.status != status::PENDING {
-        return Err(AppError::Conflict(format!("この申請は承認待ちではありません（{}）", status_label(&r.status))));
-    }
-    let person = access.person.as_ref().ok_or(AppError::Forbidden)?;
-    let Some(as_deputy) = approver_assignment(access, &r) else {
-        return Err(AppError::BadRequest(format!(
-            "この申請を決裁できるのは{}です。あなたにはその役割がありません",
-            r.approver_role.as_deref().and_then(|x| access.profile.role(x)).map(|x| x.name.clone()).unwrap_or_default()
-        )));
-    };
     let justification = f.override_justification.trim();
-    let override_justification = if person.id == r.applicant_person_id {
-        if justification.is_empty() {
-            return Err(AppError::BadRequest(format!(
-                "申請者本人は自分の申請を承認できません（職務の分離、{}）。代理の者を含め、ほかの承認者に回してください。やむを得ない場合は、その理由を記入すると例外として記録されます",
-                mamori_policy::duties::self_approval_clause(&access.profile)
-            )));
-        }
-        if !approve {
-            None
-        } else {
-            Some(justification.to_owned())
-        }
-    } else {
-        None
-    };
+    let name = approver_name(access, &r);
+    let decider = wf::decide_request(&access.workflow, &access.subject(), &facts(&r, &name)?, !justification.is_empty())?;
+    let person = person_of(access, "申請を決裁")?;
+    let as_deputy = decider.as_deputy;
+    let override_justification = (decider.self_approval && approve).then(|| justification.to_owned());
     // With the approval held, the engine's answer becomes the one the record keeps.
     let decision = if approve {
         let mut input: RequestInput = serde_json::from_value(r.input.clone()).map_err(AppError::internal)?;
@@ -303,10 +296,11 @@ async fn decide(state: &AppState, access: &Access, id: i64, approve: bool, f: &V
             input.context.approvals.push(role.clone());
         }
         let engine = &access.engine;
-        let q = engine.query(&input).map_err(|e| AppError::Conflict(format!("申請時と現在のポリシーが合いません: {}", e.message_ja())))?;
+        let q =
+            engine.query(&input).map_err(|e| AppError::wrong_state(format!("申請時と現在のポリシーが合いません: {}", e.message_ja())))?;
         let d = engine.decide(&q);
         if d.outcome != mamori_engine::Outcome::Permitted {
-            return Err(AppError::Conflict(format!(
+            return Err(AppError::wrong_state(format!(
                 "承認しても現在のポリシーでは「{}」です（根拠: {}）。申請をやり直してください",
                 d.outcome.label_ja(),
                 d.clauses().join("、")
@@ -316,7 +310,7 @@ async fn decide(state: &AppState, access: &Access, id: i64, approve: bool, f: &V
     } else {
         None
     };
-    // Approving a cloud service names its manager (対策基準8.3(5)②, 8.4(2)②).
+    // Approving a cloud service names its manager (the profile's `cloud.register`).
     let service_manager_person_id = if approve && r.action == "use_cloud_service" {
         let clause = r.decision["approvals"][0]["clause"].as_str().unwrap_or("").to_owned();
         let id: i64 = f
@@ -348,12 +342,14 @@ async fn decide(state: &AppState, access: &Access, id: i64, approve: bool, f: &V
 /// Closes a request: records the return of what was taken out, or the disposal done.
 async fn complete(state: &AppState, access: &Access, id: i64, f: &VerdictForm) -> Result<Request, AppError> {
     let r = load(state, access, id).await?;
-    let person = access.person.as_ref().ok_or(AppError::Forbidden)?;
-    let allowed =
-        person.id == r.applicant_person_id || approver_assignment(access, &r).is_some() || access.can_manage_department(r.department_id);
-    if !allowed {
-        return Err(AppError::Forbidden);
-    }
+    let name = approver_name(access, &r);
+    let record = match r.action.as_str() {
+        "dispose" => Step::DisposalRecord,
+        "change_system" => Step::SystemChangeRecord,
+        _ => Step::TakeOutRecord,
+    };
+    wf::complete_request(&access.workflow, &access.subject(), &access.tree, &facts(&r, &name)?, record)?;
+    let person = person_of(access, "完了を記録")?;
     let mut problems = Vec::new();
     let on = parse_date("日付", &f.completed_on, &mut problems).unwrap_or_else(today);
     if r.action == "dispose" && f.note.trim().is_empty() {
@@ -546,10 +542,10 @@ fn request_table(rows: &[Request], id: &str, today: &str, record_columns: bool) 
     }
 }
 
-/// Whose register of exceptions this is: the CISO's (7.4(3)), read also by the 統括 and the
-/// 監査責任者.
+/// Whose register of exceptions this is: the CISO's, read by whoever the profile's
+/// `exceptions.view` names.
 fn reads_exception_register(access: &Access) -> bool {
-    access.is_admin() || ["ciso", "security_director", "audit_director"].iter().any(|r| access.has_role(r))
+    access.may(Step::ExceptionsView)
 }
 
 pub async fn list(State(state): State<AppState>, access: Access) -> Result<Response, AppError> {
@@ -572,7 +568,8 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
         }
     }
     let mut records = Vec::new();
-    if access.managed_departments().is_none() || access.managed_departments().is_some_and(|d| !d.is_empty()) || access.sees_everything() {
+    let keeps_records = !access.reach(Step::RegistersManage).is_nowhere() || access.may(Step::RegistersViewAll);
+    if keeps_records {
         for action in ["take_out", "bring_in"] {
             let rows = state
                 .store
@@ -658,13 +655,13 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
         (request_table(&to_decide, "to-decide", &today, false))
         h2 { "自分の申請" }
         (request_table(&mine, "mine", &today, false))
-        @if !records.is_empty() || access.managed_departments().is_none_or(|d| !d.is_empty()) {
+        @if !records.is_empty() || keeps_records {
             h2 { "情報資産持出・持込記録" }
-            p.small { "対策基準5.1(1)⑤: 情報セキュリティ管理者は、持ち出し及び持ち込みの記録を作成し、保管する。" }
+            p.small { (access.cite(Step::TakeOutRecord).text) (per(&access.cite(Step::TakeOutRecord))) }
             (request_table(&records, "take-out-records", &today, true))
         }
         h2 { "廃棄記録" }
-        p.small { "廃棄等の処理の日時、担当者及び処理内容（対策基準2(2)⑨(イ)）。" }
+        p.small { "廃棄等の処理の日時、担当者及び処理内容" (per(&access.cite(Step::DisposalRecord))) "。" }
         @if disposals.is_empty() { p.small #disposal-records { "ありません。" } } @else {
             table #disposal-records {
                 thead { tr { th { "番号" } th { "対象" } th { "所属" } th { "廃棄日" } th { "担当者" } th { "処理方法" } th { "許可者" } } }
@@ -677,7 +674,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
             }
         }
         h2 { "システム作業記録" }
-        p.small { "システム変更等の作業は2名以上で行い、互いに確認する（対策基準6.1(4)③）。" }
+        p.small { "システム変更等の作業は2名以上で行い、互いに確認する" (per(&access.cite(Step::SystemChangeTwoPerson))) "。" }
         @if works.is_empty() { p.small #work-records { "ありません。" } } @else {
             table #work-records {
                 thead { tr { th { "番号" } th { "作業" } th { "作業日" } th { "作業者" } th { "確認者" } th { "作業内容" } } }
@@ -689,7 +686,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
             }
         }
         h2 { "承認済みクラウドサービス" }
-        p.small { "承認したクラウドサービスの記録とクラウドサービス管理者（対策基準8.3(5)②、8.4(2)②）。" }
+        p.small { "承認したクラウドサービスの記録とクラウドサービス管理者" (per(&access.cite(Step::CloudRegister))) "。" }
         @if clouds.is_empty() { p.small #cloud-register { "ありません。" } } @else {
             table #cloud-register {
                 thead { tr { th { "番号" } th { "サービス" } th { "事業者・提供元" } th { "取り扱う情報" } th { "クラウドサービス管理者" } th { "承認者" } th { "承認日時" } } }
@@ -705,7 +702,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
         }
         @if let Some(rows) = &register {
             h2 { "例外措置台帳（職務の分離の例外を含む）" }
-            p.small { "対策基準7.4(3): CISOは、例外措置を講じたものについて、その事績等を適正に管理する。" }
+            p.small { (access.cite(Step::ExceptionsView).text) (per(&access.cite(Step::ExceptionsView))) }
             @if rows.is_empty() {
                 p.small id="exception-register" { "ありません。" }
             } @else {
@@ -839,11 +836,13 @@ async fn people_for(state: &AppState, access: &Access, r: &Request) -> Result<Ve
 async fn verdict_page(state: &AppState, access: &Access, id: i64, result: Result<Request, AppError>) -> Result<Response, AppError> {
     match result {
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+        Err(e) if e.is_shown_on_form() && !matches!(e, AppError::NotFound) => {
             let r = load(state, access, id).await?;
             let people = people_for(state, access, &r).await?;
-            let status = if matches!(e, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::FORBIDDEN };
-            Ok((status, page(&format!("{} 第{}号", r.form, r.id), Some(access), request_view(access, &r, &people, Some(&e.message_ja()))))
+            Ok((
+                e.status(),
+                page(&format!("{} 第{}号", r.form, r.id), Some(access), request_view(access, &r, &people, Some(&e.message_ja()))),
+            )
                 .into_response())
         }
         Err(e) => Err(e),

@@ -1,6 +1,6 @@
-//! Training and drills (研修・訓練, 対策基準5.2). The 統括 plans each fiscal year's sessions
-//! by audience and records attendance (ticked on the page or imported from the sign-in
-//! sheet's CSV); each 管理者 sees and records their department (5.2(2)⑤); everyone sees what
+//! Training and drills (研修・訓練). Whoever the profile lets plan them plans each fiscal
+//! year's sessions by audience and records attendance (ticked on the page or imported from
+//! the sign-in sheet's CSV); each 管理者 sees and records their department; everyone sees what
 //! they owe. The roll-up by department is what goes upward to the CISO and, once a year, to
 //! the committee (the annual report).
 
@@ -15,10 +15,12 @@ use serde::Deserialize;
 
 use crate::auth::Access;
 use crate::error::AppError;
-use crate::routes::yearly::{is_organizer, standings, today, year_nav, Standing, YearQuery};
+use crate::routes::yearly::{standings, today, year_nav, Standing, YearQuery};
 use crate::views::fmt::{date_ja, employment_label};
 use crate::views::layout::{csrf_field, page};
+use crate::views::per;
 use crate::AppState;
+use mamori_policy::workflow::{Reach, Step, WorkflowRole};
 
 pub fn kind_label(k: &str) -> &'static str {
     match k {
@@ -37,23 +39,25 @@ pub fn audience_label(access: &Access, code: &str) -> String {
     }
 }
 
-/// The departments whose staff this person records and reads: all for organizers, the
-/// managed ones for a 管理者, none otherwise.
+/// The departments whose staff this person records and reads, as far as the profile's rule
+/// for recording attendance reaches: `None` for all.
 fn departments_in_charge(access: &Access) -> Option<Vec<i64>> {
-    if is_organizer(access) {
-        return None;
-    }
-    Some(access.managed_departments().unwrap_or_default())
+    access.reach(Step::TrainingAttendance).departments()
+}
+
+/// A training gap in words, citing the profile's clauses.
+pub fn describe_gap(access: &Access, g: &mamori_policy::yearly::Gap) -> String {
+    g.describe_ja(access.workflow.clause(Step::TrainingYearly), access.workflow.clause(Step::TrainingOnJoining))
 }
 
 fn in_charge_of(access: &Access, department_id: i64) -> bool {
     departments_in_charge(access).is_none_or(|d| d.contains(&department_id))
 }
 
-fn gap_list(s: &Standing) -> Markup {
+fn gap_list(access: &Access, s: &Standing) -> Markup {
     html! {
         @if s.gaps.is_empty() { span.ok { "受講済み" } } @else {
-            @for g in &s.gaps { span class=(if g.overdue() { "error" } else { "" }) { (g.describe_ja()) } br; }
+            @for g in &s.gaps { span class=(if g.overdue() { "error" } else { "" }) { (describe_gap(access, g)) } br; }
         }
     }
 }
@@ -69,7 +73,7 @@ fn members_table(access: &Access, rows: &[&Standing], year: FiscalYear) -> Marku
                     td { (access.department_name(s.member.department_id)) }
                     td { (employment_label(&s.member.employment)) }
                     td { (s.last_attended.map(wareki_date).unwrap_or_else(|| "—".into())) }
-                    td { (gap_list(s)) }
+                    td { (gap_list(access, s)) }
                 }
             } }
         }
@@ -100,15 +104,19 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
     let mine = access.person.as_ref().and_then(|p| all.iter().find(|s| s.member.id == p.id));
     let charge = departments_in_charge(access);
     let visible: Vec<&Standing> = all.iter().filter(|s| charge.as_ref().is_none_or(|d| d.contains(&s.member.department_id))).collect();
-    let organizer = is_organizer(access);
+    let organizer = access.may(Step::TrainingPlan);
     let appointees: Vec<&Standing> = visible.iter().copied().filter(|s| s.member.employment == "fiscal_year").collect();
     let body = html! {
         @if let Some(e) = error.or(q.error.as_deref()) { p.error role="alert" id="error" { (e) } }
         (year_nav("/training", year))
-        p.small { "職員等は毎年度最低1回、情報セキュリティ研修を受講します（対策基準5.2(2)②）。新規採用の職員等は採用後30日以内に新規採用者向けの研修を受講します（同③）。前年度に受講しなかった人は、受講するまで未達として表示されます。" }
+        p.small {
+            "職員等は毎年度最低1回、情報セキュリティ研修を受講します" (per(&access.cite(Step::TrainingYearly))) "。"
+            "新規採用の職員等は採用後30日以内に新規採用者向けの研修を受講します" (per(&access.cite(Step::TrainingOnJoining))) "。"
+            "前年度に受講しなかった人は、受講するまで未達として表示されます。"
+        }
         @if let Some(me) = mine {
             h2 { "あなたの受講状況" }
-            div #my-training { (gap_list(me)) }
+            div #my-training { (gap_list(access, me)) }
         }
         h2 { "研修・訓練の計画と実施" }
         @if sessions.is_empty() { p #sessions { "この年度の研修・訓練はまだ計画されていません。" } } @else {
@@ -127,7 +135,8 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
             h3 { "研修・訓練を計画する" }
             form.stack method="post" action="/training" id="session-form" {
                 (csrf_field(&access.session.csrf_token))
-                label { "種別" select name="kind" { option value="training" { "研修" } option value="drill" { "訓練（緊急時対応訓練、対策基準5.2(3)）" } } }
+                label { "種別" select name="kind" { option value="training" { "研修" } option value="drill" { "訓練（緊急時対応訓練）" } } }
+                p.small { "訓練: " (access.cite(Step::TrainingDrill).text) (per(&access.cite(Step::TrainingDrill))) }
                 label { "対象" select name="audience" {
                     option value="all_staff" { "全職員等" }
                     option value="new_staff" { "新規採用職員等" }
@@ -174,10 +183,15 @@ async fn list_page(state: &AppState, access: &Access, q: &YearQuery, error: Opti
     Ok((code, page("研修・訓練", Some(access), body)).into_response())
 }
 
-/// The departments a 管理者 reports for: those they hold the role for directly.
+/// The departments a 管理者 reports for: those they hold a role for directly (not as a
+/// deputy) that the profile's rule for reporting upward names.
 fn reporting_departments(access: &Access) -> Vec<i64> {
+    if !access.may(Step::TrainingReportToDirector) || matches!(access.reach(Step::TrainingReportToDirector), Reach::Everywhere) {
+        return Vec::new();
+    }
+    let rule = access.workflow.rule(Step::TrainingReportToDirector);
     let mut d: Vec<i64> =
-        access.roles.iter().filter(|r| r.role == "security_manager" && !r.is_deputy).filter_map(|r| r.department_id).collect();
+        access.roles.iter().filter(|r| rule.roles.contains(&r.role) && !r.is_deputy).filter_map(|r| r.department_id).collect();
     d.sort_unstable();
     d.dedup();
     d
@@ -204,14 +218,19 @@ fn figures(access: &Access, all: &[Standing], year: FiscalYear, department: Opti
 /// what was reported to them.
 async fn reports_section(state: &AppState, access: &Access, year: FiscalYear, all: &[Standing]) -> Result<Markup, AppError> {
     let mine = reporting_departments(access);
-    let director = access.has_role("security_director");
-    let ciso = access.has_role("ciso");
+    // The 統括's level receives the departments' reports and reports to the CISO; the
+    // CISO's level receives that. Stored as the jobs (`security_director`, `ciso`), which
+    // do not change with a profile's names.
+    let director = access.may(Step::TrainingReportToCiso);
+    let ciso = access.acts_as(WorkflowRole::Ciso);
     if mine.is_empty() && !director && !ciso {
         return Ok(html! {});
     }
     let reports = state.store.training_reports(access.org_id(), year).await?;
-    let received: Vec<_> =
-        reports.iter().filter(|(_, p)| (director && p["to"] == "security_director") || (ciso && p["to"] == "ciso")).collect();
+    let received: Vec<_> = reports
+        .iter()
+        .filter(|(_, p)| (director && p["to"] == WorkflowRole::SecurityDirector.id()) || (ciso && p["to"] == WorkflowRole::Ciso.id()))
+        .collect();
     Ok(html! {
         h2 { "研修実施状況の報告" }
         @for d in &mine {
@@ -220,7 +239,8 @@ async fn reports_section(state: &AppState, access: &Access, year: FiscalYear, al
                 (csrf_field(&access.session.csrf_token))
                 input type="hidden" name="department_id" value=(d);
                 span { (access.department_name(*d)) ": 職員等 " (n) " 人、今年度受講済み " (t) " 人、未達 " (o) " 人 " }
-                button type="submit" { "統括情報セキュリティ責任者へ報告（対策基準5.2(2)⑤）" }
+                button type="submit" { "統括情報セキュリティ責任者へ報告" }
+                " " (per(&access.cite(Step::TrainingReportToDirector)))
             }
         }
         @if director {
@@ -228,7 +248,8 @@ async fn reports_section(state: &AppState, access: &Access, year: FiscalYear, al
             form.inline method="post" action="/training/report" id="report-to-ciso" {
                 (csrf_field(&access.session.csrf_token))
                 span { "全体: 職員等 " (n) " 人、今年度受講済み " (t) " 人、未達 " (o) " 人 " }
-                button type="submit" { "CISO へ報告（対策基準5.2(2)⑥）" }
+                button type="submit" { "CISO へ報告" }
+                " " (per(&access.cite(Step::TrainingReportToCiso)))
             }
         }
         @if !received.is_empty() {
@@ -255,12 +276,15 @@ async fn report(state: &AppState, access: &Access, f: &ReportForm) -> Result<Str
     let year = FiscalYear::of(today());
     let department = f.department_id.trim().parse::<i64>().ok();
     let to = match department {
-        Some(d) if reporting_departments(access).contains(&d) => "security_director",
-        None if access.has_role("security_director") => "ciso",
-        _ => {
-            return Err(AppError::BadRequest(
-                "報告できるのは、所管する課局等の情報セキュリティ管理者（統括へ）と統括情報セキュリティ責任者（CISOへ）です".into(),
-            ))
+        Some(d) if reporting_departments(access).contains(&d) => WorkflowRole::SecurityDirector.id(),
+        Some(d) => {
+            return Err(access.require_in(Step::TrainingReportToDirector, d).err().unwrap_or_else(|| {
+                AppError::BadRequest("報告できるのは、その課局等の役割を自身で持つ人です（代理では報告できません）".into())
+            }))
+        }
+        None => {
+            access.require(Step::TrainingReportToCiso)?;
+            WorkflowRole::Ciso.id()
         }
     };
     let all = standings(state, access.org_id(), today()).await?;
@@ -296,18 +320,13 @@ pub struct SessionForm {
 async fn on_list(state: &AppState, access: &Access, r: Result<String, AppError>) -> Result<Response, AppError> {
     match r {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::NotFound)) => {
-            let code = if matches!(e, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
-            list_page(state, access, &YearQuery::default(), Some(&e.message_ja()), code).await
-        }
+        Err(e) if e.is_shown_on_form() => list_page(state, access, &YearQuery::default(), Some(&e.message_ja()), e.status()).await,
         Err(e) => Err(e),
     }
 }
 
 async fn plan(state: &AppState, access: &Access, f: &SessionForm) -> Result<String, AppError> {
-    if !is_organizer(access) {
-        return Err(AppError::BadRequest("研修・訓練を計画できるのは統括情報セキュリティ責任者とCISOです（対策基準5.2(2)①）".into()));
-    }
+    access.require(Step::TrainingPlan)?;
     let mut problems = Vec::new();
     let held_on = crate::routes::parse_date("実施日", &f.held_on, &mut problems);
     if held_on.is_none() && problems.is_empty() {
@@ -351,9 +370,7 @@ fn person_and_date(f: &PersonDateForm) -> Result<(i64, NaiveDate), AppError> {
 }
 
 async fn joined(state: &AppState, access: &Access, f: &PersonDateForm) -> Result<String, AppError> {
-    if !is_organizer(access) {
-        return Err(AppError::Forbidden);
-    }
+    access.require(Step::TrainingPlan)?;
     let (person, date) = person_and_date(f)?;
     state.store.set_joined_on(access.org_id(), person, date, &access.actor()).await?;
     Ok("/training".into())
@@ -411,7 +428,7 @@ async fn session_page(
     } else {
         Vec::new()
     };
-    let organizer = is_organizer(access);
+    let organizer = access.may(Step::TrainingPlan);
     let visible_attendees: Vec<_> = attendees.iter().filter(|a| charge.as_ref().is_none_or(|d| d.contains(&a.department_id))).collect();
     let body = html! {
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
@@ -471,9 +488,7 @@ async fn on_session(state: &AppState, access: &Access, id: i64, r: Result<Option
     match r {
         Ok(None) => Ok(Redirect::to(&format!("/training/{id}")).into_response()),
         Ok(Some(notice)) => session_page(state, access, id, None, Some(&notice), StatusCode::OK).await,
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
-            session_page(state, access, id, Some(&e.message_ja()), None, StatusCode::BAD_REQUEST).await
-        }
+        Err(e) if e.is_shown_on_form() => session_page(state, access, id, Some(&e.message_ja()), None, e.status()).await,
         Err(e) => Err(e),
     }
 }
@@ -488,12 +503,7 @@ async fn attend(state: &AppState, access: &Access, id: i64, body: &str) -> Resul
     if ids.is_empty() {
         return Err(AppError::BadRequest("出席した人にチェックを付けてください".into()));
     }
-    let charge = departments_in_charge(access);
-    if charge.as_ref().is_some_and(|d| d.is_empty()) {
-        return Err(AppError::BadRequest(
-            "出席を記録できるのは情報セキュリティ管理者と統括情報セキュリティ責任者です（対策基準5.2(2)⑤）".into(),
-        ));
-    }
+    access.require(Step::TrainingAttendance)?;
     for p in &ids {
         let person = state.store.person(access.org_id(), *p).await?;
         if !in_charge_of(access, person.department_id) {
@@ -516,9 +526,7 @@ pub async fn attendance(State(state): State<AppState>, access: Access, Path(id):
 }
 
 async fn import_csv(state: &AppState, access: &Access, id: i64, mut multipart: Multipart) -> Result<Option<String>, AppError> {
-    if !is_organizer(access) {
-        return Err(AppError::BadRequest("出席者一覧を取り込めるのは統括情報セキュリティ責任者とCISOです".into()));
-    }
+    access.require(Step::TrainingPlan)?;
     let upload = crate::routes::read_upload(&mut multipart).await?;
     let Some(file) = upload.file else { return Err(AppError::BadRequest("CSV ファイルを選んでください".into())) };
     let rows = mamori_csv::parse_attendance_csv(&file.content)
@@ -565,9 +573,7 @@ pub struct SessionResultForm {
 }
 
 async fn result(state: &AppState, access: &Access, id: i64, f: &SessionResultForm) -> Result<Option<String>, AppError> {
-    if !is_organizer(access) {
-        return Err(AppError::BadRequest("結果を記録できるのは統括情報セキュリティ責任者とCISOです".into()));
-    }
+    access.require(Step::TrainingPlan)?;
     let s = state.store.training_session(access.org_id(), id).await?;
     if s.held_on > today().to_string() {
         return Err(AppError::BadRequest("実施日の後に結果を記録してください".into()));

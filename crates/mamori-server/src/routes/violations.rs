@@ -1,11 +1,13 @@
-//! Policy violations (違反時の対応, 対策基準7.6(2)): the 統括 or a 情報システム管理者等
-//! records one; the person's 情報セキュリティ管理者 sees it and records the correction; if it
-//! is not corrected, the 統括 suspends the person's rights in mamori and the CISO and the
-//! 管理者 see that on their dashboards.
+//! Policy violations (違反時の対応): whoever the profile lets record one does so; the
+//! person's 情報セキュリティ管理者 sees it and records the correction; if it is not
+//! corrected, the role the profile names suspends the person's rights in mamori, and those
+//! who read violations see that on their dashboards. Who does each step, and the clause, are
+//! the active profile's workflow rules.
 
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_policy::workflow::{self, Reach, Step, ViolationStatus};
 use mamori_store::violations::{status, NewViolation, Violation};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -14,35 +16,37 @@ use crate::auth::Access;
 use crate::error::AppError;
 use crate::views::fmt::wareki_time;
 use crate::views::layout::{csrf_field, page};
+use crate::views::{cite_clause, per};
 use crate::AppState;
 
-/// The roles that record violations they find (7.6(2)①②).
-const FINDERS: &[&str] = &["security_director", "system_manager", "system_operator"];
-
-fn finder_role(access: &Access) -> Option<&'static str> {
-    FINDERS.iter().copied().find(|r| access.has_role(r))
+/// The role the finder records a violation in: the first of their roles that the profile's
+/// rule for recording names.
+fn finder_role(access: &Access) -> Option<String> {
+    if !access.may(Step::ViolationRecord) {
+        return None;
+    }
+    let rule = access.workflow.rule(Step::ViolationRecord);
+    access.roles.iter().map(|r| r.role.clone()).find(|r| rule.roles.contains(r)).or_else(|| access.is_admin().then(|| "admin".to_owned()))
 }
 
-fn is_director(access: &Access) -> bool {
-    access.has_role("security_director")
-}
-
-/// The violations this person may read: all for the CISO, the 統括 and administrators; those
-/// of their departments for a 管理者; none otherwise.
+/// The violations this person may read, as far as the profile's rule reaches.
 async fn visible(state: &AppState, access: &Access, open_only: bool) -> Result<Vec<Violation>, AppError> {
-    let all = access.is_admin() || access.has_role("ciso") || is_director(access);
-    if all {
-        return Ok(state.store.violations(access.org_id(), None, open_only).await?);
+    match access.reach(Step::ViolationView) {
+        Reach::Everywhere => Ok(state.store.violations(access.org_id(), None, open_only).await?),
+        Reach::Departments(d) => {
+            let d: Vec<i64> = d.into_iter().collect();
+            Ok(state.store.violations(access.org_id(), Some(&d), open_only).await?)
+        }
+        Reach::Nowhere => Ok(Vec::new()),
     }
-    match access.managed_departments() {
-        Some(d) if !d.is_empty() => Ok(state.store.violations(access.org_id(), Some(&d), open_only).await?),
-        _ => Ok(Vec::new()),
-    }
+}
+
+fn state_of(v: &Violation) -> Result<ViolationStatus, AppError> {
+    ViolationStatus::parse(&v.status).ok_or_else(|| AppError::internal(format!("violation {} has status {}", v.id, v.status)))
 }
 
 fn may_correct(access: &Access, v: &Violation) -> bool {
-    is_director(access)
-        || (access.has_role("security_manager") && access.managed_departments().is_some_and(|d| d.contains(&v.department_id)))
+    access.may_in(Step::ViolationCorrect, v.department_id)
 }
 
 pub fn status_label(s: &str) -> &'static str {
@@ -63,7 +67,7 @@ fn table(access: &Access, rows: &[Violation]) -> Markup {
                     td { (v.id) }
                     td { (v.person_name) }
                     td { (v.department_name) }
-                    td { (v.description) br; span.small { (v.clause) } }
+                    td { (v.description) br; span.small { (cite_clause(&v.clause)) } }
                     td { (v.found_by_name) br; span.small { (wareki_time(&v.created_at)) } }
                     td { (status_label(&v.status)) }
                     td {
@@ -75,7 +79,7 @@ fn table(access: &Access, rows: &[Violation]) -> Markup {
                                     button type="submit" { "是正を記録" }
                                 }
                             }
-                            @if is_director(access) {
+                            @if access.may(Step::ViolationSuspend) {
                                 form method="post" action={"/violations/" (v.id) "/suspend"} {
                                     (csrf_field(&access.session.csrf_token))
                                     input type="text" name="note" placeholder="改善されない理由" maxlength="1000" required;
@@ -95,6 +99,7 @@ fn table(access: &Access, rows: &[Violation]) -> Markup {
 async fn list_page(state: &AppState, access: &Access, error: Option<&str>, code: StatusCode) -> Result<Response, AppError> {
     let rows = visible(state, access, false).await?;
     let finder = finder_role(access);
+    let example = access.profile.clauses.iter().find(|c| c.force.is_checked()).map(|c| c.id.get_ref().to_string());
     let people = if finder.is_some() {
         state.store.people(access.org_id(), None, 100_000, 0).await?.into_iter().filter(|p| p.active).collect()
     } else {
@@ -102,7 +107,11 @@ async fn list_page(state: &AppState, access: &Access, error: Option<&str>, code:
     };
     let body = html! {
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
-        p.small { "職員等の情報セキュリティポリシーに違反する行動を確認した場合の措置（対策基準7.6(2)）。記録すると所属の情報セキュリティ管理者に通知され、指導によっても改善されない場合は統括情報セキュリティ責任者が mamori の利用権限を停止し、CISO と管理者に通知されます。" }
+        p.small {
+            "職員等の情報セキュリティポリシーに違反する行動を確認した場合の措置" (per(&access.cite(Step::ViolationResponse))) "。"
+            "記録すると所属の情報セキュリティ管理者に通知され、指導によっても改善されない場合は" (access.workflow.who_ja(Step::ViolationSuspend))
+            "が mamori の利用権限を停止します" (per(&access.cite(Step::ViolationSuspend))) "。"
+        }
         @if finder.is_some() {
             h2 { "違反の記録" }
             form.stack method="post" action="/violations" id="violation-form" {
@@ -114,7 +123,12 @@ async fn list_page(state: &AppState, access: &Access, error: Option<&str>, code:
                     }
                 }
                 label { "違反の内容" input type="text" name="description" maxlength="1000"; }
-                label { "違反した条項（例: 対策基準5.1(1)③）" input type="text" name="clause" maxlength="100"; }
+                label {
+                    "違反した条項（このポリシーの条項ID"
+                    @if let Some(e) = &example { "。例: " (e) }
+                    "。空欄なら違反時の対応の条項）"
+                    input type="text" name="clause" maxlength="100";
+                }
                 button type="submit" { "記録する" }
             }
         }
@@ -143,28 +157,29 @@ pub struct ViolationForm {
 async fn done(state: &AppState, access: &Access, r: Result<(), AppError>) -> Result<Response, AppError> {
     match r {
         Ok(()) => Ok(Redirect::to("/violations").into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::NotFound)) => {
-            let code = if matches!(e, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
-            list_page(state, access, Some(&e.message_ja()), code).await
-        }
+        Err(e) if e.is_shown_on_form() => list_page(state, access, Some(&e.message_ja()), e.status()).await,
         Err(e) => Err(e),
     }
 }
 
 async fn record(state: &AppState, access: &Access, f: &ViolationForm) -> Result<(), AppError> {
-    let Some(found_as) = finder_role(access) else {
-        return Err(AppError::BadRequest(
-            "違反を記録できるのは統括情報セキュリティ責任者と情報システム管理者等です（対策基準7.6(2)）".into(),
-        ));
+    access.require(Step::ViolationRecord)?;
+    let found_as = finder_role(access).unwrap_or_default();
+    let Some(me) = &access.person else {
+        return Err(AppError::BadRequest("職員として登録されていない利用者は違反を記録できません".into()));
     };
-    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
     let person_id = f.person_id.trim().parse::<i64>().map_err(|_| AppError::BadRequest("職員を選んでください".into()))?;
     if f.description.chars().count() > 1000 || f.clause.chars().count() > 100 {
         return Err(AppError::BadRequest("内容は1000字、条項は100字以内で入力してください".into()));
     }
-    let clause = if f.clause.trim().is_empty() { "対策基準7.6(2)".to_owned() } else { f.clause.trim().to_owned() };
-    let v =
-        NewViolation { person_id, found_by_person_id: me.id, found_as: found_as.to_owned(), description: f.description.clone(), clause };
+    let clause = f.clause.trim();
+    let clause = if clause.is_empty() { access.workflow.clause(Step::ViolationResponse).to_owned() } else { clause.to_owned() };
+    if !access.clause_exists(&clause) {
+        return Err(AppError::BadRequest(format!(
+            "条項「{clause}」はこのポリシーにありません。条項IDをポリシーのとおりに入力してください"
+        )));
+    }
+    let v = NewViolation { person_id, found_by_person_id: me.id, found_as, description: f.description.clone(), clause };
     state.store.record_violation(access.org_id(), &v, &access.actor()).await?;
     Ok(())
 }
@@ -179,12 +194,10 @@ async fn correct(state: &AppState, access: &Access, id: i64, f: &ViolationForm) 
     if !visible(state, access, false).await?.iter().any(|x| x.id == id) {
         return Err(AppError::NotFound);
     }
-    if !may_correct(access, &v) {
-        return Err(AppError::BadRequest(
-            "是正を記録できるのは、その職員の所属の情報セキュリティ管理者と統括情報セキュリティ責任者です".into(),
-        ));
-    }
-    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+    workflow::correct_violation(&access.workflow, &access.subject(), &access.tree, id, state_of(&v)?, v.department_id)?;
+    let Some(me) = &access.person else {
+        return Err(AppError::BadRequest("職員として登録されていない利用者は是正を記録できません".into()));
+    };
     state.store.correct_violation(access.org_id(), id, me.id, &f.note, &access.actor()).await?;
     Ok(())
 }
@@ -200,14 +213,12 @@ pub async fn correct_page(
 }
 
 async fn suspend(state: &AppState, access: &Access, id: i64, f: &ViolationForm) -> Result<(), AppError> {
-    if !is_director(access) {
-        return Err(AppError::BadRequest("利用権限を停止できるのは統括情報セキュリティ責任者です（対策基準7.6(2)③）".into()));
-    }
-    let Some(me) = &access.person else { return Err(AppError::Forbidden) };
+    access.require(Step::ViolationSuspend)?;
     let v = state.store.violation(access.org_id(), id).await?;
-    if v.person_id == me.id {
-        return Err(AppError::BadRequest("自分自身の権限は停止できません".into()));
-    }
+    workflow::suspend_for_violation(&access.workflow, &access.subject(), &access.tree, id, state_of(&v)?, v.person_id)?;
+    let Some(me) = &access.person else {
+        return Err(AppError::BadRequest("職員として登録されていない利用者は利用権限を停止できません".into()));
+    };
     state.store.suspend_for_violation(access.org_id(), id, me.id, &f.note, &access.actor()).await?;
     Ok(())
 }
@@ -235,7 +246,7 @@ pub async fn dashboard_card(state: &AppState, access: &Access) -> Result<Markup,
         h2 { "違反時の対応" }
         div id="violation-card" {
             @if !open.is_empty() {
-                p.error { "是正を待っている違反が " (open.len()) " 件あります（対策基準7.6(2)）:" }
+                p.error { "是正を待っている違反が " (open.len()) " 件あります" (per(&access.cite(Step::ViolationResponse))) ":" }
                 ul { @for v in &open { li { a href="/violations" { (v.person_name) "（" (v.department_name) "）" } " — " (v.description) } } }
             }
             @if !suspended.is_empty() {

@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
+use mamori_policy::workflow::{DepartmentTree, Reach, Step, Subject, Workflow};
 use mamori_policy::yearly::{training_gaps, FiscalYear, Gap, Trainee, TrainingRule};
 use mamori_store::org::Person;
 use maud::{html, Markup};
@@ -46,16 +49,6 @@ impl YearQuery {
     }
 }
 
-/// Who runs the yearly cycle: the 統括 (and the CISO above them) and administrators.
-pub fn is_organizer(access: &Access) -> bool {
-    access.is_admin() || access.has_role("security_director") || access.has_role("ciso")
-}
-
-/// Who reads the committee's report: the organizers and the committee.
-pub fn reads_reports(access: &Access) -> bool {
-    is_organizer(access) || access.has_role("committee")
-}
-
 /// Links between a year's pages.
 pub fn year_nav(path: &str, year: FiscalYear) -> Markup {
     html! {
@@ -86,7 +79,8 @@ impl Standing {
     }
 }
 
-/// Every active staff member's standing on `day` (the training rule of 対策基準5.2(2)②③).
+/// Every active staff member's standing on `day` (the training rule: every year, and on
+/// joining).
 pub async fn standings(state: &AppState, org_id: i64, day: NaiveDate) -> Result<Vec<Standing>, AppError> {
     let store = &state.store;
     let members = store.staff_members(org_id).await?;
@@ -127,6 +121,9 @@ pub struct YearData {
     pub plans: Vec<mamori_store::audits::Plan>,
     pub checks: Vec<mamori_store::audits::FindingCheck>,
     pub departments: HashMap<i64, String>,
+    pub tree: DepartmentTree,
+    /// The organization's workflow rules: who organizes, who answers for a department.
+    pub workflow: Arc<Workflow>,
 }
 
 pub async fn year_data(state: &AppState, org_id: i64, today: NaiveDate) -> Result<YearData, AppError> {
@@ -138,6 +135,8 @@ pub async fn year_data(state: &AppState, org_id: i64, today: NaiveDate) -> Resul
         }
         None => None,
     };
+    let active = state.active(org_id).await?.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
+    let departments = store.departments(org_id).await?;
     Ok(YearData {
         today,
         standings: standings(state, org_id, today).await?,
@@ -145,7 +144,9 @@ pub async fn year_data(state: &AppState, org_id: i64, today: NaiveDate) -> Resul
         campaign,
         plans: store.plans(org_id, None).await?,
         checks: store.finding_checks(org_id, None).await?,
-        departments: store.departments(org_id).await?.into_iter().map(|d| (d.id, d.name)).collect(),
+        tree: DepartmentTree::new(departments.iter().map(|d| (d.id, d.parent_id))),
+        departments: departments.into_iter().map(|d| (d.id, d.name)).collect(),
+        workflow: active.workflow,
     })
 }
 
@@ -153,17 +154,34 @@ pub async fn year_data(state: &AppState, org_id: i64, today: NaiveDate) -> Resul
 /// 管理者, as the responsible person of a plan, or as an organizer. One line each.
 pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
     let roles: Vec<_> = data.roles.iter().filter(|r| r.person_id == person_id).collect();
-    let managed: Vec<i64> = roles.iter().filter(|r| r.role == "security_manager").filter_map(|r| r.department_id).collect();
-    let organizer = roles.iter().any(|r| r.role == "security_director" || r.role == "ciso");
+    let holdings = crate::auth::holdings(&roles.iter().map(|r| (*r).clone()).collect::<Vec<_>>());
+    let department_id = data.standings.iter().find(|s| s.member.id == person_id).map(|s| s.member.department_id);
+    let subject = Subject { administrator: false, user_id: 0, person_id: Some(person_id), department_id, holdings: &holdings };
+    let w = &data.workflow;
+    // The departments whose training this person records and reports, by the profile's
+    // rule; an organization-wide holder is an organizer instead.
+    let managed: Vec<i64> = match w.reach(&subject, &data.tree, Step::TrainingReportToDirector) {
+        Reach::Departments(d) => d.into_iter().collect(),
+        Reach::Everywhere | Reach::Nowhere => Vec::new(),
+    };
+    let organizer = w.allows(&subject, &data.tree, Step::TrainingPlan, None);
+    let answers: Vec<i64> = match w.reach(&subject, &data.tree, Step::AssessmentAnswer) {
+        Reach::Departments(d) => d.into_iter().collect(),
+        Reach::Everywhere | Reach::Nowhere => Vec::new(),
+    };
     let name = |d: i64| data.departments.get(&d).cloned().unwrap_or_else(|| format!("課局 {d}"));
     let mut lines = Vec::new();
     if let Some(me) = data.standings.iter().find(|s| s.member.id == person_id) {
-        lines.extend(me.gaps.iter().map(Gap::describe_ja));
+        lines.extend(me.gaps.iter().map(|g| g.describe_ja(w.clause(Step::TrainingYearly), w.clause(Step::TrainingOnJoining))));
     }
     for d in &managed {
         let out = data.standings.iter().filter(|s| s.member.department_id == *d && s.out_of_compliance()).count();
         if out > 0 {
-            lines.push(format!("{}で研修の受講義務を満たしていない職員等が {out} 人います（対策基準5.2(2)⑤）", name(*d)));
+            lines.push(format!(
+                "{}で研修の受講義務を満たしていない職員等が {out} 人います（{}）",
+                name(*d),
+                w.clause(Step::TrainingReportToDirector)
+            ));
         }
     }
     if organizer {
@@ -179,7 +197,7 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
             .iter()
             .filter(|i| i.answer.is_none())
             .filter(|i| match i.department_id {
-                Some(d) => managed.contains(&d),
+                Some(d) => answers.contains(&d),
                 None => role_ids.contains(&i.role.as_str()),
             })
             .count();
@@ -190,7 +208,7 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
                 crate::views::fmt::date_ja(&c.due_on)
             ));
         }
-        if organizer {
+        if w.allows(&subject, &data.tree, Step::AssessmentViewAll, None) {
             let open = items.iter().filter(|i| i.answer.is_none()).count();
             if open > 0 {
                 lines.push(format!("{}の自己点検の未回答は全体で {open} 件です", year.label_ja()));
@@ -199,7 +217,7 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
     }
     let today_text = data.today.to_string();
     for p in data.plans.iter().filter(|p| p.overdue_on(&today_text)) {
-        if p.responsible_person_id == person_id || organizer {
+        if p.responsible_person_id == person_id || w.allows(&subject, &data.tree, Step::ImprovementViewAll, None) {
             lines.push(format!(
                 "改善計画 第{}号（{}）が期限 {} を過ぎています: {}",
                 p.id,
@@ -209,9 +227,16 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
             ));
         }
     }
-    let pending = data.checks.iter().filter(|c| c.status == "pending" && managed.contains(&c.department_id)).count();
+    let pending = data
+        .checks
+        .iter()
+        .filter(|c| c.status == "pending" && w.allows(&subject, &data.tree, Step::ImprovementAnswerCheck, Some(c.department_id)))
+        .count();
     if pending > 0 {
-        lines.push(format!("監査の指摘事項について、同種の課題の有無の確認が {pending} 件依頼されています（対策基準9.1(7)②）"));
+        lines.push(format!(
+            "監査の指摘事項について、同種の課題の有無の確認が {pending} 件依頼されています（{}）",
+            w.clause(Step::ImprovementAnswerCheck)
+        ));
     }
     lines
 }
@@ -231,7 +256,7 @@ pub async fn dashboard_card(state: &AppState, access: &Access) -> Result<Markup,
             }
             p.small {
                 a href="/training" { "研修・訓練" } "　" a href="/assessment" { "自己点検" } "　" a href="/audits" { "監査" } "　" a href="/improvements" { "改善計画" }
-                @if reads_reports(access) { "　" a href="/reports/annual" { "年次報告" } }
+                @if access.may(Step::ReportsView) { "　" a href="/reports/annual" { "年次報告" } }
             }
         }
     })

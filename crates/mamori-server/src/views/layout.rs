@@ -1,7 +1,8 @@
-//! The page shell: header, navigation, and the error page.
+//! The page shell: header and navigation. A link is shown exactly when the person may
+//! use what it leads to (the same question the page itself asks).
 
-use axum::http::StatusCode;
 use axum::response::Html;
+use mamori_policy::workflow::Step;
 use maud::{html, Markup, DOCTYPE};
 
 use crate::auth::Access;
@@ -21,21 +22,21 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
                             a href="/systems" { "情報システム台帳" }
                             a href="/requests" { "申請・承認" }
                             a href="/incidents" { "インシデント" }
-                            @if ["ciso", "security_director", "security_manager", "system_manager", "system_operator"].iter().any(|r| a.has_role(r)) || a.is_admin() {
+                            @if a.may(Step::ViolationView) || a.may(Step::ViolationRecord) {
                                 a href="/violations" { "違反時の対応" }
                             }
                             a href="/training" { "研修・訓練" }
                             a href="/assessment" { "自己点検" }
                             a href="/audits" { "監査" }
                             a href="/improvements" { "改善計画" }
-                            @if crate::routes::yearly::reads_reports(a) {
+                            @if a.may(Step::ReportsView) {
                                 a href="/reports/annual" { "年次報告" }
                             }
                             a href="/policy" { "ポリシー" }
-                            @if a.is_admin() {
+                            @if a.may(Step::StaffManage) || a.may(Step::RolesAssign) || a.may(Step::ProfileDraft) || a.may(Step::ProfileActivate) {
                                 a href="/org" { "組織・職員" }
                             }
-                            @if a.reads_audit_trail() {
+                            @if a.may(Step::AuditTrailRead) {
                                 a href="/events" { "作業記録" }
                                 a href="/ledger" { "台帳" }
                             }
@@ -74,18 +75,6 @@ pub fn head(title: &str) -> Markup {
 /// A page for a half-signed-in person (second factor, password change): no navigation.
 pub fn bare_page(title: &str, body: Markup) -> Html<String> {
     page(title, None, body)
-}
-
-pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
-    page(
-        "エラー",
-        None,
-        html! {
-            p.error role="alert" { (message) }
-            p.small { "（" (status.as_u16()) "）" }
-            p { a href="/" { "トップに戻る" } }
-        },
-    )
 }
 
 /// The hidden CSRF field every form carries.

@@ -8,7 +8,35 @@ async fn audit_trail(app: TestApp) {
     let admin = app.admin_client().await;
     let d = app.department("200", "住民課").await;
     app.user("staff", d, None).await;
-    app.user("auditor", d, Some("audit_director")).await;
+    // An auditor from another department, assigned to an approved audit of 住民課: the
+    // trail is the audit's evidence.
+    let other = app.department("300", "会計課").await;
+    let auditor = app.user("auditor", other, None).await;
+    let auditor_person = app.person_of(auditor).await;
+    {
+        use mamori_store::audits::{NewAssignment, NewAudit};
+        let actor = mamori_store::Actor::system("test");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let plan = NewAudit {
+            fiscal_year: mamori_policy::yearly::FiscalYear(2026),
+            title: "監査".into(),
+            scope: String::new(),
+            starts_on: day,
+            ends_on: day,
+        };
+        let audit = app.store().create_audit(app.org_id, &plan, None, &actor).await.unwrap();
+        let assignment = NewAssignment {
+            auditor_person_id: auditor_person,
+            department_id: d,
+            override_reason: String::new(),
+            assigned_by: None,
+            audited_roles: vec!["security_manager".into()],
+        };
+        app.store().assign_auditor(app.org_id, audit.id, &assignment, &actor).await.unwrap();
+        let approver = app.user("approver", other, Some("security_director")).await;
+        let approver_person = app.person_of(approver).await;
+        app.store().approve_audit(app.org_id, audit.id, approver_person, "security_director", &actor).await.unwrap();
+    }
 
     // Every change is listed with its ledger index and is covered by a signed checkpoint.
     let page = admin.get("/events").await;

@@ -251,8 +251,9 @@ async fn incident_workflow(app: TestApp) {
     let triage = json!({"is_incident": "yes", "reason": "住民票の写しを含む媒体の所在不明", "level": 2, "personal_information": true,
                         "unlawful_intent": true, "affected_people": 150, "aware_on": today});
     let (status, err) = kacho.post_json(&format!("/api/v1/incidents/{l1_id}/triage"), &triage, Some(&kcsrf)).await;
-    assert_eq!(status, 400, "{err}");
+    assert_eq!(status, 403, "a permission refusal: {err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("CSIRT"), "{err}");
+    assert_eq!(err["error"]["clause"], "対策基準5.3(3)①", "the clause comes from the profile: {err}");
     let (csirt, ccsrf) = signed_in(&app, "csirt1").await;
     let (status, err) = csirt
         .post_json(&format!("/api/v1/incidents/{l1_id}/triage"), &json!({"is_incident": "yes", "reason": "", "level": 2}), Some(&ccsrf))

@@ -62,7 +62,8 @@ async fn take_out_workflow(app: TestApp) {
 
     // The applicant holds no approver role: refused. Another department's 管理者: not theirs.
     let (status, err) = staff.post_json(&format!("/api/v1/requests/{id}/approve"), &json!({}), Some(&csrf)).await;
-    assert_eq!(status, 400, "{err}");
+    assert_eq!(status, 403, "{err}");
+    assert_eq!(err["error"]["clause"], "対策基準5.1(1)③(ア)", "the approval rule's clause: {err}");
     let other = app.client();
     other.login("other", PASSWORD).await;
     let other_csrf = other.get_json("/api/v1/me").await.1["csrf_token"].as_str().unwrap().to_owned();
@@ -84,7 +85,14 @@ async fn take_out_workflow(app: TestApp) {
     assert_eq!(approved["request"]["status"], "approved");
     assert_eq!(approved["request"]["decision"]["outcome"], "permitted", "with the approval held the engine permits it");
     assert_eq!(approved["request"]["decided_by_name"], "kacho さん");
-    assert_eq!(kacho.post_json(&format!("/api/v1/requests/{id}/refuse"), &json!({}), Some(&kacho_csrf)).await.0, 409);
+    let (status, again) = kacho.post_json(&format!("/api/v1/requests/{id}/refuse"), &json!({}), Some(&kacho_csrf)).await;
+    assert_eq!(status, 409, "a decided request is in the wrong state: {again}");
+    assert_eq!(again["error"]["code"], "wrong_state", "{again}");
+    assert_eq!(again["error"]["state"], "承認済み", "the 409 names the state: {again}");
+    assert!(!again["error"]["message"].as_str().unwrap().contains("同じ値"), "not a duplicate: {again}");
+    let page = kacho.submit(&format!("/requests/{id}"), &format!("/requests/{id}/approve"), &[]).await;
+    assert_eq!(page.status, 409, "{}", page.body);
+    assert!(page.body.contains("承認済み"), "{}", page.body);
 
     // The 持出・持込記録 lists it; the return is recorded once.
     let page = kacho.get("/requests").await;
@@ -132,7 +140,7 @@ async fn take_out_workflow(app: TestApp) {
     assert_eq!(c["request"]["approver_department_id"], serde_json::Value::Null, "an organization-wide approver");
     assert_eq!(
         kacho.post_json(&format!("/api/v1/requests/{cloud_id}/approve"), &json!({}), Some(&kacho_csrf)).await.0,
-        400,
+        403,
         "the 課長 is not the 統括"
     );
     let somu = app.department("400", "企画課").await;
@@ -168,8 +176,9 @@ async fn take_out_workflow(app: TestApp) {
     assert_eq!(status, 201, "{filed}");
     let did = filed["request"]["id"].as_i64().unwrap();
     let (status, err) = deputy.post_json(&format!("/api/v1/requests/{did}/approve"), &json!({}), Some(&dcsrf)).await;
-    assert_eq!(status, 400);
-    assert!(err["error"]["message"].as_str().unwrap().contains("職務の分離、対策基準1(8)①"), "{err}");
+    assert_eq!(status, 403, "approving one's own request is refused: {err}");
+    assert_eq!(err["error"]["clause"], "対策基準1(8)①", "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("申請者本人は自分の申請を決裁できません"), "{err}");
     // The administrator's role analysis lists the 課長 and the deputy as holders of
     // 住民課's approver role (two people: not a sole approver), and 税務課's lone 管理者.
     let admin = app.admin_client().await;
@@ -179,7 +188,7 @@ async fn take_out_workflow(app: TestApp) {
     assert!(!org_page.body.contains("住民課の情報セキュリティ管理者はkacho"), "住民課 has a deputy");
     let (status, err) =
         deputy.post_json(&format!("/api/v1/requests/{did}/approve"), &json!({"override_justification": "   "}), Some(&dcsrf)).await;
-    assert_eq!(status, 400, "a blank justification is no justification: {err}");
+    assert_eq!(status, 403, "a blank justification is no justification: {err}");
     let (status, ok) = deputy
         .post_json(
             &format!("/api/v1/requests/{did}/approve"),

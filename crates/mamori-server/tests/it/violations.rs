@@ -25,8 +25,9 @@ async fn violation_workflow(app: TestApp) {
     let p = staff
         .submit("/violations", "/violations", &[("person_id", &app.person_by_login("kacho").await.to_string()), ("description", "x")])
         .await;
-    assert_eq!(p.status, 400, "{}", p.body);
-    assert!(p.body.contains("違反を記録できるのは"), "{}", p.body);
+    assert_eq!(p.status, 403, "{}", p.body);
+    assert!(p.body.contains("違反の記録と通知は、統括情報セキュリティ責任者"), "{}", p.body);
+    assert!(p.body.contains("対策基準7.6(2)①"), "the refusal cites the profile's clause: {}", p.body);
     assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM violations").fetch_one(app.store().pool()).await.unwrap(), 0);
 
     // The 情報システム管理者 records one; an empty description is refused first.
@@ -57,7 +58,8 @@ async fn violation_workflow(app: TestApp) {
     // Only the 統括 suspends; the 管理者 cannot.
     let id: i64 = sqlx::query_scalar("SELECT id FROM violations").fetch_one(app.store().pool()).await.unwrap();
     let p = kacho.submit("/violations", &format!("/violations/{id}/suspend"), &[("note", "改善されない")]).await;
-    assert_eq!(p.status, 400, "{}", p.body);
+    assert_eq!(p.status, 403, "{}", p.body);
+    assert!(p.body.contains("対策基準7.6(2)③"), "{}", p.body);
     let director = app.totp_client("director", somu, "security_director").await;
     let p = director.submit("/violations", &format!("/violations/{id}/suspend"), &[("note", "")]).await;
     assert_eq!(p.status, 400, "a suspension without a reason is refused: {}", p.body);

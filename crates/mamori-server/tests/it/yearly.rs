@@ -104,7 +104,7 @@ async fn campaign_from_the_profile(app: TestApp) {
     assert!(entries.iter().any(|e| e.clause == "対策基準5.1(1)①" && e.role == "staff"));
     // A second campaign for the same year is refused.
     let p = t.director.submit("/assessment", "/assessment", &[("fy", &year.0.to_string()), ("due_on", &due)]).await;
-    assert_eq!(p.status, 400, "{}", p.body);
+    assert_eq!(p.status, 409, "{}", p.body);
     assert!(p.body.contains("すでに作成されています"), "{}", p.body);
 
     // The 住民課 管理者 answers their department's items, not another's.
@@ -203,8 +203,9 @@ async fn audit_with_independent_auditors(app: TestApp) {
     assert!(p.body.contains("計画（承認待ち）"));
     // Whoever drew up the plan cannot approve it.
     let p = t.director.submit(&format!("/audits/{audit_id}"), &format!("/audits/{audit_id}/approve"), &[]).await;
-    assert_eq!(p.status, 400);
+    assert_eq!(p.status, 403, "separation of duties is a refusal: {}", p.body);
     assert!(p.body.contains("承認できません"), "{}", p.body);
+    assert!(p.body.contains("対策基準1(8)①"), "{}", p.body);
     // The committee approves.
     let committee_dept = app.department("900", "議会事務局").await;
     app.user("iinkai", committee_dept, Some("committee")).await;
@@ -425,7 +426,7 @@ async fn training_and_the_annual_report(app: TestApp) {
     assert!(!page.body.contains("staff-c さん"), "another department's staff are not listed");
     // The 管理者 reports the department's status to the 統括 (5.2(2)⑤), not another's.
     let p = kacho.submit("/training", "/training/report", &[("department_id", &t.kenko.to_string())]).await;
-    assert_eq!(p.status, 400, "{}", p.body);
+    assert_eq!(p.status, 403, "{}", p.body);
     let p = kacho.submit("/training", "/training/report", &[("department_id", &t.jumin.to_string())]).await;
     assert_eq!(p.status, 200, "{}", p.body);
     let page = t.director.get("/training").await;
@@ -501,8 +502,8 @@ async fn training_and_the_annual_report(app: TestApp) {
     // The printable page shows the same summary; only report readers get it.
     let page = t.director.get(&format!("/reports/annual?fy={}", year.0)).await;
     assert!(page.body.contains("情報セキュリティ対策実施状況報告") && page.body.contains("annual-summary"), "{}", page.body);
-    assert_eq!(kacho.get("/reports/annual").await.status, 404);
-    assert_eq!(kacho.http.get(format!("{}/reports/annual.xlsx", app.base)).send().await.unwrap().status().as_u16(), 404);
+    assert_eq!(kacho.get("/reports/annual").await.status, 403);
+    assert_eq!(kacho.http.get(format!("{}/reports/annual.xlsx", app.base)).send().await.unwrap().status().as_u16(), 403);
     app.finish().await;
 }
 
