@@ -826,7 +826,9 @@ pub fn activate_draft(
     )?;
     if author_users.contains(&subject.user_id) {
         return Err(w
-            .separation_of_duties("下書きを取り込んだ人・編集した人・承認した人は、その下書きを自分で有効にできません。別の権限者が確認して有効にしてください")
+            .separation_of_duties(
+                "下書きを取り込んだ人・編集した人は、その下書きを自分で有効にできません。別の権限者が確認して有効にしてください",
+            )
             .into());
     }
     Ok(())

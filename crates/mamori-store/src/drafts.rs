@@ -161,20 +161,41 @@ impl Store {
         self.profile_draft(org_id, id).await
     }
 
+    /// The accounts that uploaded or edited a draft, from the change record (which the
+    /// server cannot rewrite): they may not activate it themselves.
+    pub async fn profile_draft_authors(&self, org_id: i64, id: i64) -> Result<Vec<i64>> {
+        let ids: Vec<Option<i64>> = sqlx::query_scalar(
+            "SELECT DISTINCT actor_user_id FROM events
+             WHERE org_id = $1 AND target_kind = 'profile_draft' AND target_id = $2 AND action IN ('profile_draft.compile', 'profile_draft.edit')",
+        )
+        .bind(org_id)
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().flatten().collect())
+    }
+
     /// Activates an accepted draft as a new profile version: the version and the draft's
-    /// status change in one transaction.
+    /// status change in one transaction. `review` is what the activating person confirmed
+    /// (the authors and the losses they were shown), kept in the change record.
     pub async fn activate_profile_draft(
         &self,
         org_id: i64,
         id: i64,
         profile: &mamori_policy::Profile,
+        review: &crate::org::ActivationReview,
         actor: &Actor,
     ) -> Result<ProfileVersion> {
         let d = self.profile_draft(org_id, id).await?;
         if d.status != status::ACCEPTED {
             return Err(StoreError::WrongState("承認された下書きだけを有効にできます。内容を確認して「承認」してください".into()));
         }
-        let file_name = format!("{}.toml", d.source_name.rsplit_once('.').map(|(a, _)| a).unwrap_or(&d.source_name));
-        self.activate_profile_inner(org_id, &file_name, &d.draft_text, profile, Some(id), actor).await
+        let file_name = if d.source_name.ends_with(".toml") {
+            d.source_name.clone()
+        } else {
+            format!("{}.toml", d.source_name.rsplit_once('.').map(|(a, _)| a).unwrap_or(&d.source_name))
+        };
+        let how = crate::org::Activation { from_draft: Some(id), restored_from: None, review: Some(review) };
+        self.activate_profile_reviewed(org_id, &file_name, &d.draft_text, profile, &how, actor).await
     }
 }

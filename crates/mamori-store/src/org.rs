@@ -27,6 +27,25 @@ pub struct ProfileVersion {
     pub content: String,
 }
 
+/// What the person activating a version was shown and confirmed, for the change record.
+#[derive(Debug, Clone, Default)]
+pub struct ActivationReview {
+    /// The accounts that uploaded or edited the draft (not the activating one).
+    pub authors: Vec<i64>,
+    /// The losses named in the confirmation, in Japanese.
+    pub confirmed_losses: Vec<String>,
+    /// How many sample decisions change.
+    pub changed_decisions: usize,
+}
+
+/// How a version comes to be activated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Activation<'a> {
+    pub from_draft: Option<i64>,
+    pub restored_from: Option<i64>,
+    pub review: Option<&'a ActivationReview>,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Department {
     pub id: i64,
@@ -187,19 +206,39 @@ impl Store {
         profile: &mamori_policy::Profile,
         actor: &Actor,
     ) -> Result<ProfileVersion> {
-        self.activate_profile_inner(org_id, file_name, text, profile, None, actor).await
+        self.activate_profile_reviewed(org_id, file_name, text, profile, &Activation::default(), actor).await
     }
 
-    /// Activation, optionally of an accepted draft (marked activated in the same transaction).
-    pub(crate) async fn activate_profile_inner(
+    /// Makes an earlier version's content the active profile again, as a new version (every
+    /// version stays as it was). The caller showed the diff and has the confirmation.
+    pub async fn restore_profile_version(
+        &self,
+        org_id: i64,
+        version_id: i64,
+        profile: &mamori_policy::Profile,
+        review: &ActivationReview,
+        actor: &Actor,
+    ) -> Result<ProfileVersion> {
+        let old = self.profile_version(org_id, version_id).await?;
+        if old.is_active {
+            return Err(StoreError::WrongState(format!("第{}版は現在有効な版です", old.version_no)));
+        }
+        let how = Activation { from_draft: None, restored_from: Some(old.version_no), review: Some(review) };
+        self.activate_profile_reviewed(org_id, &old.file_name, &old.content, profile, &how, actor).await
+    }
+
+    /// Activation, optionally of an accepted draft (marked activated in the same transaction)
+    /// or as the restoring of an earlier version.
+    pub async fn activate_profile_reviewed(
         &self,
         org_id: i64,
         file_name: &str,
         text: &str,
         profile: &mamori_policy::Profile,
-        from_draft: Option<i64>,
+        how: &Activation<'_>,
         actor: &Actor,
     ) -> Result<ProfileVersion> {
+        let from_draft = how.from_draft;
         let mut w = self.begin_write(org_id).await?;
         let next: i64 = sqlx::query("SELECT COALESCE(MAX(version_no), 0) + 1 FROM profile_versions WHERE org_id = $1")
             .bind(org_id)
@@ -242,13 +281,20 @@ impl Store {
             }
         }
         w.refresh_profile_version().await?;
+        let action = if how.restored_from.is_some() { "profile.restore" } else { "profile.activate" };
         w.commit(
             actor,
             NewEvent::new(
-                "profile.activate",
+                action,
                 "profile_version",
                 id,
-                serde_json::json!({"version_no": next, "file_name": file_name, "digest": digest, "edition": profile.profile.edition, "from_draft": from_draft}),
+                serde_json::json!({
+                    "version_no": next, "file_name": file_name, "digest": digest, "edition": profile.profile.edition,
+                    "from_draft": from_draft, "restored_from_version": how.restored_from,
+                    "authored_by_user_ids": how.review.map(|r| r.authors.clone()),
+                    "confirmed_losses": how.review.map(|r| r.confirmed_losses.clone()),
+                    "changed_decisions": how.review.map(|r| r.changed_decisions),
+                }),
             ),
         )
         .await?;

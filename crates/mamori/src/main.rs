@@ -11,6 +11,7 @@ use mamori_store::{Actor, OpenOptions, Store};
 
 mod ledger_cmd;
 mod policy_cmd;
+mod profile_cmd;
 mod token_cmd;
 
 #[derive(Parser)]
@@ -234,7 +235,7 @@ enum Command {
     /// Profiles: check a file, activate it for an organization, or set up an organization.
     Profile {
         #[command(subcommand)]
-        command: ProfileCommand,
+        command: profile_cmd::ProfileCommand,
     },
     /// Organizations and their first administrator.
     Org {
@@ -264,23 +265,6 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
-}
-
-#[derive(Subcommand)]
-enum ProfileCommand {
-    /// Validate a profile file; errors name file:line:column.
-    Check { file: PathBuf },
-    /// Validate a profile and make it the organization's active profile.
-    Activate {
-        #[command(flatten)]
-        db: DbArgs,
-        /// Organization code.
-        #[arg(long)]
-        org: String,
-        file: PathBuf,
-    },
-    /// List the bundled profiles.
-    Bundled,
 }
 
 #[derive(Subcommand)]
@@ -328,7 +312,7 @@ async fn run(cli: Cli) -> Result<()> {
             println!("マイグレーションを適用しました（{}）。", store.backend().name());
             Ok(())
         }
-        Command::Profile { command } => profile(command).await,
+        Command::Profile { command } => profile_cmd::run(command).await,
         Command::Org { command: OrgCommand::Create { db, code, profile, admin, create } } => {
             let store = db.open(create).await?;
             store.migrate().await.context("applying migrations")?;
@@ -347,70 +331,13 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn profile_source(arg: &str) -> Result<(String, String)> {
+pub(crate) fn profile_source(arg: &str) -> Result<(String, String)> {
     if let Some(text) = mamori_policy::bundled::bundled(arg) {
         return Ok((format!("{arg}.toml"), text.to_owned()));
     }
     let path = Path::new(arg);
     let text = std::fs::read_to_string(path).with_context(|| format!("reading profile {}", path.display()))?;
     Ok((path.display().to_string(), text))
-}
-
-async fn profile(command: ProfileCommand) -> Result<()> {
-    match command {
-        ProfileCommand::Check { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            match mamori_policy::parse_profile(&file.display().to_string(), &text) {
-                Ok(p) => {
-                    println!(
-                        "{}: OK — {}（{}）: 役割 {}、分類 {}、領域 {}、インシデントレベル {}、条項 {}",
-                        file.display(),
-                        p.organization.name,
-                        p.profile.edition,
-                        p.roles.len(),
-                        p.axes.len(),
-                        p.zones.len(),
-                        p.incident_levels.len(),
-                        p.clauses.len()
-                    );
-                    Ok(())
-                }
-                Err(errors) => {
-                    eprintln!("{errors}");
-                    bail!("{} に {} 件の誤りがあります", file.display(), errors.0.len())
-                }
-            }
-        }
-        ProfileCommand::Activate { db, org, file } => {
-            let store = db.open(false).await?;
-            store.migrate().await?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let name = file.display().to_string();
-            let parsed = match mamori_policy::parse_profile(&name, &text) {
-                Ok(p) => p,
-                Err(errors) => {
-                    eprintln!("{errors}");
-                    bail!("プロファイルに誤りがあるため有効にしていません（現在の版のままです）");
-                }
-            };
-            let organization = store
-                .organizations()
-                .await?
-                .into_iter()
-                .find(|o| o.code == org)
-                .with_context(|| format!("no organization with code {org}"))?;
-            let v = store.activate_profile(organization.id, &name, &text, &parsed, &Actor::system("cli")).await?;
-            println!("{} の第{}版として有効にしました（SHA-256 {}）。", organization.name, v.version_no, v.digest);
-            Ok(())
-        }
-        ProfileCommand::Bundled => {
-            for (id, file, text) in mamori_policy::bundled::BUNDLED {
-                let p = mamori_policy::parse_profile(file, text).map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("{id}\t{}\t{}", p.organization.name, p.profile.edition);
-            }
-            Ok(())
-        }
-    }
 }
 
 async fn create_org(

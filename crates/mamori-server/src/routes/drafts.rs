@@ -1,6 +1,12 @@
 //! The policy compiler in the UI: upload the organization's own policy document; see the
 //! draft profile beside the text, each item linked to its lines and every unused line
 //! flagged; edit the draft, accept it, and activate it as a new profile version.
+//!
+//! Activation is guarded: the page shows what the new version changes against the active
+//! one (rule families and the decision matrix); a change that removes a whole rule family
+//! or changes decisions needs an explicit confirmation naming the loss; and whoever uploaded
+//! or edited the draft cannot activate it — a second holder of the profile's
+//! `profile.activate` must (兼務の禁止). Both are in the change record.
 
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -10,10 +16,14 @@ use mamori_store::drafts::{status, ProfileDraft};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use mamori_engine::review::{review, Review};
+use mamori_policy::workflow::{self as wf, DraftStatus, Step};
+
 use crate::auth::Access;
 use crate::error::AppError;
 use crate::views::fmt::wareki_time;
 use crate::views::layout::{csrf_field, page};
+use crate::views::review::{confirmation_fields, review_view};
 use crate::AppState;
 
 /// The largest document accepted (a policy is some hundred kilobytes of text).
@@ -50,7 +60,7 @@ fn list_page(access: &Access, drafts: &[ProfileDraft], error: Option<&str>) -> M
 }
 
 pub async fn list(State(state): State<AppState>, access: Access) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::ProfileDraft)?;
     let drafts = state.store.profile_drafts(access.org_id()).await?;
     Ok(page("ポリシー文書からプロファイルを作る", Some(&access), list_page(&access, &drafts, None)).into_response())
 }
@@ -77,7 +87,7 @@ fn document_text(bytes: &[u8]) -> Result<String, String> {
 }
 
 pub async fn upload(State(state): State<AppState>, access: Access, mut multipart: Multipart) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::ProfileDraft)?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) =
         multipart.next_field().await.map_err(|e| AppError::BadRequest(format!("アップロードを読めません（{}）", e.body_text())))?
@@ -201,12 +211,20 @@ async fn show_page(
     error: Option<&str>,
     code: StatusCode,
 ) -> Result<Response, AppError> {
-    access.require_admin()?;
+    if !access.may(Step::ProfileActivate) {
+        access.require(Step::ProfileDraft)?;
+    }
     let d = state.store.profile_draft(access.org_id(), id).await?;
     let c = mamori_compiler::compile(&d.source_name, &d.source_text);
-    let problems: Vec<String> = match mamori_policy::parse_profile("draft.toml", &d.draft_text) {
+    let parsed = mamori_policy::parse_profile("draft.toml", &d.draft_text);
+    let problems: Vec<String> = match &parsed {
         Ok(_) => Vec::new(),
         Err(e) => e.0.iter().map(ToString::to_string).collect(),
+    };
+    // Before activation: what it changes, and who may activate it.
+    let pending = match (&parsed, d.status.as_str()) {
+        (Ok(p), status::ACCEPTED) => Some(activation_review(state, access, &d, p).await?),
+        _ => None,
     };
     let body = html! {
         @if let Some(n) = notice { p.notice role="status" id="notice" { (n) } }
@@ -238,11 +256,18 @@ async fn show_page(
                     button type="submit" id="accept" { "内容を確認し、承認する" }
                 }
             }
-            @if problems.is_empty() && d.status == status::ACCEPTED {
-                form method="post" action={"/policy/drafts/" (d.id) "/activate"} {
-                    (csrf_field(&access.session.csrf_token))
-                    p.warn { "有効にすると、この団体の判断・報告先・台帳の分類はこの版に従います。過去の版はすべて保存されます。" }
-                    button type="submit" id="activate" { "新しい版として有効にする" }
+            @if let Some((r, may)) = &pending {
+                (review_view(r))
+                @match may {
+                    Ok(()) => {
+                        form method="post" action={"/policy/drafts/" (d.id) "/activate"} id="activate-form" {
+                            (csrf_field(&access.session.csrf_token))
+                            p.warn { "有効にすると、この団体の判断・報告先・台帳の分類はこの版に従います。過去の版はすべて保存され、いつでも戻せます。" }
+                            (confirmation_fields(r))
+                            button type="submit" id="activate" { "新しい版として有効にする" }
+                        }
+                    }
+                    Err(e) => { p.warn id="activation-refused" { (e.message_ja()) } }
                 }
             }
         } @else {
@@ -279,7 +304,7 @@ pub async fn edit(
     Path(id): Path<i64>,
     Form(f): Form<EditForm>,
 ) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::ProfileDraft)?;
     if f.text.len() > MAX_DOCUMENT {
         return show_page(&state, &access, id, None, Some("下書きが大きすぎます（2MBまで）"), StatusCode::BAD_REQUEST).await;
     }
@@ -291,7 +316,7 @@ pub async fn edit(
 }
 
 pub async fn accept(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
-    access.require_admin()?;
+    access.require(Step::ProfileDraft)?;
     let d = state.store.profile_draft(access.org_id(), id).await?;
     if mamori_policy::parse_profile("draft.toml", &d.draft_text).is_err() {
         return show_page(
@@ -311,8 +336,47 @@ pub async fn accept(State(state): State<AppState>, access: Access, Path(id): Pat
     }
 }
 
-pub async fn activate(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
-    access.require_admin()?;
+/// The review of a draft against the active version, and whether this person may activate
+/// it (the refusal, with its clause, when not).
+async fn activation_review(
+    state: &AppState,
+    access: &Access,
+    d: &ProfileDraft,
+    p: &mamori_policy::Profile,
+) -> Result<(Review, Result<(), AppError>), AppError> {
+    let r = review(Some(&access.profile), p).map_err(AppError::internal)?;
+    let authors = state.store.profile_draft_authors(access.org_id(), d.id).await?;
+    let status = DraftStatus::parse(&d.status).ok_or_else(|| AppError::internal(format!("draft {} has status {}", d.id, d.status)))?;
+    let may = wf::activate_draft(&access.workflow, &access.subject(), &access.tree, d.id, status, &authors).map_err(AppError::from);
+    Ok((r, may))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActivateForm {
+    /// The confirmation token of the review the person saw, when it named losses.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Refused unless a review that loses something carries the person's confirmation of
+/// exactly that review.
+pub(crate) fn check_confirmation(r: &Review, given: &str) -> Result<(), AppError> {
+    if r.needs_confirmation() && given != r.confirmation_token() {
+        return Err(AppError::BadRequest(format!(
+            "この変更で失われるもの（{}）を確認するチェックを付けてください。画面を開いた後に内容が変わった場合は、もう一度確認してください",
+            r.losses.join("、")
+        )));
+    }
+    Ok(())
+}
+
+pub async fn activate(
+    State(state): State<AppState>,
+    access: Access,
+    Path(id): Path<i64>,
+    Form(f): Form<ActivateForm>,
+) -> Result<Response, AppError> {
+    access.require(Step::ProfileActivate)?;
     let d = state.store.profile_draft(access.org_id(), id).await?;
     let profile = match mamori_policy::parse_profile("draft.toml", &d.draft_text) {
         Ok(p) => p,
@@ -320,9 +384,22 @@ pub async fn activate(State(state): State<AppState>, access: Access, Path(id): P
             return show_page(&state, &access, id, None, Some("検証に通らない下書きは有効にできません"), StatusCode::BAD_REQUEST).await
         }
     };
-    match state.store.activate_profile_draft(access.org_id(), id, &profile, &access.actor()).await {
-        Ok(_) => Ok(Redirect::to("/policy/versions?activated=1").into_response()),
-        Err(mamori_store::StoreError::WrongState(m)) => show_page(&state, &access, id, None, Some(&m), StatusCode::CONFLICT).await,
-        Err(e) => Err(e.into()),
+    let (r, may) = activation_review(&state, &access, &d, &profile).await?;
+    let outcome = async {
+        may?;
+        check_confirmation(&r, f.confirm.trim())?;
+        let record = mamori_store::org::ActivationReview {
+            authors: state.store.profile_draft_authors(access.org_id(), id).await?,
+            confirmed_losses: r.losses.clone(),
+            changed_decisions: r.matrix.changes.len(),
+        };
+        state.store.activate_profile_draft(access.org_id(), id, &profile, &record, &access.actor()).await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to("/policy/versions?activated=1").into_response()),
+        Err(e) if e.is_shown_on_form() => show_page(&state, &access, id, None, Some(&e.message_ja()), e.status()).await,
+        Err(e) => Err(e),
     }
 }

@@ -107,37 +107,47 @@ fn versions_page(
     versions: &[mamori_store::org::ProfileVersion],
     problems: &[String],
     text: &str,
-    done: bool,
+    done: Option<&str>,
 ) -> axum::response::Html<String> {
+    let restores = access.may(Step::ProfileActivate);
     page(
         "プロファイルの版",
         Some(access),
         html! {
-            @if done { p.notice role="status" { "新しい版を有効にしました。" } }
+            @if let Some(d) = done { p.notice role="status" id="notice" { (d) } }
             @if !problems.is_empty() {
                 div.error role="alert" #profile-errors {
-                    p { "プロファイルに誤りがあるため有効にしていません。現在の版がそのまま使われます。" }
+                    p { "プロファイルに誤りがあるため下書きにしていません。現在の版がそのまま使われます。" }
                     ul { @for p in problems { li { code { (p) } } } }
                 }
             }
             table #versions {
                 thead { tr { th { "版" } th { "ファイル" } th { "版名" } th { "有効化日時" } th { "SHA-256" } th { "状態" } } }
-                tbody { @for v in versions { tr {
+                tbody { @for v in versions { tr data-version=(v.version_no) {
                     td { (v.version_no) } td { (v.file_name) } td { (v.edition) } td { (wareki_time(&v.activated_at)) }
                     td.clause { (v.digest.get(..16).unwrap_or("")) "…" }
-                    td { @if v.is_active { strong { "有効" } } }
+                    td {
+                        @if v.is_active { strong { "有効" } }
+                        @else if restores { a href={"/policy/versions/" (v.id) "/restore"} { "この版に戻す（差分を確認）" } }
+                    }
                 } } }
             }
             p { a href="/policy/drafts" id="drafts-link" { "ポリシー文書からプロファイルの下書きを作る（ポリシーコンパイラ）" } }
-            h2 { "新しい版を有効にする" }
-            p { "プロファイル（TOML）を貼り付けてください。検証に通った場合のみ有効になり、過去の版はすべて保存されます。" }
-            form.stack method="post" action="/policy/versions" {
-                (csrf_field(&access.session.csrf_token))
-                label for="file_name" { "ファイル名" }
-                input #file_name type="text" name="file_name" value="profile.toml" required;
-                label for="text" { "内容" }
-                textarea #text name="text" rows="20" required { (text) }
-                p { button type="submit" { "検証して有効にする" } }
+            @if access.may(Step::ProfileDraft) {
+                h2 { "プロファイル（TOML）から下書きを作る" }
+                p {
+                    "プロファイルを貼り付けると、検証に通った場合に下書きになります。下書きは差分を確認したうえで、"
+                    "貼り付けた人とは別の、" (access.workflow.who_ja(Step::ProfileActivate)) "が有効にします"
+                    (crate::views::per(&access.cite(Step::ProfileActivate))) "。"
+                }
+                form.stack method="post" action="/policy/versions" {
+                    (csrf_field(&access.session.csrf_token))
+                    label for="file_name" { "ファイル名" }
+                    input #file_name type="text" name="file_name" value="profile.toml" required;
+                    label for="text" { "内容" }
+                    textarea #text name="text" rows="20" required { (text) }
+                    p { button type="submit" { "検証して下書きにする" } }
+                }
             }
         },
     )
@@ -147,6 +157,8 @@ fn versions_page(
 pub struct VersionsQuery {
     #[serde(default)]
     activated: Option<String>,
+    #[serde(default)]
+    restored: Option<String>,
 }
 
 pub async fn versions(
@@ -154,30 +166,122 @@ pub async fn versions(
     access: Access,
     axum::extract::Query(q): axum::extract::Query<VersionsQuery>,
 ) -> Result<impl IntoResponse, AppError> {
-    access.require_admin()?;
+    if !access.may(Step::ProfileActivate) {
+        access.require(Step::ProfileDraft)?;
+    }
     let versions = state.store.profile_versions(access.org_id()).await?;
-    Ok(versions_page(&access, &versions, &[], "", q.activated.is_some()))
+    let done = if q.activated.is_some() {
+        Some("新しい版を有効にしました。")
+    } else if q.restored.is_some() {
+        Some("以前の版の内容を、新しい版として有効にしました。")
+    } else {
+        None
+    };
+    Ok(versions_page(&access, &versions, &[], "", done))
 }
 
 #[derive(Deserialize)]
-pub struct ActivateForm {
+pub struct PasteForm {
     file_name: String,
     text: String,
 }
 
-pub async fn activate(State(state): State<AppState>, access: Access, Form(f): Form<ActivateForm>) -> Result<Response, AppError> {
-    access.require_admin()?;
-    let file_name = f.file_name.trim();
-    match mamori_policy::parse_profile(file_name, &f.text) {
-        Ok(profile) => {
-            state.store.activate_profile(access.org_id(), file_name, &f.text, &profile, &access.actor()).await?;
-            let versions = state.store.profile_versions(access.org_id()).await?;
-            Ok(versions_page(&access, &versions, &[], "", true).into_response())
+/// A pasted profile becomes a draft, reviewed and activated like a compiled one: nobody
+/// activates a profile alone.
+pub async fn paste(State(state): State<AppState>, access: Access, Form(f): Form<PasteForm>) -> Result<Response, AppError> {
+    access.require(Step::ProfileDraft)?;
+    let file_name: String = f.file_name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
+    let file_name = if file_name.is_empty() { "profile.toml".to_owned() } else { file_name };
+    match mamori_policy::parse_profile(&file_name, &f.text) {
+        Ok(_) => {
+            let d = state.store.create_profile_draft(access.org_id(), &file_name, &f.text, &f.text, &access.actor()).await?;
+            Ok(axum::response::Redirect::to(&format!("/policy/drafts/{}", d.id)).into_response())
         }
         Err(errors) => {
             let versions = state.store.profile_versions(access.org_id()).await?;
             let problems: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
-            Ok((axum::http::StatusCode::BAD_REQUEST, versions_page(&access, &versions, &problems, &f.text, false)).into_response())
+            Ok((axum::http::StatusCode::BAD_REQUEST, versions_page(&access, &versions, &problems, &f.text, None)).into_response())
         }
+    }
+}
+
+/// The review before restoring an earlier version: what going back changes.
+async fn restore_review(
+    state: &AppState,
+    access: &Access,
+    version_id: i64,
+) -> Result<(mamori_store::org::ProfileVersion, mamori_policy::Profile, mamori_engine::review::Review), AppError> {
+    access.require(Step::ProfileActivate)?;
+    let v = state.store.profile_version(access.org_id(), version_id).await?;
+    let p = mamori_policy::parse_profile(&v.file_name, &v.content)
+        .map_err(|e| AppError::BadRequest(format!("第{}版はこの mamori では読めません: {e}", v.version_no)))?;
+    let r = mamori_engine::review::review(Some(&access.profile), &p).map_err(AppError::internal)?;
+    Ok((v, p, r))
+}
+
+fn restore_page(
+    access: &Access,
+    v: &mamori_store::org::ProfileVersion,
+    r: &mamori_engine::review::Review,
+    error: Option<&str>,
+) -> maud::Markup {
+    html! {
+        @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
+        p { "第" (v.version_no) "版（" (v.edition) "、" (wareki_time(&v.activated_at)) "に有効化）の内容を、新しい版として有効にします。現在の版を含め、すべての版はそのまま保存されます。" }
+        (crate::views::review::review_view(r))
+        @if v.is_active {
+            p.notice { "この版は現在有効です。" }
+        } @else {
+            form method="post" action={"/policy/versions/" (v.id) "/restore"} id="restore-form" {
+                (csrf_field(&access.session.csrf_token))
+                (crate::views::review::confirmation_fields(r))
+                button type="submit" id="restore" { "この版に戻す" }
+            }
+        }
+        p { a href="/policy/versions" { "版の一覧へ" } }
+    }
+}
+
+pub async fn restore_form(
+    State(state): State<AppState>,
+    access: Access,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    let (v, _, r) = restore_review(&state, &access, id).await?;
+    Ok(page(&format!("第{}版に戻す", v.version_no), Some(&access), restore_page(&access, &v, &r, None)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct RestoreForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    access: Access,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<RestoreForm>,
+) -> Result<Response, AppError> {
+    let (v, p, r) = restore_review(&state, &access, id).await?;
+    let outcome = async {
+        crate::routes::drafts::check_confirmation(&r, f.confirm.trim())?;
+        let record = mamori_store::org::ActivationReview {
+            authors: Vec::new(),
+            confirmed_losses: r.losses.clone(),
+            changed_decisions: r.matrix.changes.len(),
+        };
+        state.store.restore_profile_version(access.org_id(), id, &p, &record, &access.actor()).await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(axum::response::Redirect::to("/policy/versions?restored=1").into_response()),
+        Err(e) if e.is_shown_on_form() => Ok((
+            e.status(),
+            page(&format!("第{}版に戻す", v.version_no), Some(&access), restore_page(&access, &v, &r, Some(&e.message_ja()))),
+        )
+            .into_response()),
+        Err(e) => Err(e),
     }
 }

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod fmt;
 pub mod layout;
+pub mod review;
 
 use mamori_policy::workflow::Citation;
 use mamori_policy::Provenance;

@@ -66,6 +66,7 @@ async fn compile_review_activate(app: TestApp) {
     let p = admin.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}/activate"), &[]).await;
     assert_eq!(p.status, 409, "{}", p.body);
     let versions_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM profile_versions").fetch_one(app.store().pool()).await.unwrap();
+    let original = app.store().active_profile(app.org_id).await.unwrap().unwrap().content;
 
     // An invalid edit is kept (nothing is lost) but cannot be accepted.
     let draft: String =
@@ -83,9 +84,44 @@ async fn compile_review_activate(app: TestApp) {
     let p = admin.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}"), &[("text", &edited)]).await;
     assert!(p.body.contains("検証に通りました"), "{}", p.body);
     let p = admin.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}/accept"), &[]).await;
-    assert!(p.body.contains("承認しました") && p.body.contains("id=\"activate\""), "{}", p.body);
+    assert!(p.body.contains("承認しました"), "{}", p.body);
+    assert!(
+        p.body.contains("id=\"activation-refused\"") && !p.body.contains("id=\"activate\""),
+        "the author is not offered activation: {}",
+        p.body
+    );
+    // Separation of duties: whoever uploaded or edited the draft cannot activate it alone.
     let p = admin.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}/activate"), &[]).await;
-    assert_eq!((p.status, p.url.as_str()), (200, "/policy/versions"), "{}", p.body);
+    assert_eq!(p.status, 403, "{}", p.body);
+    assert!(p.body.contains("別の権限者が確認して有効にしてください"), "{}", p.body);
+    assert_eq!(app.store().active_profile(app.org_id).await.unwrap().unwrap().content, original, "nothing changed");
+    // A second holder of `profile.activate` (志免町: the 統括) sees what the draft changes
+    // against the active version, and confirms what it loses.
+    let d = app.department("110", "情報政策係").await;
+    let director = app.totp_client("tokatsu", d, "security_director").await;
+    let page = director.get(&format!("/policy/drafts/{id}")).await;
+    assert!(page.body.contains("id=\"review\"") && page.body.contains("id=\"family-diff\""), "{}", page.body);
+    let needs_confirmation = page.body.contains("id=\"confirm\"");
+    let confirm = page.body.split("name=\"confirm\" value=\"").nth(1).map(|r| r.split('"').next().unwrap().to_owned());
+    assert_eq!(needs_confirmation, confirm.is_some());
+    if let Some(token) = &confirm {
+        // Without the confirmation the activation is refused and nothing changes.
+        let p = director.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}/activate"), &[]).await;
+        assert_eq!(p.status, 400, "{}", p.body);
+        assert!(p.body.contains("確認するチェックを付けてください"), "{}", p.body);
+        // A confirmation of another review does not pass.
+        let p = director.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}/activate"), &[("confirm", "0000")]).await;
+        assert_eq!(p.status, 400, "{}", p.body);
+        assert_eq!(app.store().active_profile(app.org_id).await.unwrap().unwrap().content, original);
+        let p = director
+            .submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}/activate"), &[("confirm", token.as_str())])
+            .await;
+        assert_eq!((p.status, p.url.as_str()), (200, "/policy/versions"), "{}", p.body);
+    } else {
+        let p = director.submit(&format!("/policy/drafts/{id}"), &format!("/policy/drafts/{id}/activate"), &[]).await;
+        assert_eq!((p.status, p.url.as_str()), (200, "/policy/versions"), "{}", p.body);
+    }
+    let p = director.get("/policy/versions?activated=1").await;
     assert!(p.body.contains("新しい版を有効にしました"), "{}", p.body);
     let active = app.store().active_profile(app.org_id).await.unwrap().unwrap();
     assert!(active.edition.starts_with("mamori取込 "), "the active version is the edited draft: {}", active.edition);
@@ -97,6 +133,25 @@ async fn compile_review_activate(app: TestApp) {
     assert_eq!(p.status, 409, "{}", p.body);
     let event = app.store().events(app.org_id, Some(("profile_version", &active.id.to_string())), 5).await.unwrap().remove(0);
     assert!(event.payload.contains(&format!("\"from_draft\":{id}")), "{}", event.payload);
+    assert!(event.payload.contains("\"authored_by_user_ids\":["), "both people are recorded: {}", event.payload);
+    assert_eq!(event.actor, "tokatsu");
+
+    // Going back: the first version's content becomes a new version, after its diff.
+    let first: i64 =
+        sqlx::query_scalar("SELECT id FROM profile_versions WHERE version_no = 1").fetch_one(app.store().pool()).await.unwrap();
+    let page = director.get(&format!("/policy/versions/{first}/restore")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"review\""), "the diff is shown first: {}", page.body);
+    let token = page.body.split("name=\"confirm\" value=\"").nth(1).map(|r| r.split('"').next().unwrap().to_owned());
+    let form: Vec<(&str, &str)> = token.as_deref().map(|t| vec![("confirm", t)]).unwrap_or_default();
+    let p = director.submit(&format!("/policy/versions/{first}/restore"), &format!("/policy/versions/{first}/restore"), &form).await;
+    assert_eq!((p.status, p.url.as_str()), (200, "/policy/versions"), "{}", p.body);
+    let restored = app.store().active_profile(app.org_id).await.unwrap().unwrap();
+    assert_eq!(restored.content, original, "the earlier content is active again");
+    assert_eq!(restored.version_no, active.version_no + 1, "as a new version");
+    let before = mamori_policy::parse_profile("a", &original).unwrap();
+    let after = mamori_policy::parse_profile("b", &restored.content).unwrap();
+    assert!(mamori_engine::matrix::compare(&before, &after).unwrap().changes.is_empty());
     app.finish().await;
 }
 

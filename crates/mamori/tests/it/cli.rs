@@ -91,3 +91,34 @@ fn policy_compile_writes_a_draft_that_validates_and_a_report_of_every_line() {
     let missing = dir.path().join("no-such-policy.txt");
     run(&["policy", "compile", missing.to_str().expect("UTF-8 path")]).assert_failure().assert_stderr_contains("ポリシー文書");
 }
+
+/// 志免町's profile without one rule family: the diff names the family and the decisions it
+/// changes, and exits non-zero; a profile compared with itself exits 0.
+#[test]
+fn profile_diff_reports_a_removed_family_and_changed_decisions() {
+    let original = std::fs::read_to_string(workspace_root().join("profiles/shime.toml")).expect("reading profiles/shime.toml");
+    // Every [[decision_rules]] table, up to the next table header.
+    let mut kept = String::new();
+    let mut skipping = false;
+    for line in original.split_inclusive('\n') {
+        if line.starts_with('[') {
+            skipping = line.starts_with("[[decision_rules]]");
+        }
+        if !skipping {
+            kept.push_str(line);
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("no-decisions.toml");
+    std::fs::write(&file, &kept).expect("writing the profile");
+    let shime = workspace_root().join("profiles/shime.toml");
+    let run = run(&["profile", "diff", shime.to_str().unwrap(), file.to_str().unwrap()]);
+    run.assert_failure()
+        .assert_stdout_contains("判断規則（decision_rules）: 49 → 0 件")
+        .assert_stdout_contains("すべて削除")
+        .assert_stdout_contains("件の判断が変わります")
+        .assert_stdout_contains("確認のトークン");
+    assert_eq!(run.status.code(), Some(1), "exit code 1 when something is lost\n{run}");
+    let same = crate::support::run(&["profile", "diff", "shime", shime.to_str().unwrap()]);
+    same.assert_success().assert_stdout_contains("規則・役割・領域に違いはありません").assert_stdout_contains("0 件が変わります");
+}
