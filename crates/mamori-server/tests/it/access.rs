@@ -131,13 +131,15 @@ async fn an_invalid_profile_is_refused_and_the_active_one_stays() {
     assert_eq!(after.id, before.id, "the active profile stayed");
     assert_eq!(app.store().profile_versions(app.org_id).await.unwrap().len(), 1);
 
-    // A valid one becomes a new version; the old one is kept.
+    // A valid one becomes a draft to review, not an active version: pasting cannot bypass
+    // the review and the second person.
     let yokote = mamori_policy::bundled::bundled("yokote").unwrap();
     let p = c.submit("/policy/versions", "/policy/versions", &[("file_name", "yokote.toml"), ("text", yokote)]).await;
     assert_eq!(p.status, 200, "{}", p.body);
-    let versions = app.store().profile_versions(app.org_id).await.unwrap();
-    assert_eq!(versions.len(), 2);
-    assert!(versions[0].is_active && versions[0].file_name == "yokote.toml");
+    assert!(p.url.starts_with("/policy/drafts/"), "{}", p.url);
+    assert!(p.body.contains("id=\"accept\""), "{}", p.body);
+    assert_eq!(app.store().profile_versions(app.org_id).await.unwrap().len(), 1, "nothing activated");
+    assert_eq!(app.store().active_profile(app.org_id).await.unwrap().unwrap().id, before.id);
     app.finish().await;
 }
 
