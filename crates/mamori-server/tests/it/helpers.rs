@@ -20,20 +20,27 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn sqlite(settings: Settings) -> Self {
-        Self::start(TestDb::sqlite().await, settings).await
+        Self::start(TestDb::sqlite().await, settings, "shime").await
     }
 
     pub async fn postgres(settings: Settings) -> Self {
-        Self::start(TestDb::postgres().await, settings).await
+        Self::start(TestDb::postgres().await, settings, "shime").await
     }
 
-    async fn start(db: TestDb, settings: Settings) -> Self {
+    /// An organization on the bundled profile `profile` (shime, yokote, nakaniikawa, nansatsu).
+    pub async fn with_profile(postgres: bool, profile: &str) -> Self {
+        let db = if postgres { TestDb::postgres().await } else { TestDb::sqlite().await };
+        Self::start(db, Settings::default(), profile).await
+    }
+
+    async fn start(db: TestDb, settings: Settings, profile_id: &str) -> Self {
         let store = db.store.clone();
         let actor = Actor::system("test");
-        let org = store.create_organization("testtown", "志免町", &actor).await.unwrap();
-        let text = mamori_policy::bundled::bundled("shime").unwrap();
-        let profile = mamori_policy::parse_profile("shime.toml", text).unwrap();
-        store.activate_profile(org.id, "shime.toml", text, &profile, &actor).await.unwrap();
+        let text = mamori_policy::bundled::bundled(profile_id).unwrap();
+        let file = format!("{profile_id}.toml");
+        let profile = mamori_policy::parse_profile(&file, text).unwrap();
+        let org = store.create_organization("testtown", &profile.organization.name, &actor).await.unwrap();
+        store.activate_profile(org.id, &file, text, &profile, &actor).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -159,6 +166,7 @@ impl TestApp {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,

@@ -8,5 +8,6 @@ mod helpers;
 mod incidents;
 mod requests;
 mod signin;
+mod stories;
 mod violations;
 mod yearly;
