@@ -349,6 +349,11 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     b.expect_text("#validation", "検証に通りました").await;
     b.expect_text("#source", "情報セキュリティ基本方針").await;
     screenshot(b, "browser-policy-draft.png").await;
+    // The administrator accepts the draft but, having uploaded it, may not activate it.
+    let draft_path = b.path().await;
+    b.submit("form[action$='/accept']").await;
+    b.expect_text("#activation-refused", "別の権限者が確認して有効にしてください").await;
+    b.find("#family-diff").await;
 
     // 2. Two departments.
     for (code, name) in [("jumin", "住民課"), ("zeimu", "税務課")] {
@@ -406,7 +411,25 @@ async fn scenario(b: &Browser, admin_temp: &str) {
         temps.push(temp);
     }
     let (a_temp, b_temp, c_temp) = (temps[0].clone(), temps[1].clone(), temps[2].clone());
+
+    // The 統括 (a second holder of `profile.activate`), to activate the administrator's draft.
+    b.goto("/org/people").await;
+    b.fill("form[action='/org/people'] input[name=staff_no]", "3001").await;
+    b.fill("form[action='/org/people'] input[name=name]", "総務 統括").await;
+    b.select_label("form[action='/org/people'] select[name=department_id]", "税務課").await;
+    b.submit("form[action='/org/people']").await;
+    b.goto("/org").await;
+    b.select_value("form[action='/org/roles'] select[name=role]", "security_director").await;
+    b.select_label("form[action='/org/roles'] select[name=person_id]", "総務 統括 (3001)").await;
+    b.submit("form[action='/org/roles']").await;
+    b.expect_text("p.notice", "役割を割り当てました").await;
+    b.goto("/org").await;
+    b.fill("form[action='/org/users'] input[name=login]", "tokatsu").await;
+    b.select_label("form[action='/org/users'] select[name=person_id]", "総務 統括 (3001)").await;
+    b.submit("form[action='/org/users']").await;
+    let d_temp = b.text("#temporary-password").await.trim().to_owned();
     b.sign_out().await;
+    guarded_activation(b, &draft_path, &d_temp).await;
 
     // 6. A: temporary password → password change (no TOTP for a 情報セキュリティ管理者).
     let a_password = "Hanami-Sakura-2026!";
@@ -509,6 +532,51 @@ async fn scenario(b: &Browser, admin_temp: &str) {
 /// 11–13. C, a staff member of 住民課, files a 持出 request for the 3B asset; C cannot
 /// approve it; A, the 課長 (情報セキュリティ管理者 of 住民課), approves it; the 持出・持込記録
 /// lists it, and the return is recorded.
+/// The 統括 sees what the administrator's draft changes, confirms the losses it names and
+/// activates it; then goes back to the first version after its diff, and the decision matrix
+/// of the restored version against the first equals it exactly.
+async fn guarded_activation(b: &Browser, draft_path: &str, temp: &str) {
+    b.sign_in("tokatsu", temp).await;
+    b.wait_path("/account/totp").await;
+    let secret = b.text("pre#totp-secret").await;
+    b.fill("#code", &current_totp(&secret, "tokatsu")).await;
+    b.submit("form[action='/account/totp']").await;
+    b.change_password(temp, "Kakunin-Shounin-2026!").await;
+    b.goto(draft_path).await;
+    b.find("#review").await;
+    b.expect_text("#decision-matrix", "判断").await;
+    screenshot(b, "browser-profile-review.png").await;
+    if let Ok(confirm) = b.c.find(fantoccini::Locator::Css("#confirm")).await {
+        b.expect_text("#confirm-losses", "失われるもの").await;
+        if let Err(e) = confirm.click().await {
+            fail!(b, "cannot tick the confirmation: {e}");
+        }
+    }
+    b.submit("#activate-form").await;
+    b.wait_path("/policy/versions").await;
+    b.expect_text("#notice", "新しい版を有効にしました").await;
+    // Back to version 1: its diff first, then the restore.
+    b.goto("/policy/versions").await;
+    let link = b.find("#versions tr[data-version='1'] a").await;
+    if let Err(e) = link.click().await {
+        fail!(b, "cannot open the restore page of version 1: {e}");
+    }
+    b.find("#review").await;
+    let restore_page = b.path().await;
+    if let Ok(confirm) = b.c.find(fantoccini::Locator::Css("#confirm")).await {
+        if let Err(e) = confirm.click().await {
+            fail!(b, "cannot tick the confirmation: {e}");
+        }
+    }
+    b.submit("#restore-form").await;
+    b.expect_text("#notice", "以前の版の内容を、新しい版として有効にしました").await;
+    // The first version against the active one now: not one sample decision differs.
+    b.goto(&restore_page).await;
+    b.expect_text("#decision-matrix", "すべての見本で判断は変わりません").await;
+    b.expect_text("#no-difference", "違いはありません").await;
+    b.sign_out().await;
+}
+
 async fn take_out_request(b: &Browser, asset_id: i64, asset_name: &str, c_temp: &str, a_password: &str) {
     let base = b.base.clone();
     b.sign_in("jiro", c_temp).await;
