@@ -525,7 +525,16 @@ impl Action {
     pub fn parse(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.id() == id)
     }
+}
 
+impl std::str::FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s).ok_or_else(|| format!("unknown action `{s}`"))
+    }
+}
+
+impl Action {
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Send => "送信",

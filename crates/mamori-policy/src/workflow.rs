@@ -715,17 +715,36 @@ macro_rules! status_enum {
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $( $id => Some($name::$variant), )* _ => None }
             }
+
+            /// The state as a page shows it.
+            pub fn label_ja(self) -> &'static str {
+                match self { $( $name::$variant => $label, )* }
+            }
         }
 
         impl State for $name {
             fn label_ja(self) -> &'static str {
-                match self { $( $name::$variant => $label, )* }
+                $name::label_ja(self)
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        /// Serialized as the stored value, so that JSON answers keep their form.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::parse(s).ok_or_else(|| format!("unknown {} `{s}`", stringify!($name)))
             }
         }
     };
@@ -736,7 +755,7 @@ status_enum! {
     IncidentStatus {
         Draft = "draft", "下書き";
         Reported = "reported", "報告済み（評価待ち）";
-        Triaged = "triaged", "評価済み・対応中";
+        Triaged = "triaged", "対応中";
         Closed = "closed", "対応完了";
     }
 }
@@ -773,17 +792,34 @@ status_enum! {
         Pending = "pending", "承認待ち";
         Approved = "approved", "承認済み";
         Permitted = "permitted", "許可（承認不要）";
-        Refused = "refused", "不承認";
+        Refused = "refused", "却下";
         Returned = "returned", "返却済み";
         Disposed = "disposed", "廃棄済み";
-        Done = "done", "作業記録済み";
+        Done = "done", "作業済み";
+    }
+}
+
+status_enum! {
+    /// An incident task's state (指示・対策).
+    TaskStatus {
+        Open = "open", "未完了";
+        Done = "done", "完了";
+    }
+}
+
+status_enum! {
+    /// A "same issue elsewhere?" check's state (同種の課題の有無の確認).
+    CheckStatus {
+        Pending = "pending", "確認待ち";
+        Found = "found", "同種の課題あり";
+        NotFound = "not_found", "同種の課題なし";
     }
 }
 
 status_enum! {
     /// A compiled policy draft's state.
     DraftStatus {
-        Draft = "draft", "下書き";
+        Draft = "draft", "確認中";
         Accepted = "accepted", "承認済み（有効化待ち）";
         Activated = "activated", "有効化済み";
     }

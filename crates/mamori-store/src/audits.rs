@@ -12,11 +12,7 @@ use sqlx::Row;
 
 use crate::{now_text, Actor, NewEvent, Result, Store, StoreError};
 
-pub mod status {
-    pub const PLANNED: &str = "planned";
-    pub const APPROVED: &str = "approved";
-    pub const REPORTED: &str = "reported";
-}
+pub use mamori_policy::workflow::{AuditStatus, CheckStatus, PlanStatus};
 
 pub const SEVERITIES: &[(&str, &str)] = &[("major", "重大"), ("minor", "軽微"), ("observation", "改善提案")];
 
@@ -41,7 +37,7 @@ pub struct Audit {
     pub scope: String,
     pub starts_on: String,
     pub ends_on: String,
-    pub status: String,
+    pub status: AuditStatus,
     pub approved_by_name: Option<String>,
     pub approved_as: Option<String>,
     pub approved_at: Option<String>,
@@ -58,7 +54,7 @@ fn audit(r: &AnyRow) -> Result<Audit> {
         scope: r.try_get("scope")?,
         starts_on: r.try_get("starts_on")?,
         ends_on: r.try_get("ends_on")?,
-        status: r.try_get("status")?,
+        status: crate::typed(r, "status")?,
         approved_by_name: r.try_get("approved_by_name")?,
         approved_as: r.try_get("approved_as")?,
         approved_at: r.try_get("approved_at")?,
@@ -144,7 +140,7 @@ pub struct FindingCheck {
     pub finding_id: i64,
     pub department_id: i64,
     pub department_name: String,
-    pub status: String,
+    pub status: CheckStatus,
     pub note: String,
     pub answered_by_name: Option<String>,
     pub answered_at: Option<String>,
@@ -173,7 +169,7 @@ pub struct Plan {
     pub responsible_name: String,
     pub description: String,
     pub due_on: String,
-    pub status: String,
+    pub status: PlanStatus,
     pub closing_note: String,
     pub closed_at: Option<String>,
     pub created_at: String,
@@ -183,7 +179,7 @@ pub struct Plan {
 impl Plan {
     /// Open past its date on `today` (`YYYY-MM-DD`).
     pub fn overdue_on(&self, today: &str) -> bool {
-        self.status == "open" && self.due_on.as_str() < today
+        self.status == PlanStatus::Open && self.due_on.as_str() < today
     }
 }
 
@@ -199,7 +195,7 @@ fn plan(r: &AnyRow) -> Result<Plan> {
         responsible_name: r.try_get("responsible_name")?,
         description: r.try_get("description")?,
         due_on: r.try_get("due_on")?,
-        status: r.try_get("status")?,
+        status: crate::typed(r, "status")?,
         closing_note: r.try_get("closing_note")?,
         closed_at: r.try_get("closed_at")?,
         created_at: r.try_get("created_at")?,
@@ -474,7 +470,7 @@ impl Store {
     /// approved.
     pub async fn record_finding(&self, org_id: i64, audit_id: i64, f: &NewFinding, auditor: i64, actor: &Actor) -> Result<Finding> {
         let a = self.audit(org_id, audit_id).await?;
-        if a.status == status::PLANNED {
+        if a.status == AuditStatus::Planned {
             return Err(StoreError::WrongState("監査実施計画が承認されていないため、指摘事項はまだ記録できません".into()));
         }
         check_text("指摘事項", &f.description, 2000)?;
@@ -612,7 +608,7 @@ impl Store {
                     finding_id: r.try_get("finding_id")?,
                     department_id: r.try_get("department_id")?,
                     department_name: r.try_get("department_name")?,
-                    status: r.try_get("status")?,
+                    status: crate::typed(r, "status")?,
                     note: r.try_get("note")?,
                     answered_by_name: r.try_get("answered_by_name")?,
                     answered_at: r.try_get("answered_at")?,

@@ -9,12 +9,7 @@ use sqlx::Row;
 use crate::org::ProfileVersion;
 use crate::{now_text, Actor, NewEvent, Result, Store, StoreError};
 
-pub mod status {
-    pub const DRAFT: &str = "draft";
-    /// Reviewed and accepted; may be activated.
-    pub const ACCEPTED: &str = "accepted";
-    pub const ACTIVATED: &str = "activated";
-}
+pub use mamori_policy::workflow::DraftStatus;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileDraft {
@@ -23,7 +18,7 @@ pub struct ProfileDraft {
     #[serde(skip)]
     pub source_text: String,
     pub draft_text: String,
-    pub status: String,
+    pub status: DraftStatus,
     pub accepted_at: Option<String>,
     pub activated_version_id: Option<i64>,
     pub created_at: String,
@@ -36,7 +31,7 @@ fn draft(r: &AnyRow) -> Result<ProfileDraft> {
         source_name: r.try_get("source_name")?,
         source_text: r.try_get("source_text")?,
         draft_text: r.try_get("draft_text")?,
-        status: r.try_get("status")?,
+        status: crate::typed(r, "status")?,
         accepted_at: r.try_get("accepted_at")?,
         activated_version_id: r.try_get("activated_version_id")?,
         created_at: r.try_get("created_at")?,
@@ -187,7 +182,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<ProfileVersion> {
         let d = self.profile_draft(org_id, id).await?;
-        if d.status != status::ACCEPTED {
+        if d.status != DraftStatus::Accepted {
             return Err(StoreError::WrongState("承認された下書きだけを有効にできます。内容を確認して「承認」してください".into()));
         }
         let file_name = if d.source_name.ends_with(".toml") {

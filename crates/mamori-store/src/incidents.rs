@@ -11,15 +11,7 @@ use sqlx::Row;
 
 use crate::{flag, now_text, Actor, NewEvent, Result, Store, StoreError};
 
-pub mod status {
-    /// Saved, not yet sent: nobody has been told.
-    pub const DRAFT: &str = "draft";
-    /// Sent; the people the level table names have been told.
-    pub const REPORTED: &str = "reported";
-    /// CSIRT has assessed whether it is an incident.
-    pub const TRIAGED: &str = "triaged";
-    pub const CLOSED: &str = "closed";
-}
+pub use mamori_policy::workflow::{IncidentStatus, TaskStatus};
 
 /// What a reporter writes. Everything may be missing in a draft.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -79,7 +71,7 @@ pub struct NewNotice {
 #[derive(Debug, Clone, Serialize)]
 pub struct Incident {
     pub id: i64,
-    pub status: String,
+    pub status: IncidentStatus,
     pub reporter_person_id: i64,
     pub reporter_name: String,
     pub department_id: i64,
@@ -148,7 +140,7 @@ pub struct Task {
     pub system_name: Option<String>,
     pub description: String,
     pub due_on: Option<String>,
-    pub status: String,
+    pub status: TaskStatus,
     pub result: String,
     pub done_at: Option<String>,
     pub created_by_name: String,
@@ -233,7 +225,7 @@ fn incident(r: &AnyRow) -> Result<Incident> {
     let facts: String = r.try_get("facts")?;
     Ok(Incident {
         id: r.try_get("id")?,
-        status: r.try_get("status")?,
+        status: crate::typed(r, "status")?,
         reporter_person_id: r.try_get("reporter_person_id")?,
         reporter_name: r.try_get("reporter_name")?,
         department_id: r.try_get("department_id")?,
@@ -303,7 +295,7 @@ fn task(r: &AnyRow) -> Result<Task> {
         system_name: r.try_get("system_name")?,
         description: r.try_get("description")?,
         due_on: r.try_get("due_on")?,
-        status: r.try_get("status")?,
+        status: crate::typed(r, "status")?,
         result: r.try_get("result")?,
         done_at: r.try_get("done_at")?,
         created_by_name: r.try_get("created_by_name")?,
@@ -371,7 +363,7 @@ impl Store {
         let Submission { report: r, reporter_person_id, reporter_user_id, profile_version_id, send } = *sub;
         let reporter = (reporter_person_id, reporter_user_id);
         let now = now_text();
-        let status = if send.is_some() { status::REPORTED } else { status::DRAFT };
+        let status = if send.is_some() { IncidentStatus::Reported.as_str() } else { IncidentStatus::Draft.as_str() };
         let mut w = self.begin_write(org_id).await?;
         let reported_at = send.map(|_| now.clone());
         let aware_on = send.map(|_| now[..10].to_owned());

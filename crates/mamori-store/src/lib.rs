@@ -76,11 +76,19 @@ pub enum StoreError {
     Ledger(String),
 }
 
+/// A column holding one of a closed set of values (a status, an action), read into its type;
+/// a value this build does not know is an error, not a silent default.
+pub(crate) fn typed<T: std::str::FromStr<Err = String>>(r: &sqlx::any::AnyRow, column: &str) -> Result<T> {
+    use sqlx::Row;
+    let raw: String = r.try_get(column)?;
+    raw.parse().map_err(|e: String| StoreError::Invalid(format!("{column}: {e}")))
+}
+
 impl StoreError {
     /// Maps a unique-constraint violation to `Duplicate`, leaving other errors as they are.
     fn on_unique(self, what: &str) -> Self {
         match &self {
-            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::WrongState(what.to_owned()),
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::Duplicate(what.to_owned()),
             _ => self,
         }
     }

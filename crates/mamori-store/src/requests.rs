@@ -11,21 +11,8 @@ use sqlx::Row;
 use crate::{now_text, Actor, NewEvent, Result, Store, StoreError};
 
 /// Where a request stands.
-pub mod status {
-    /// Waiting for the approver.
-    pub const PENDING: &str = "pending";
-    /// Approved by a person.
-    pub const APPROVED: &str = "approved";
-    /// Permitted by the rules without an approval.
-    pub const PERMITTED: &str = "permitted";
-    pub const REFUSED: &str = "refused";
-    /// Approved or permitted, and what was taken out has come back.
-    pub const RETURNED: &str = "returned";
-    /// Approved, and the disposal has been done and recorded (廃棄記録).
-    pub const DISPOSED: &str = "disposed";
-    /// The system change has been carried out by two people and recorded (作業記録).
-    pub const DONE: &str = "done";
-}
+pub use mamori_policy::workflow::RequestStatus;
+pub use mamori_policy::Action;
 
 #[derive(Debug, Clone)]
 pub struct NewRequest {
@@ -54,7 +41,7 @@ pub struct NewRequest {
 #[derive(Debug, Clone, Serialize)]
 pub struct Request {
     pub id: i64,
-    pub action: String,
+    pub action: Action,
     pub form: String,
     pub applicant_person_id: i64,
     pub applicant_name: String,
@@ -72,7 +59,7 @@ pub struct Request {
     pub outcome: String,
     pub approver_role: Option<String>,
     pub approver_department_id: Option<i64>,
-    pub status: String,
+    pub status: RequestStatus,
     pub decided_by_person_id: Option<i64>,
     pub decided_by_name: Option<String>,
     pub decided_as_deputy: bool,
@@ -94,7 +81,7 @@ pub struct Request {
 impl Request {
     /// Approved or permitted and not yet returned, with a due date before `today`.
     pub fn overdue(&self, today: &str) -> bool {
-        matches!(self.status.as_str(), status::APPROVED | status::PERMITTED) && self.due_on.as_deref().is_some_and(|d| d < today)
+        matches!(self.status, RequestStatus::Approved | RequestStatus::Permitted) && self.due_on.as_deref().is_some_and(|d| d < today)
     }
 }
 
@@ -129,7 +116,7 @@ pub struct Completion {
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub applicant_person_id: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<RequestStatus>,
     pub action: Option<String>,
     /// Pending requests for this approver role, and in this department when given.
     pub approver: Option<(String, Option<i64>)>,
@@ -157,7 +144,7 @@ fn json_column(r: &AnyRow, name: &str) -> Result<serde_json::Value> {
 fn request(r: &AnyRow) -> Result<Request> {
     Ok(Request {
         id: r.try_get("id")?,
-        action: r.try_get("action")?,
+        action: crate::typed(r, "action")?,
         form: r.try_get("form")?,
         applicant_person_id: r.try_get("applicant_person_id")?,
         applicant_name: r.try_get("applicant_name")?,
@@ -175,7 +162,7 @@ fn request(r: &AnyRow) -> Result<Request> {
         outcome: r.try_get("outcome")?,
         approver_role: r.try_get("approver_role")?,
         approver_department_id: r.try_get("approver_department_id")?,
-        status: r.try_get("status")?,
+        status: crate::typed(r, "status")?,
         decided_by_person_id: r.try_get("decided_by_person_id")?,
         decided_by_name: r.try_get("decided_by_name")?,
         decided_as_deputy: r.try_get::<i64, _>("decided_as_deputy")? != 0,
@@ -199,8 +186,8 @@ impl Store {
     /// `permitted` when the rules allow it as it is. A denied request is not filed.
     pub async fn create_request(&self, org_id: i64, n: &NewRequest, actor: &Actor) -> Result<Request> {
         let status = match n.outcome.as_str() {
-            "needs_approval" => status::PENDING,
-            "permitted" => status::PERMITTED,
+            "needs_approval" => RequestStatus::Pending.as_str(),
+            "permitted" => RequestStatus::Permitted.as_str(),
             other => return Err(StoreError::Invalid(format!("判断が「{other}」の申請は受け付けられません"))),
         };
         let mut w = self.begin_write(org_id).await?;
@@ -296,7 +283,7 @@ impl Store {
             q = q.bind(a);
         }
         if let Some(s) = &f.status {
-            q = q.bind(s.clone());
+            q = q.bind(s.as_str());
         }
         if let Some(a) = &f.action {
             q = q.bind(a.clone());
@@ -319,7 +306,7 @@ impl Store {
         }
         let before = self.request(org_id, id).await?;
         let mut w = self.begin_write(org_id).await?;
-        let new_status = if v.approve { status::APPROVED } else { status::REFUSED };
+        let new_status = if v.approve { RequestStatus::Approved.as_str() } else { RequestStatus::Refused.as_str() };
         let decision = v.decision.clone().unwrap_or(before.decision.clone());
         let n = sqlx::query(
             "UPDATE requests SET status = $1, decided_by_person_id = $2, decided_as_deputy = $3, decided_at = $4, decision_comment = $5,
@@ -369,10 +356,10 @@ impl Store {
         if checked_by == Some(person_id) {
             return Err(StoreError::Invalid("作業者と確認者は別の人にしてください".into()));
         }
-        let (new_status, event) = match before.action.as_str() {
-            "take_out" | "bring_in" => (status::RETURNED, "request.return"),
-            "dispose" => (status::DISPOSED, "request.dispose"),
-            "change_system" if checked_by.is_some() => (status::DONE, "request.work_done"),
+        let (new_status, event) = match before.action.id() {
+            "take_out" | "bring_in" => (RequestStatus::Returned.as_str(), "request.return"),
+            "dispose" => (RequestStatus::Disposed.as_str(), "request.dispose"),
+            "change_system" if checked_by.is_some() => (RequestStatus::Done.as_str(), "request.work_done"),
             "change_system" => return Err(StoreError::Invalid("システム変更等の作業は2名以上で行い、確認者を記録してください".into())),
             other => return Err(StoreError::Invalid(format!("「{other}」の申請には完了の記録がありません"))),
         };

@@ -9,13 +9,7 @@ use sqlx::Row;
 
 use crate::{now_text, Actor, NewEvent, Result, Store, StoreError};
 
-pub mod status {
-    /// Recorded; the 管理者 is to guide the person to correct it.
-    pub const OPEN: &str = "open";
-    pub const CORRECTED: &str = "corrected";
-    /// Not corrected: the person's rights in mamori are suspended.
-    pub const SUSPENDED: &str = "suspended";
-}
+pub use mamori_policy::workflow::ViolationStatus;
 
 #[derive(Debug, Clone)]
 pub struct NewViolation {
@@ -38,7 +32,7 @@ pub struct Violation {
     pub found_as: String,
     pub description: String,
     pub clause: String,
-    pub status: String,
+    pub status: ViolationStatus,
     pub resolution: String,
     pub resolved_by_name: Option<String>,
     pub resolved_at: Option<String>,
@@ -60,7 +54,7 @@ fn violation(r: &AnyRow) -> Result<Violation> {
         found_as: r.try_get("found_as")?,
         description: r.try_get("description")?,
         clause: r.try_get("clause")?,
-        status: r.try_get("status")?,
+        status: crate::typed(r, "status")?,
         resolution: r.try_get("resolution")?,
         resolved_by_name: r.try_get("resolved_by_name")?,
         resolved_at: r.try_get("resolved_at")?,
@@ -151,8 +145,8 @@ impl Store {
 
     async fn resolve(&self, org_id: i64, id: i64, how: Resolution, person_id: i64, note: &str, actor: &Actor) -> Result<Violation> {
         let (new_status, lock) = match how {
-            Resolution::Corrected => (status::CORRECTED, false),
-            Resolution::Suspended => (status::SUSPENDED, true),
+            Resolution::Corrected => (ViolationStatus::Corrected.as_str(), false),
+            Resolution::Suspended => (ViolationStatus::Suspended.as_str(), true),
         };
         let before = self.violation(org_id, id).await?;
         let mut w = self.begin_write(org_id).await?;

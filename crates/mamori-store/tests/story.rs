@@ -27,6 +27,28 @@ scope = "organization"
 posts = ["副町長"]
 clause = "標準対策基準1(1)①"
 provenance = "standard"
+
+# The jobs every profile needs someone for (see mamori_policy::workflow).
+[[roles]]
+id = "security_director"
+name = "統括情報セキュリティ責任者"
+scope = "organization"
+clause = "標準対策基準1(2)①"
+provenance = "standard"
+
+[[roles]]
+id = "security_manager"
+name = "情報セキュリティ管理者"
+scope = "department"
+clause = "標準対策基準1(3)①"
+provenance = "standard"
+
+[[roles]]
+id = "csirt"
+name = "CSIRT"
+scope = "organization"
+clause = "標準対策基準1(9)①"
+provenance = "standard"
 "#;
 
 fn classes(c: &str, i: &str, a: &str) -> Classes {
@@ -51,7 +73,7 @@ async fn story(store: &Store) {
     let admin = Actor::system("test");
     let org = store.create_organization("story", "試験町", &admin).await.unwrap();
     let other_org = store.create_organization("other", "別の町", &admin).await.unwrap();
-    assert!(matches!(store.create_organization("story", "重複", &admin).await, Err(StoreError::WrongState(_))));
+    assert!(matches!(store.create_organization("story", "重複", &admin).await, Err(StoreError::Duplicate(_))));
 
     // Profile versions: every activation is kept, one is active.
     let profile = mamori_policy::parse_profile("story.toml", PROFILE).unwrap();
@@ -71,7 +93,7 @@ async fn story(store: &Store) {
     let foreign = store.create_department(other_org.id, "100", "総務課", None, "section", &admin).await.unwrap();
     assert_eq!(johoka.parent_id, Some(somu.id));
     assert!(matches!(store.department(org.id, foreign.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.create_department(org.id, "100", "重複", None, "section", &admin).await, Err(StoreError::WrongState(_))));
+    assert!(matches!(store.create_department(org.id, "100", "重複", None, "section", &admin).await, Err(StoreError::Duplicate(_))));
 
     let post = store.create_post(org.id, "課長", 50, &admin).await.unwrap();
     let kacho = store

@@ -51,7 +51,7 @@ pub struct Assessment {
 
 impl AnnualReport {
     pub fn plans_closed(&self) -> usize {
-        self.plans.iter().filter(|p| p.status == "closed").count()
+        self.plans.iter().filter(|p| p.status == mamori_policy::workflow::PlanStatus::Closed).count()
     }
 
     pub fn plans_overdue(&self) -> usize {
@@ -182,7 +182,7 @@ pub async fn page(State(state): State<AppState>, access: Access, Query(q): Query
         }
         h2 { "3 監査と改善計画" (per(&access.cite(Step::AuditView))) }
         @if r.audits.is_empty() { p { "この年度の監査はありません。" } } @else {
-            ul { @for (a, n) in &r.audits { li { (a.title) "（" (crate::views::fmt::date_ja(&a.starts_on)) "〜" (crate::views::fmt::date_ja(&a.ends_on)) "、" (crate::routes::audits::status_label(&a.status)) "、指摘 " (n) " 件）" } } }
+            ul { @for (a, n) in &r.audits { li { (a.title) "（" (crate::views::fmt::date_ja(&a.starts_on)) "〜" (crate::views::fmt::date_ja(&a.ends_on)) "、" (a.status.label_ja()) "、指摘 " (n) " 件）" } } }
         }
         p { "指摘事項: " @for (c, l) in SEVERITIES { (l) " " (r.findings_of(c)) " 件　" } }
         @if !r.plans.is_empty() {

@@ -12,7 +12,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_compiler::{Compilation, LineUse};
-use mamori_store::drafts::{status, ProfileDraft};
+use mamori_store::drafts::ProfileDraft;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -29,15 +29,6 @@ use crate::AppState;
 /// The largest document accepted (a policy is some hundred kilobytes of text).
 const MAX_DOCUMENT: usize = 2 * 1024 * 1024;
 
-fn status_label(s: &str) -> &'static str {
-    match s {
-        status::DRAFT => "確認中",
-        status::ACCEPTED => "承認済み（有効化待ち）",
-        status::ACTIVATED => "有効化済み",
-        _ => "不明",
-    }
-}
-
 fn list_page(access: &Access, drafts: &[ProfileDraft], error: Option<&str>) -> Markup {
     html! {
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
@@ -51,7 +42,7 @@ fn list_page(access: &Access, drafts: &[ProfileDraft], error: Option<&str>) -> M
             table id="drafts" {
                 thead { tr { th { "番号" } th { "文書" } th { "状態" } th { "作成" } th { "更新" } } }
                 tbody { @for d in drafts { tr {
-                    td { (d.id) } td { a href={"/policy/drafts/" (d.id)} { (d.source_name) } } td { (status_label(&d.status)) }
+                    td { (d.id) } td { a href={"/policy/drafts/" (d.id)} { (d.source_name) } } td { (d.status.label_ja()) }
                     td { (wareki_time(&d.created_at)) } td { (wareki_time(&d.updated_at)) }
                 } } }
             }
@@ -222,8 +213,8 @@ async fn show_page(
         Err(e) => e.0.iter().map(ToString::to_string).collect(),
     };
     // Before activation: what it changes, and who may activate it.
-    let pending = match (&parsed, d.status.as_str()) {
-        (Ok(p), status::ACCEPTED) => Some(activation_review(state, access, &d, p).await?),
+    let pending = match (&parsed, d.status) {
+        (Ok(p), DraftStatus::Accepted) => Some(activation_review(state, access, &d, p).await?),
         _ => None,
     };
     let body = html! {
@@ -231,7 +222,7 @@ async fn show_page(
         @if let Some(e) = error { p.error role="alert" id="error" { (e) } }
         dl.facts {
             dt { "文書" } dd { (d.source_name) "（" (d.source_text.lines().count()) " 行）" }
-            dt { "状態" } dd id="draft-status" { (status_label(&d.status)) @if let Some(v) = d.activated_version_id { "（プロファイルの版 id " (v) "）" } }
+            dt { "状態" } dd id="draft-status" { (d.status.label_ja()) @if let Some(v) = d.activated_version_id { "（プロファイルの版 id " (v) "）" } }
         }
         div.side-by-side {
             section { h2 { "原文" } (source_view(&c, &d.source_text)) }
@@ -243,14 +234,14 @@ async fn show_page(
         } @else {
             div.error role="alert" id="validation" { p { "このままでは有効にできません:" } ul { @for p in &problems { li { code { (p) } } } } }
         }
-        @if d.status != status::ACTIVATED {
+        @if d.status != DraftStatus::Activated {
             form.stack method="post" action={"/policy/drafts/" (d.id)} id="edit-form" {
                 (csrf_field(&access.session.csrf_token))
                 label for="draft_text" { "内容（編集して保存すると、承認はやり直しになります）" }
                 textarea #draft_text name="text" rows="24" { (d.draft_text) }
                 p { button type="submit" id="save-draft" { "保存して検証する" } }
             }
-            @if problems.is_empty() && d.status == status::DRAFT {
+            @if problems.is_empty() && d.status == DraftStatus::Draft {
                 form method="post" action={"/policy/drafts/" (d.id) "/accept"} {
                     (csrf_field(&access.session.csrf_token))
                     button type="submit" id="accept" { "内容を確認し、承認する" }
@@ -346,7 +337,7 @@ async fn activation_review(
 ) -> Result<(Review, Result<(), AppError>), AppError> {
     let r = review(Some(&access.profile), p).map_err(AppError::internal)?;
     let authors = state.store.profile_draft_authors(access.org_id(), d.id).await?;
-    let status = DraftStatus::parse(&d.status).ok_or_else(|| AppError::internal(format!("draft {} has status {}", d.id, d.status)))?;
+    let status = d.status;
     let may = wf::activate_draft(&access.workflow, &access.subject(), &access.tree, d.id, status, &authors).map_err(AppError::from);
     Ok((r, may))
 }

@@ -204,7 +204,7 @@ pub(crate) async fn reads_trail(state: &AppState, access: &Access) -> Result<(),
     }
     if let Some(me) = &access.person {
         for id in state.store.audits_of_auditor(access.org_id(), me.id).await? {
-            if state.store.audit(access.org_id(), id).await?.status == mamori_policy::workflow::AuditStatus::Approved.as_str() {
+            if state.store.audit(access.org_id(), id).await?.status == mamori_policy::workflow::AuditStatus::Approved {
                 return Ok(());
             }
         }

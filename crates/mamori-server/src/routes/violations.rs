@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_policy::workflow::{self, Reach, Step, ViolationStatus};
-use mamori_store::violations::{status, NewViolation, Violation};
+use mamori_store::violations::{NewViolation, Violation};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -42,20 +42,11 @@ async fn visible(state: &AppState, access: &Access, open_only: bool) -> Result<V
 }
 
 fn state_of(v: &Violation) -> Result<ViolationStatus, AppError> {
-    ViolationStatus::parse(&v.status).ok_or_else(|| AppError::internal(format!("violation {} has status {}", v.id, v.status)))
+    Ok(v.status)
 }
 
 fn may_correct(access: &Access, v: &Violation) -> bool {
     access.may_in(Step::ViolationCorrect, v.department_id)
-}
-
-pub fn status_label(s: &str) -> &'static str {
-    match s {
-        status::OPEN => "是正待ち",
-        status::CORRECTED => "是正済み",
-        status::SUSPENDED => "権利停止",
-        _ => "不明",
-    }
 }
 
 fn table(access: &Access, rows: &[Violation]) -> Markup {
@@ -69,9 +60,9 @@ fn table(access: &Access, rows: &[Violation]) -> Markup {
                     td { (v.department_name) }
                     td { (v.description) br; span.small { (cite_clause(&v.clause)) } }
                     td { (v.found_by_name) br; span.small { (wareki_time(&v.created_at)) } }
-                    td { (status_label(&v.status)) }
+                    td { (v.status.label_ja()) }
                     td {
-                        @if v.status == status::OPEN {
+                        @if v.status == ViolationStatus::Open {
                             @if may_correct(access, v) {
                                 form method="post" action={"/violations/" (v.id) "/correct"} {
                                     (csrf_field(&access.session.csrf_token))
@@ -237,8 +228,8 @@ pub async fn suspend_page(
 /// (CISO, 管理者).
 pub async fn dashboard_card(state: &AppState, access: &Access) -> Result<Markup, AppError> {
     let rows = visible(state, access, false).await?;
-    let open: Vec<&Violation> = rows.iter().filter(|v| v.status == status::OPEN).collect();
-    let suspended: Vec<&Violation> = rows.iter().filter(|v| v.status == status::SUSPENDED).take(10).collect();
+    let open: Vec<&Violation> = rows.iter().filter(|v| v.status == ViolationStatus::Open).collect();
+    let suspended: Vec<&Violation> = rows.iter().filter(|v| v.status == ViolationStatus::Suspended).take(10).collect();
     if open.is_empty() && suspended.is_empty() {
         return Ok(html! {});
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use mamori_policy::workflow::{DepartmentTree, Reach, Step, Subject, Workflow};
+use mamori_policy::workflow::{CheckStatus, DepartmentTree, Reach, Step, Subject, Workflow};
 use mamori_policy::yearly::{training_gaps, FiscalYear, Gap, Trainee, TrainingRule};
 use mamori_store::org::Person;
 use maud::{html, Markup};
@@ -230,7 +230,7 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
     let pending = data
         .checks
         .iter()
-        .filter(|c| c.status == "pending" && w.allows(&subject, &data.tree, Step::ImprovementAnswerCheck, Some(c.department_id)))
+        .filter(|c| c.status == CheckStatus::Pending && w.allows(&subject, &data.tree, Step::ImprovementAnswerCheck, Some(c.department_id)))
         .count();
     if pending > 0 {
         lines.push(format!(

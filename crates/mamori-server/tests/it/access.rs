@@ -196,6 +196,10 @@ async fn administrators_keep_departments_posts_and_roles() {
     assert_eq!(p.status, 200);
     let child = app.store().departments(app.org_id).await.unwrap().into_iter().find(|d| d.code == "210").unwrap();
     assert_eq!(child.parent_id, Some(jumin.id));
+    // A code that is taken is a duplicate: 409 naming the field, not a wrong state.
+    let p = c.submit("/org", "/org/departments", &[("code", "200"), ("name", "重複"), ("parent_id", "")]).await;
+    assert_eq!(p.status, 409, "{}", p.body);
+    assert!(p.body.contains("同じ値がすでに登録されています"), "{}", p.body);
     let person = app.store().people(app.org_id, None, 10, 0).await.unwrap()[0].id.to_string();
     // 情報セキュリティ管理者 is a per-department role: without a department it is refused.
     let p = c.submit("/org", "/org/roles", &[("role", "security_manager"), ("person_id", &person), ("department_id", "")]).await;

@@ -46,10 +46,10 @@ pub(super) async fn audit_page(
             dt { "年度" } dd { (FiscalYear(a.fiscal_year).label_ja()) }
             dt { "期間" } dd { (date_ja(&a.starts_on)) " 〜 " (date_ja(&a.ends_on)) }
             dt { "範囲" } dd { (if a.scope.is_empty() { "全章" } else { &a.scope }) "（点検する条項 " (items.len()) " 件）" }
-            dt { "状態" } dd #audit-status { (status_label(&a.status)) }
+            dt { "状態" } dd #audit-status { (a.status.label_ja()) }
             @if let Some(by) = &a.approved_by_name { dt { "承認" } dd { (by) "（" (a.approved_as.as_deref().map(|r| crate::routes::assessment::role_label(access, r)).unwrap_or_default()) "）" (a.approved_at.as_deref().map(wareki_time).unwrap_or_default()) } }
         }
-        @if a.status == status::PLANNED {
+        @if a.status == AuditStatus::Planned {
             @if approvable {
                 form method="post" action={"/audits/" (id) "/approve"} id="approve-form" {
                     (csrf_field(&access.session.csrf_token))
@@ -92,7 +92,7 @@ pub(super) async fn audit_page(
                                 a href={"/improvements/" (p.id)} { "改善計画 第" (p.id) "号" } "（" (p.department_name) "、期限 " (date_ja(&p.due_on)) "、" (plan_status(p, &today().to_string())) "）" br;
                             }
                             @for c in checks.iter().filter(|c| c.finding_id == f.id) {
-                                span.small { (c.department_name) ": " (check_label(&c.status)) @if !c.note.is_empty() { "（" (c.note) "）" } } br;
+                                span.small { (c.department_name) ": " (c.status.label_ja()) @if !c.note.is_empty() { "（" (c.note) "）" } } br;
                             }
                             @if directs {
                                 form.inline method="post" action={"/improvements"} {
@@ -115,7 +115,7 @@ pub(super) async fn audit_page(
                 } }
             }
         }
-        @if !my_departments.is_empty() && a.status != status::PLANNED {
+        @if !my_departments.is_empty() && a.status != AuditStatus::Planned {
             h3 { "指摘事項を記録する" }
             form.stack method="post" action={"/audits/" (id) "/findings"} id="finding-form" {
                 (csrf_field(&access.session.csrf_token))
@@ -125,7 +125,7 @@ pub(super) async fn audit_page(
                 label { "重要度" select name="severity" { @for (c, l) in SEVERITIES { option value=(c) { (l) } } } }
                 button type="submit" { "記録する" }
             }
-            @if a.status == status::APPROVED {
+            @if a.status == AuditStatus::Approved {
                 h3 { "監査結果を報告する" (per(&access.cite(Step::AuditReport))) }
                 form.stack method="post" action={"/audits/" (id) "/report"} id="report-form" {
                     (csrf_field(&access.session.csrf_token))

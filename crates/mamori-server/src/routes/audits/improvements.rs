@@ -6,21 +6,12 @@ use super::*;
 // Improvement plans
 
 pub fn plan_status(p: &Plan, today: &str) -> &'static str {
-    if p.status == "closed" {
+    if p.status == PlanStatus::Closed {
         "完了"
     } else if p.overdue_on(today) {
         "期限超過"
     } else {
         "対応中"
-    }
-}
-
-pub(super) fn check_label(s: &str) -> &'static str {
-    match s {
-        "pending" => "確認待ち",
-        "found" => "同種の課題あり",
-        "not_found" => "同種の課題なし",
-        _ => "不明",
     }
 }
 
@@ -47,7 +38,7 @@ pub(super) async fn improvements_page(
         .finding_checks(access.org_id(), None)
         .await?
         .into_iter()
-        .filter(|c| c.status == "pending" && access.may_in(Step::ImprovementAnswerCheck, c.department_id))
+        .filter(|c| c.status == CheckStatus::Pending && access.may_in(Step::ImprovementAnswerCheck, c.department_id))
         .collect();
     let mut findings = std::collections::HashMap::new();
     for c in &checks {
@@ -206,13 +197,13 @@ pub(super) async fn plan_page(
             dt { "期限" } dd { (date_ja(&p.due_on)) }
             dt { "状態" } dd #plan-status { (plan_status(&p, &today)) }
             @if let Some(f) = &finding { dt { "もとの指摘" } dd { a href={"/audits/" (f.audit_id) "#finding-" (f.id)} { (f.audit_title) } "：" (f.description) "（" (severity_label(&f.severity)) "）" } }
-            @if p.status == "closed" { dt { "完了" } dd { (p.closing_note) " " (p.closed_at.as_deref().map(wareki_time).unwrap_or_default()) } }
+            @if p.status == PlanStatus::Closed { dt { "完了" } dd { (p.closing_note) " " (p.closed_at.as_deref().map(wareki_time).unwrap_or_default()) } }
         }
         h2 { "進捗状況の報告" }
         @if progress.is_empty() { p #progress { "まだ報告はありません。" } } @else {
             ul #progress { @for g in &progress { li { (wareki_time(&g.reported_at)) " " (g.reported_by_name) ": " (g.note) } } }
         }
-        @if p.status == "open" && reports {
+        @if p.status == PlanStatus::Open && reports {
             form.stack method="post" action={"/improvements/" (id) "/progress"} id="progress-form" {
                 (csrf_field(&access.session.csrf_token))
                 textarea name="note" rows="3" maxlength="2000" required {}
@@ -226,7 +217,7 @@ pub(super) async fn plan_page(
 }
 
 pub(super) fn plan_state(p: &Plan) -> Result<PlanStatus, AppError> {
-    PlanStatus::parse(&p.status).ok_or_else(|| AppError::internal(format!("plan {} has status {}", p.id, p.status)))
+    Ok(p.status)
 }
 
 /// Whether this person may report progress on `p` (its responsible 管理者, or the profile's

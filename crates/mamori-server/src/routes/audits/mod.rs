@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use mamori_policy::yearly::{checklist, FiscalYear};
-use mamori_store::audits::{severity_label, status, Audit, NewAssignment, NewAudit, NewEvidence, NewFinding, NewPlan, Plan, SEVERITIES};
+use mamori_store::audits::{severity_label, Audit, NewAssignment, NewAudit, NewEvidence, NewFinding, NewPlan, Plan, SEVERITIES};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -25,7 +25,7 @@ use crate::views::fmt::{date_ja, wareki_time};
 use crate::views::layout::{csrf_field, page};
 use crate::views::{cite_clause, per};
 use crate::AppState;
-use mamori_policy::workflow::{self as wf, AuditStatus, PlanStatus, Step};
+use mamori_policy::workflow::{self as wf, AuditStatus, CheckStatus, PlanStatus, Step};
 
 mod audit;
 mod improvements;
@@ -43,7 +43,7 @@ pub(super) fn approver_role(access: &Access) -> Option<String> {
 }
 
 pub(super) fn audit_status(a: &Audit) -> Result<AuditStatus, AppError> {
-    AuditStatus::parse(&a.status).ok_or_else(|| AppError::internal(format!("audit {} has status {}", a.id, a.status)))
+    Ok(a.status)
 }
 
 /// Whether this person is one of the audit's auditors.
@@ -55,15 +55,6 @@ pub(super) async fn is_auditor(state: &AppState, access: &Access, audit_id: i64)
 /// Who reads an audit: organizers, the committee, and its auditors.
 pub async fn reads_audit(state: &AppState, access: &Access, audit_id: i64) -> Result<bool, AppError> {
     Ok(access.may(Step::AuditView) || is_auditor(state, access, audit_id).await?)
-}
-
-pub fn status_label(s: &str) -> &'static str {
-    match s {
-        status::PLANNED => "計画（承認待ち）",
-        status::APPROVED => "承認済み・実施中",
-        status::REPORTED => "結果報告済み",
-        _ => "不明",
-    }
 }
 
 pub(super) fn parse_day(field: &str, value: &str, problems: &mut Vec<String>) -> Option<NaiveDate> {

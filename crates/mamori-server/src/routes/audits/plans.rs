@@ -31,7 +31,7 @@ pub(super) async fn list_page(
                     td { a href={"/audits/" (a.id)} { (a.title) } }
                     td { (date_ja(&a.starts_on)) " 〜 " (date_ja(&a.ends_on)) }
                     td { (if a.scope.is_empty() { "全章" } else { &a.scope }) }
-                    td { (status_label(&a.status)) }
+                    td { (a.status.label_ja()) }
                 } } }
             }
         }

@@ -16,7 +16,7 @@ pub async fn reminders(state: &AppState, access: &Access) -> Result<Reminders, A
         Some(p) => (state.store.open_notices_for(org, p.id).await?, state.store.open_tasks_for(org, p.id).await?),
         None => (Vec::new(), Vec::new()),
     };
-    let open: Vec<Incident> = visible(state, access, true).await?.into_iter().filter(|i| i.status != status::DRAFT).collect();
+    let open: Vec<Incident> = visible(state, access, true).await?.into_iter().filter(|i| i.status != IncidentStatus::Draft).collect();
     let mut deadlines = Vec::new();
     let soon = today() + chrono::Days::new(7);
     for i in open.iter().filter(|i| i.is_incident == Some(true)) {
@@ -58,7 +58,7 @@ pub fn dashboard_card(access: &Access, r: &Reminders) -> Markup {
                 @if r.open.is_empty() { p { "対応中のインシデントはありません。" } } @else {
                     p { "対応中の報告 " (r.open.len()) " 件:" }
                     ul id="dashboard-incidents" { @for i in r.open.iter().take(10) { li {
-                        a href={"/incidents/" (i.id)} { "第" (i.id) "号 " (i.title) } " — " (level_name(&access.profile, i.level)) "、" (status_label(&i.status))
+                        a href={"/incidents/" (i.id)} { "第" (i.id) "号 " (i.title) } " — " (level_name(&access.profile, i.level)) "、" (i.status.label_ja())
                     } } }
                 }
             }

@@ -12,7 +12,7 @@ pub(super) fn incident_table(profile: &Profile, rows: &[Incident]) -> Markup {
                     td { (i.id) }
                     td { a href={"/incidents/" (i.id)} { @if i.title.is_empty() { "（件名なし）" } @else { (i.title) } } }
                     td { @if let Some(l) = i.level { (profile.incident_levels.iter().find(|x| i64::from(*x.level.get_ref()) == l).map(|x| x.name.clone()).unwrap_or_default()) } }
-                    td { (status_label(&i.status)) }
+                    td { (i.status.label_ja()) }
                     td { (i.department_name) }
                     td { (i.reporter_name) }
                     td { (time_or_blank(&i.reported_at)) }
@@ -66,7 +66,7 @@ pub(super) async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQ
     let tasks = state.store.incident_tasks(org, id).await?;
     let filings = state.store.external_filings(org, id).await?;
     let attachments = state.store.incident_attachments(org, id).await?;
-    let may_attach = i.status != status::CLOSED
+    let may_attach = i.status != IncidentStatus::Closed
         && (me == Some(i.reporter_person_id) || access.may(Step::IncidentRecord) || notices.iter().any(|n| Some(n.person_id) == me));
     let due = due_reports(p, &i);
     let mut timeline = state.store.events(org, Some(("incident", &id.to_string())), 500).await?;
@@ -77,15 +77,15 @@ pub(super) async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQ
     let files = access.may(Step::IncidentFileExternal);
     let directs = access.may(Step::IncidentDirect);
     let instructs = directs || access.may(Step::IncidentInstruct);
-    let open = i.status == status::REPORTED || i.status == status::TRIAGED;
+    let open = i.status == IncidentStatus::Reported || i.status == IncidentStatus::Triaged;
     let people = if instructs && open {
         state.store.people(org, None, 10_000, 0).await?.into_iter().filter(|x| x.active).collect()
     } else {
         Vec::new()
     };
     let systems = if instructs && open { state.store.systems(org, None, None).await? } else { Vec::new() };
-    let unresolved = match (i.level, i.status.as_str()) {
-        (Some(l), s) if s != status::DRAFT && s != status::CLOSED => {
+    let unresolved = match (i.level, i.status) {
+        (Some(l), s) if s != IncidentStatus::Draft && s != IncidentStatus::Closed => {
             let roles = incident::level_roles(p, l as u32).unwrap_or_default();
             let dir = notify::directory(state, org, &today().to_string()).await?;
             incident::route(p, &roles, i.department_id, &dir).unresolved
@@ -106,7 +106,7 @@ pub(super) async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQ
                 @for (k, r) in unresolved.iter().enumerate() { @if k > 0 { "、" } (role_name(p, r)) } "。役割の割当てを確認し、電話等で直接報告してください。" }
         }
         dl.facts id="summary" {
-            dt { "状態" } dd id="status" { (status_label(&i.status)) }
+            dt { "状態" } dd id="status" { (i.status.label_ja()) }
             dt { "件名" } dd id="title" { (i.title) }
             dt { "レベル" } dd id="level" { (level_name(p, i.level)) }
             dt { "課局等" } dd { (i.department_name) }
@@ -120,7 +120,7 @@ pub(super) async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQ
             dt { "個人情報" } dd { (personal_label(&i.personal_info)) }
             dt { "内容・経緯" } dd.pre { (i.details) }
         }
-        @if i.status == status::DRAFT && me == Some(i.reporter_person_id) {
+        @if i.status == IncidentStatus::Draft && me == Some(i.reporter_person_id) {
             h2 { "下書きの編集・送信" }
             (report_form(access, &format!("/incidents/{}", i.id), &ReportForm::from_incident(&i), &[]))
         }
@@ -143,7 +143,7 @@ pub(super) async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQ
                 button type="submit" { "添付する" }
             }
         }
-        @if i.status != status::DRAFT {
+        @if i.status != IncidentStatus::Draft {
             p.noprint { a href={"/incidents/" (i.id) "/occurrence-report"} id="occurrence-report-link" { "インシデント等発生状況報告書（印刷用）" } " ・ "
                 a href={"/incidents/" (i.id) "/response-report"} id="response-report-link" { "インシデント等対応状況報告書（印刷用）" } }
             h2 { "通知と確認" }
@@ -197,7 +197,7 @@ pub(super) async fn detail(state: &AppState, access: &Access, id: i64, q: &ShowQ
                     button type="submit" id="save-findings" { "記録する" }
                 }
             }
-            @if access.may(Step::IncidentClose) && i.status == status::TRIAGED {
+            @if access.may(Step::IncidentClose) && i.status == IncidentStatus::Triaged {
                     form method="post" action={"/incidents/" (i.id) "/close"} {
                         (csrf_field(&access.session.csrf_token))
                         button type="submit" id="close" { "対応完了にする" }
@@ -341,7 +341,7 @@ pub(super) fn task_table(access: &Access, i: &Incident, tasks: &[Task], me: Opti
                     td { (t.description) br; span.small { "指示: " (t.created_by_name) } }
                     td { (t.due_on.as_deref().unwrap_or("")) }
                     td {
-                        @if t.status == "done" { "完了 " (time_or_blank(&t.done_at)) br; (t.result) }
+                        @if t.status == TaskStatus::Done { "完了 " (time_or_blank(&t.done_at)) br; (t.result) }
                         @else if Some(t.assignee_person_id) == me || directs {
                             form method="post" action={"/incidents/" (i.id) "/tasks/" (t.id) "/done"} {
                                 (csrf_field(&access.session.csrf_token))

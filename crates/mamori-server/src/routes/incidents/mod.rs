@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use mamori_policy::incident::{self, DueReport, Facts, Reason};
 use mamori_policy::{Profile, RoleScope};
 use mamori_store::incidents::{
-    status, Findings, Incident, IncidentFilter, IncidentReport, NewAttachment, NewFiling, NewTask, Notice, Submission, Task, Triage,
+    Findings, Incident, IncidentFilter, IncidentReport, NewAttachment, NewFiling, NewTask, Notice, Submission, Task, Triage,
 };
 use mamori_store::jst;
 use maud::{html, Markup};
@@ -28,7 +28,7 @@ use crate::views::fmt::{wareki_date, wareki_time};
 use crate::views::layout::{csrf_field, head, page};
 use crate::views::{cite, cite_clause, per};
 use crate::AppState;
-use mamori_policy::workflow::Step;
+use mamori_policy::workflow::{IncidentStatus, Step, TaskStatus};
 
 mod api;
 mod csirt;
@@ -56,7 +56,7 @@ pub(super) fn today() -> NaiveDate {
 
 pub(super) fn can_see(access: &Access, i: &Incident, notices: &[Notice]) -> bool {
     let me = access.person.as_ref().map(|p| p.id);
-    if i.status == status::DRAFT {
+    if i.status == IncidentStatus::Draft {
         return me == Some(i.reporter_person_id);
     }
     access.may(Step::IncidentViewAll)
@@ -83,16 +83,6 @@ pub(super) const FACTS: &[(&str, &str)] = &[
     ("suspected_crime", "犯罪（不正アクセス禁止法違反等）の可能性がある"),
     ("residents_affected", "住民・企業に被害・影響が及ぶ"),
 ];
-
-pub fn status_label(s: &str) -> &'static str {
-    match s {
-        status::DRAFT => "下書き",
-        status::REPORTED => "報告済み（CSIRT評価待ち）",
-        status::TRIAGED => "対応中",
-        status::CLOSED => "対応完了",
-        _ => "不明",
-    }
-}
 
 pub(super) fn task_kind_label(k: &str) -> &'static str {
     match k {

@@ -36,7 +36,7 @@ pub(super) fn report_rows(p: &Profile, i: &Incident) -> Markup {
 
 pub async fn occurrence_report(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
     let (i, notices) = load(&state, &access, id).await?;
-    if i.status == status::DRAFT {
+    if i.status == IncidentStatus::Draft {
         return Err(AppError::BadRequest("下書きの報告書は作成できません。先に報告を送信してください".into()));
     }
     let p = &access.profile;
@@ -77,7 +77,7 @@ pub(super) fn facts_value(f: &Facts, k: &str) -> bool {
 
 pub async fn response_report(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
     let (i, _) = load(&state, &access, id).await?;
-    if i.status == status::DRAFT {
+    if i.status == IncidentStatus::Draft {
         return Err(AppError::BadRequest("下書きの報告書は作成できません。先に報告を送信してください".into()));
     }
     let p = &access.profile;
@@ -91,14 +91,14 @@ pub async fn response_report(State(state): State<AppState>, access: Access, Path
         table.report id="response-report" {
             tr { th { "報告番号" } td { "第" (i.id) "号　" (i.title) } }
             tr { th { "レベル" } td { (level_name(p, i.level)) } }
-            tr { th { "状態" } td { (status_label(&i.status)) @if let Some(c) = &i.closed_at { "（" (wareki_time(c)) "）" } } }
+            tr { th { "状態" } td { (i.status.label_ja()) @if let Some(c) = &i.closed_at { "（" (wareki_time(c)) "）" } } }
             tr { th { "原因" } td.pre { (i.cause) } }
             tr { th { "対応（応急措置・復旧）" } td.pre { (i.response) } }
             tr { th { "再発防止策" } td.pre { (i.recurrence_prevention) } }
         }
         h2 { "指示・対策" }
         table.report { thead { tr { th { "種類" } th { "担当" } th { "内容" } th { "結果" } } }
-            tbody { @for t in &tasks { tr { td { (task_kind_label(&t.kind)) } td { (t.assignee_name) } td { (t.description) } td { @if t.status == "done" { (t.result) } @else { "未完了" } } } } } }
+            tbody { @for t in &tasks { tr { td { (task_kind_label(&t.kind)) } td { (t.assignee_name) } td { (t.description) } td { @if t.status == TaskStatus::Done { (t.result) } @else { "未完了" } } } } } }
         h2 { "外部への報告" }
         table.report { thead { tr { th { "報告先" } th { "種類" } th { "期限" } th { "報告" } } }
             tbody { @for d in &due { tr { td { (d.addressee) } td { (d.kind) } td { (d.due_on.map(wareki_date).unwrap_or_else(|| "速やかに".into())) }

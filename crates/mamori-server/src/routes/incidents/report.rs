@@ -282,7 +282,7 @@ pub(super) async fn saved_response(state: &AppState, access: &Access, existing: 
     let action = existing.map(|i| format!("/incidents/{i}")).unwrap_or_else(|| "/incidents".into());
     match save(state, access, existing, f).await? {
         Saved::Incident { incident, missing } => {
-            let q = if incident.status == status::DRAFT {
+            let q = if incident.status == IncidentStatus::Draft {
                 if missing.is_empty() {
                     "draft".to_owned()
                 } else {

@@ -37,7 +37,7 @@ pub(super) async fn decide(state: &AppState, access: &Access, id: i64, approve: 
         None
     };
     // Approving a cloud service names its manager (the profile's `cloud.register`).
-    let service_manager_person_id = if approve && r.action == "use_cloud_service" {
+    let service_manager_person_id = if approve && r.action == Action::UseCloudService {
         let clause = r.decision["approvals"][0]["clause"].as_str().unwrap_or("").to_owned();
         let id: i64 = f
             .service_manager_person_id
@@ -69,7 +69,7 @@ pub(super) async fn decide(state: &AppState, access: &Access, id: i64, approve: 
 pub(super) async fn complete(state: &AppState, access: &Access, id: i64, f: &VerdictForm) -> Result<Request, AppError> {
     let r = load(state, access, id).await?;
     let name = approver_name(access, &r);
-    let record = match r.action.as_str() {
+    let record = match r.action.id() {
         "dispose" => Step::DisposalRecord,
         "change_system" => Step::SystemChangeRecord,
         _ => Step::TakeOutRecord,
@@ -78,10 +78,10 @@ pub(super) async fn complete(state: &AppState, access: &Access, id: i64, f: &Ver
     let person = person_of(access, "完了を記録")?;
     let mut problems = Vec::new();
     let on = parse_date("日付", &f.completed_on, &mut problems).unwrap_or_else(today);
-    if r.action == "dispose" && f.note.trim().is_empty() {
+    if r.action == Action::Dispose && f.note.trim().is_empty() {
         problems.push("廃棄の処理方法（物理的な破壊、消去ソフトによる消去など）を記入してください（廃棄記録）".into());
     }
-    let checked_by = if r.action == "change_system" {
+    let checked_by = if r.action == Action::ChangeSystem {
         if f.note.trim().is_empty() {
             problems.push("作業内容を記入してください（作業記録）".into());
         }
@@ -126,15 +126,15 @@ pub(super) fn request_view(access: &Access, r: &Request, people: &[mamori_store:
     let d = &r.decision;
     let approver_name = r.approver_role.as_deref().and_then(|x| access.profile.role(x)).map(|x| x.name.clone());
     let me = access.person.as_ref().map(|p| p.id);
-    let may_decide = r.status == status::PENDING && approver_assignment(access, r).is_some();
-    let may_complete = matches!(r.status.as_str(), status::APPROVED | status::PERMITTED)
-        && matches!(r.action.as_str(), "take_out" | "bring_in" | "dispose" | "change_system")
+    let may_decide = r.status == RequestStatus::Pending && approver_assignment(access, r).is_some();
+    let may_complete = matches!(r.status, RequestStatus::Approved | RequestStatus::Permitted)
+        && matches!(r.action.id(), "take_out" | "bring_in" | "dispose" | "change_system")
         && (me == Some(r.applicant_person_id) || approver_assignment(access, r).is_some() || access.can_manage_department(r.department_id));
     html! {
         @if let Some(e) = error { p.error role="alert" { (e) } }
         dl {
-            dt { "状態" } dd id="status" { (status_label(&r.status)) @if r.overdue(&today()) { " " strong { "（返却期限超過）" } } }
-            dt { "種類" } dd { (action_name(&r.action)) }
+            dt { "状態" } dd id="status" { (r.status.label_ja()) @if r.overdue(&today()) { " " strong { "（返却期限超過）" } } }
+            dt { "種類" } dd { (r.action.label_ja()) }
             dt { "申請者" } dd { (r.applicant_name) "（" (r.department_name) "）" }
             dt { "対象" } dd {
                 @if let (Some(a), Some(n)) = (r.asset_id, &r.asset_name) {
@@ -153,7 +153,7 @@ pub(super) fn request_view(access: &Access, r: &Request, people: &[mamori_store:
             }
             @if let Some(j) = &r.override_justification { dt { "職務の分離の例外" } dd.error { "本人承認 — 理由: " (j) } }
             @if let Some(on) = &r.completed_on {
-                dt { (if r.action == "dispose" { "廃棄の実施" } else { "返却" }) }
+                dt { (if r.action == Action::Dispose { "廃棄の実施" } else { "返却" }) }
                 dd id="completed" { (on) " " (r.completed_by_name.as_deref().unwrap_or("")) " " (r.completion_note) }
             }
             @if let Some(m) = &r.service_manager_name { dt { "クラウドサービス管理者" } dd id="service-manager" { (m) } }
@@ -173,7 +173,7 @@ pub(super) fn request_view(access: &Access, r: &Request, people: &[mamori_store:
             form method="post" action={"/requests/" (r.id) "/approve"} {
                 (csrf_field(&access.session.csrf_token))
                 label { "コメント" input type="text" name="comment" maxlength="500"; }
-                @if r.action == "use_cloud_service" {
+                @if r.action == Action::UseCloudService {
                     label { "クラウドサービス管理者（指名）"
                         select name="service_manager_person_id" required {
                             option value="" { "（選んでください）" }
@@ -193,8 +193,8 @@ pub(super) fn request_view(access: &Access, r: &Request, people: &[mamori_store:
             }
         }
         @if may_complete {
-            @let dispose = r.action == "dispose";
-            @let work = r.action == "change_system";
+            @let dispose = r.action == Action::Dispose;
+            @let work = r.action == Action::ChangeSystem;
             h2 { (if dispose { "廃棄の実施の記録（廃棄記録）" } else if work { "作業の記録（2名以上で作業し、互いに確認）" } else { "返却の記録" }) }
             form method="post" action={"/requests/" (r.id) "/complete"} {
                 (csrf_field(&access.session.csrf_token))
@@ -217,8 +217,10 @@ pub(super) fn request_view(access: &Access, r: &Request, people: &[mamori_store:
 
 /// The people a cloud service's approver may name as its manager.
 pub(super) async fn people_for(state: &AppState, access: &Access, r: &Request) -> Result<Vec<mamori_store::org::Person>, AppError> {
-    let completes_work = r.action == "change_system" && matches!(r.status.as_str(), status::APPROVED | status::PERMITTED);
-    if completes_work || (r.action == "use_cloud_service" && r.status == status::PENDING && approver_assignment(access, r).is_some()) {
+    let completes_work = r.action == Action::ChangeSystem && matches!(r.status, RequestStatus::Approved | RequestStatus::Permitted);
+    if completes_work
+        || (r.action == Action::UseCloudService && r.status == RequestStatus::Pending && approver_assignment(access, r).is_some())
+    {
         Ok(state.store.people(access.org_id(), None, 10_000, 0).await?.into_iter().filter(|p| p.active).collect())
     } else {
         Ok(Vec::new())

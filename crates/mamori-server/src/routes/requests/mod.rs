@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use mamori_engine::{DecisionJson, RequestInput};
 use mamori_policy::{Action, Fact, Location, RoleScope};
-use mamori_store::requests::{status, Completion, NewRequest, Request, RequestFilter, Verdict};
+use mamori_store::requests::{Completion, NewRequest, Request, RequestFilter, Verdict};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -110,7 +110,7 @@ pub(super) fn today() -> String {
 pub(super) fn facts<'a>(r: &'a Request, approver_name: &'a str) -> Result<wf::RequestFacts<'a>, AppError> {
     Ok(wf::RequestFacts {
         id: r.id,
-        status: RequestStatus::parse(&r.status).ok_or_else(|| AppError::internal(format!("request {} has status {}", r.id, r.status)))?,
+        status: r.status,
         applicant: r.applicant_person_id,
         department: r.department_id,
         approver_role: r.approver_role.as_deref(),
@@ -142,21 +142,4 @@ pub(super) async fn load(state: &AppState, access: &Access, id: i64) -> Result<R
         return Err(AppError::NotFound);
     }
     Ok(r)
-}
-
-pub fn status_label(s: &str) -> &'static str {
-    match s {
-        status::PENDING => "承認待ち",
-        status::APPROVED => "承認済み",
-        status::PERMITTED => "許可（承認不要）",
-        status::REFUSED => "却下",
-        status::RETURNED => "返却済み",
-        status::DISPOSED => "廃棄済み",
-        status::DONE => "作業済み",
-        _ => "不明",
-    }
-}
-
-pub(super) fn action_name(id: &str) -> &'static str {
-    Action::parse(id).map(Action::label_ja).unwrap_or("不明な申請")
 }

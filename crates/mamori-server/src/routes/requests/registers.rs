@@ -18,11 +18,11 @@ pub(super) fn request_table(rows: &[Request], id: &str, today: &str, record_colu
                     @for r in rows {
                         tr.overdue[r.overdue(today)] {
                             td { a href={"/requests/" (r.id)} { (r.id) } }
-                            td { (action_name(&r.action)) }
+                            td { (r.action.label_ja()) }
                             td { (r.subject) }
                             td { (r.applicant_name) }
                             td { (r.department_name) }
-                            td { (status_label(&r.status)) @if r.overdue(today) { " " strong { "（返却期限超過）" } } }
+                            td { (r.status.label_ja()) @if r.overdue(today) { " " strong { "（返却期限超過）" } } }
                             @if record_columns {
                                 td { (r.due_on.as_deref().unwrap_or("")) }
                                 td { (r.completed_on.as_deref().unwrap_or("")) }
@@ -77,11 +77,11 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
                     },
                 )
                 .await?;
-            records.extend(rows.into_iter().filter(|r| r.status != status::PENDING && r.status != status::REFUSED));
+            records.extend(rows.into_iter().filter(|r| r.status != RequestStatus::Pending && r.status != RequestStatus::Refused));
         }
         records.sort_by_key(|r| std::cmp::Reverse(r.id));
     }
-    let closed = |rows: Vec<Request>, keep: &[&str]| rows.into_iter().filter(|r| keep.contains(&r.status.as_str())).collect::<Vec<_>>();
+    let closed = |rows: Vec<Request>, keep: &[RequestStatus]| rows.into_iter().filter(|r| keep.contains(&r.status)).collect::<Vec<_>>();
     let disposals = closed(
         state
             .store
@@ -95,7 +95,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
                 },
             )
             .await?,
-        &[status::DISPOSED],
+        &[RequestStatus::Disposed],
     );
     let clouds = closed(
         state
@@ -110,7 +110,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
                 },
             )
             .await?,
-        &[status::APPROVED, status::PERMITTED],
+        &[RequestStatus::Approved, RequestStatus::Permitted],
     );
     let works = closed(
         state
@@ -125,7 +125,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
                 },
             )
             .await?,
-        &[status::DONE],
+        &[RequestStatus::Done],
     );
     let register = if reads_exception_register(&access) {
         let mut rows = state.store.requests(org, &RequestFilter { overrides_only: true, limit: 500, ..Default::default() }).await?;
@@ -135,7 +135,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
                 .requests(org, &RequestFilter { action: Some("exception".into()), limit: 500, ..Default::default() })
                 .await?
                 .into_iter()
-                .filter(|r| r.status != status::REFUSED),
+                .filter(|r| r.status != RequestStatus::Refused),
         );
         rows.sort_by_key(|r| std::cmp::Reverse(r.id));
         rows.dedup_by_key(|r| r.id);
@@ -204,7 +204,7 @@ pub async fn list(State(state): State<AppState>, access: Access) -> Result<Respo
                     thead { tr { th { "番号" } th { "種類" } th { "対象" } th { "申請者" } th { "決裁者" } th { "理由" } th { "日時" } } }
                     tbody { @for r in rows { tr {
                         td { a href={"/requests/" (r.id)} { (r.id) } }
-                        td { (action_name(&r.action)) @if r.override_justification.is_some() { "（本人承認）" } }
+                        td { (r.action.label_ja()) @if r.override_justification.is_some() { "（本人承認）" } }
                         td { (r.subject) }
                         td { (r.applicant_name) }
                         td { (r.decided_by_name.as_deref().unwrap_or("")) }
@@ -241,10 +241,10 @@ pub async fn reminders(state: &AppState, access: &Access) -> Result<Reminders, A
     }
     let today = today();
     let mut overdue = Vec::new();
-    for st in [status::APPROVED, status::PERMITTED] {
+    for st in [RequestStatus::Approved, RequestStatus::Permitted] {
         let mine = access.person.as_ref().map(|p| p.id);
         let managed = access.managed_departments();
-        let filter = RequestFilter { action: Some("take_out".into()), status: Some(st.into()), limit: 500, ..Default::default() };
+        let filter = RequestFilter { action: Some("take_out".into()), status: Some(st), limit: 500, ..Default::default() };
         for r in state.store.requests(org, &filter).await? {
             let concerns = Some(r.applicant_person_id) == mine || managed.as_ref().is_none_or(|d| d.contains(&r.department_id));
             if r.overdue(&today) && concerns && can_see(access, &r) {
