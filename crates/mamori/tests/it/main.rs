@@ -6,6 +6,7 @@
 //! fails (never skips) when they are missing.
 
 mod browser;
+mod citations;
 mod cli;
 mod ledger;
 mod support;
