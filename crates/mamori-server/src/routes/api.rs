@@ -192,10 +192,10 @@ async fn openapi() -> Json<Value> {
             "/api/v1/requests/{id}/approve": {"post": {"summary": "承認（承認者の役割・代理のみ。申請者本人は override_justification がなければ不可）",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}},
-                "responses": {"200": {"description": "承認済みの申請"}, "400": {"description": "職務の分離・役割がない"}, "409": {"description": "承認待ちではない"}}}},
+                "responses": {"200": {"description": "承認済みの申請"}, "403": {"description": "職務の分離・役割がない（error.clause と error.reason にプロファイルの根拠）", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}, "409": {"description": "承認待ちではない（error.state に現在の状態）", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/api/v1/requests/{id}/refuse": {"post": {"summary": "却下", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}},
-                "responses": {"200": {"description": "却下した申請"}, "400": {"description": "役割がない"}, "409": {"description": "承認待ちではない"}}}},
+                "responses": {"200": {"description": "却下した申請"}, "403": {"description": "役割がない（error.clause と error.reason）"}, "409": {"description": "承認待ちではない（error.state）"}}}},
             "/api/v1/requests/{id}/complete": {"post": {"summary": "完了の記録: 持ち出したものの返却、廃棄の実施（note に処理方法が必須）、またはシステム変更等の作業（note に作業内容、checked_by_person_id に確認者が必須）", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}},
                 "responses": {"200": {"description": "返却済みの申請"}, "409": {"description": "承認済みでない、または記録済み"}}}}
@@ -228,6 +228,14 @@ async fn openapi() -> Json<Value> {
                 "responses": {"200": {"description": "割当て（conflict に独立でない理由、override_reason に記録した理由）"}, "400": {"description": "独立でない割当てに理由がない、または入力の誤り"}, "409": {"description": "割当て済み"}}}}
         },
         "components": {"schemas": {
+          "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "bad_request", "wrong_state", "duplicate", "csrf", "internal"]},
+            "message": {"type": "string", "description": "日本語の説明"},
+            "clause": {"type": "string", "description": "権限がないとき（403）: 根拠となる有効なプロファイルの条項"},
+            "reason": {"type": "string", "description": "権限がないとき（403）: 誰が行うか"},
+            "step": {"type": "string", "description": "権限がないとき（403）: ワークフローの手順 id"},
+            "state": {"type": "string", "description": "状態が合わないとき（409）: 現在の状態"},
+            "field": {"type": "string", "description": "重複のとき（409）: 重複した項目"}}}}},
           "AuditAssignment": {"type": "object", "required": ["auditor_person_id", "department_id"], "properties": {
             "auditor_person_id": {"type": "integer"}, "department_id": {"type": "integer"},
             "override_reason": {"type": "string", "description": "独立でない割当てをやむを得ず行う理由"}}},
