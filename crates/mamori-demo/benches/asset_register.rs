@@ -96,7 +96,9 @@ async fn main() -> anyhow::Result<()> {
                 scale.departments_target
             );
             let started = Instant::now();
-            let summary = populate(&store, org.id, &scale, SEED, true).await?;
+            let text = mamori_policy::bundled::bundled("shime").context("the 志免町 profile is bundled")?;
+            let profile = mamori_policy::parse_profile("shime.toml", text).map_err(|e| anyhow!("{e}"))?;
+            let summary = populate(&store, org.id, &profile, &scale, SEED, true).await?;
             let took = started.elapsed();
             eprintln!(
                 "populated in {:.1} s ({:.0} assets/s): {} departments, {} people, {} systems, {} role assignments, {} undecided assets",

@@ -1,6 +1,8 @@
 //! The fixed material the demo town is made of: names, the organization chart, posts,
 //! systems and the subjects of information assets. Everything here is fictional but shaped
-//! like a small Fukuoka town (志免町).
+//! like a small Fukuoka town (志免町); `charts.rs` holds the 市 and the 一部事務組合, which
+//! reuse the 課 codes below where they have the same 課 so that the same asset subjects and
+//! systems belong to them.
 
 /// Surnames common in northern Kyushu: (kanji, katakana, romaji).
 pub const SURNAMES: &[(&str, &str, &str)] = &[
@@ -148,6 +150,11 @@ pub const DISTRICTS: &[&str] = &[
 pub struct Bureau {
     pub code: &'static str,
     pub name: &'static str,
+    /// The head's post (部長, 消防長 …).
+    pub head: &'static str,
+    /// The profile's body (実施機関) this 部 serves: it is made only when the profile has
+    /// that body (`board_of_education` for the 教育委員会 …).
+    pub body: Option<&'static str>,
     pub sections: &'static [Section],
 }
 
@@ -159,14 +166,22 @@ pub struct Section {
     pub units: &'static [&'static str],
     /// Relative share of staff and assets.
     pub weight: u32,
+    /// As for [`Bureau::body`]: the 議会事務局 exists where the profile has an `assembly`.
+    pub body: Option<&'static str>,
 }
 
-const fn sec(code: &'static str, name: &'static str, units: &'static [&'static str], weight: u32) -> Section {
-    Section { code, name, head: "課長", units, weight }
+pub const fn sec(code: &'static str, name: &'static str, units: &'static [&'static str], weight: u32) -> Section {
+    Section { code, name, head: "課長", units, weight, body: None }
 }
 
-const fn office(code: &'static str, name: &'static str, units: &'static [&'static str], weight: u32) -> Section {
-    Section { code, name, head: "事務局長", units, weight }
+/// The secretariat of a body (議会事務局, 監査委員事務局 …), made only when the profile has
+/// the body.
+pub const fn office(code: &'static str, name: &'static str, units: &'static [&'static str], weight: u32, body: &'static str) -> Section {
+    Section { code, name, head: "事務局長", units, weight, body: Some(body) }
+}
+
+pub const fn bureau(code: &'static str, name: &'static str, sections: &'static [Section]) -> Bureau {
+    Bureau { code, name, head: "部長", body: None, sections }
 }
 
 pub const SOMU: &str = "0101";
@@ -175,13 +190,25 @@ pub const JUMIN: &str = "0201";
 pub const KOSODATE: &str = "0203";
 pub const GAKKO: &str = "0401";
 pub const SHOGAI: &str = "0402";
+// 課 of the 市 and the 一部事務組合 only (`charts.rs`).
+pub const ZAISEI: &str = "0106";
+pub const DOURO: &str = "0306";
+pub const SHOKO: &str = "0904";
+pub const KYOIKU_SOMU: &str = "0403";
+pub const SENKYO: &str = "0901";
+pub const SHOBO_SOMU: &str = "1001";
+pub const KEIBO: &str = "1002";
+pub const SHIREI: &str = "1003";
+pub const KOMU: &str = "1102";
+pub const KAIGO: &str = "0210";
+pub const GYOMU: &str = "0220";
 
-/// The organization chart. 部 with an empty name stand for 課 directly under the mayor.
-pub const CHART: &[Bureau] = &[
-    Bureau {
-        code: "01",
-        name: "総務部",
-        sections: &[
+/// The 町's organization chart. 部 with an empty name stand for 課 directly under the mayor.
+pub const TOWN_BUREAUS: &[Bureau] = &[
+    bureau(
+        "01",
+        "総務部",
+        &[
             // 情報係 must stay third: its code is [`JOHO`].
             sec(SOMU, "総務課", &["総務係", "人事係", "情報係"], 14),
             sec("0102", "企画政策課", &["企画係", "財政係", "広報係"], 10),
@@ -189,50 +216,55 @@ pub const CHART: &[Bureau] = &[
             sec("0104", "収納課", &["収納係", "滞納整理係"], 7),
             sec("0105", "防災安全課", &["防災係", "交通安全係"], 6),
         ],
-    },
-    Bureau {
-        code: "02",
-        name: "住民福祉部",
-        sections: &[
+    ),
+    bureau(
+        "02",
+        "住民福祉部",
+        &[
             sec(JUMIN, "住民課", &["住民係", "戸籍係", "国保年金係"], 14),
             sec("0202", "福祉課", &["障がい福祉係", "高齢者支援係", "介護保険係", "生活福祉係"], 14),
             sec(KOSODATE, "子育て支援課", &["子育て支援係", "保育係"], 10),
             sec("0204", "健康課", &["健康づくり係", "予防係"], 9),
             sec("0205", "環境課", &["環境衛生係", "環境保全係"], 6),
         ],
-    },
-    Bureau {
-        code: "03",
-        name: "建設経済部",
-        sections: &[
+    ),
+    bureau(
+        "03",
+        "建設経済部",
+        &[
             sec("0301", "都市整備課", &["都市計画係", "建設係", "管理係"], 10),
             sec("0302", "上下水道課", &["上水道係", "下水道係", "料金係"], 9),
             sec("0303", "農林振興課", &["農林係", "商工観光係"], 5),
             sec("0304", "地域振興課", &["地域づくり係", "協働推進係"], 5),
         ],
-    },
+    ),
     Bureau {
         code: "04",
         name: "教育部",
+        head: "部長",
+        body: Some("board_of_education"),
         sections: &[
             sec(GAKKO, "学校教育課", &["学務係", "指導係"], 8),
             sec(SHOGAI, "生涯学習課", &["生涯学習係", "社会体育係", "文化財係"], 7),
         ],
     },
-    Bureau {
-        code: "",
-        name: "",
-        sections: &[
+    bureau(
+        "",
+        "",
+        &[
             sec("0501", "会計課", &["会計係"], 4),
-            office("0601", "議会事務局", &["議事調査係"], 4),
-            office("0701", "監査委員事務局", &[], 2),
-            office("0801", "農業委員会事務局", &[], 2),
+            office("0601", "議会事務局", &["議事調査係"], 4, "assembly"),
+            office("0701", "監査委員事務局", &[], 2, "audit_commissioners"),
+            office("0801", "農業委員会事務局", &[], 2, "agricultural_commission"),
         ],
-    },
+    ),
 ];
 
-/// Kinds of facility that hang under a 課: (kind, suffix, supervising 課, head's post).
-pub const FACILITIES: &[(&str, &str, &str, &str)] = &[
+/// A kind of facility that hangs under a 課: (kind, suffix, supervising 課, head's post).
+pub type Facility = (&'static str, &'static str, &'static str, &'static str);
+
+/// The 町's kinds of facility.
+pub const FACILITIES: &[Facility] = &[
     ("school", "小学校", GAKKO, "校長"),
     ("school", "中学校", GAKKO, "校長"),
     ("nursery", "保育園", KOSODATE, "園長"),
@@ -245,7 +277,7 @@ pub const FACILITIES: &[(&str, &str, &str, &str)] = &[
 pub const BASE_FACILITIES: &[(&str, usize)] =
     &[("志免", 0), ("志免中央", 0), ("志免南", 0), ("志免東", 0), ("志免", 1), ("志免東", 1), ("志免中央", 2), ("志免東", 2), ("別府", 2)];
 
-/// Posts and their ranks.
+/// The 町's posts and their ranks.
 pub const POSTS: &[(&str, i64)] = &[
     ("町長", 100),
     ("副町長", 90),
@@ -273,6 +305,8 @@ pub const POSTS: &[(&str, i64)] = &[
 pub struct SystemSpec {
     pub name: &'static str,
     pub description: &'static str,
+    /// The demo's kind of zone, `mynumber`, `lgwan` or `internet`; each profile's zones
+    /// stand in for them (see `ZoneMap`).
     pub zone: &'static str,
     pub section: &'static str,
     pub mfa: bool,
@@ -283,7 +317,7 @@ pub struct SystemSpec {
     pub contractors: &'static str,
 }
 
-const fn sys(
+pub const fn sys(
     name: &'static str,
     description: &'static str,
     zone: &'static str,
@@ -307,10 +341,10 @@ const fn sys(
     }
 }
 
-const GOV_CLOUD: &str = "ガバメントクラウド（標準準拠システム）";
-const VENDOR_A: &str = "株式会社九州行政システム";
-const VENDOR_B: &str = "西日本電算サービス株式会社";
-const VENDOR_C: &str = "株式会社ふくおか情報技術";
+pub const GOV_CLOUD: &str = "ガバメントクラウド（標準準拠システム）";
+pub const VENDOR_A: &str = "株式会社九州行政システム";
+pub const VENDOR_B: &str = "西日本電算サービス株式会社";
+pub const VENDOR_C: &str = "株式会社ふくおか情報技術";
 
 pub const SYSTEMS: &[SystemSpec] = &[
     sys("住民記録システム", "住民基本台帳の記録・異動処理、住民票等の証明書発行", "mynumber", JUMIN, true, GOV_CLOUD, VENDOR_A),
@@ -658,6 +692,77 @@ pub const SUBJECTS: &[Subject] = &[
     subj("外付けHDD（バックアップ用）", Any, EQUIP, [0, 0, 1], ("3B", "2", "2"), false, false, None, "更新まで", ""),
     subj("DVD-R（納品データ）", Any, EQUIP, [0, 0, 1], ("3C", "2", "1"), false, false, None, "5年", "委託事業者から受領したもの"),
     subj("複合機", Any, EQUIP, E, ("2", "1", "2"), false, false, None, "リース期間", "ハードディスクの消去証明を要する"),
+    // The 市's own 課 (`charts.rs`). Appended, so that the 町's subjects keep their indexes
+    // and the same seed makes the same 町.
+    subj("財政調整基金運用資料", S(ZAISEI), INFO, EP, ("3C", "2", "1"), false, false, Some("財務会計システム"), "10年", ""),
+    subj("公有財産台帳", S(ZAISEI), INFO, EP, ("2", "2", "2"), false, false, Some("財務会計システム"), "永年", ""),
+    subj("道路占用許可申請書", S(DOURO), DOC, EP, ("3C", "1", "1"), true, false, None, "5年", ""),
+    subj("河川巡視記録", S(DOURO), INFO, EPR, ("2", "1", "1"), false, false, Some("統合型GIS"), "5年", ""),
+    subj("観光イベント協賛金台帳", S(SHOKO), INFO, EP, ("3C", "1", "1"), true, false, None, "5年", ""),
+    subj(
+        "教育委員会会議録",
+        S(KYOIKU_SOMU),
+        INFO,
+        EP,
+        ("2", "2", "1"),
+        false,
+        false,
+        Some("文書管理システム"),
+        "永年",
+        "非公開の議事を含む",
+    ),
+    subj("学校施設台帳", S(KYOIKU_SOMU), INFO, EP, ("2", "2", "1"), false, false, None, "永年", ""),
+    subj("選挙人名簿", S(SENKYO), INFO, EPR, ("3B", "2", "2"), true, false, Some("選挙システム"), "4年", "選挙人名簿抄本の閲覧記録を含む"),
+    subj("期日前投票宣誓書", S(SENKYO), DOC, P, ("3B", "2", "1"), true, false, None, "4年", ""),
+    subj("救急活動記録票", S(KEIBO), DOC, EP, ("3B", "2", "1"), true, false, Some("消防指令システム"), "5年", "傷病者の氏名・症状"),
+    subj("119番通報記録", S(SHIREI), INFO, E, ("3B", "2", "2"), true, false, Some("消防指令システム"), "5年", "通報者の電話番号を含む"),
+    subj("防火対象物台帳", S(SHOBO_SOMU), INFO, EP, ("3C", "2", "1"), false, false, None, "永年", ""),
+    subj("水道工事設計書", S(KOMU), DOC, EPR, ("3C", "2", "1"), false, false, None, "10年", ""),
+    // The 介護保険の一部事務組合's 課.
+    subj("介護保険被保険者台帳", S(KAIGO), INFO, E, ("3B", "2", "2"), true, true, Some("介護保険システム"), "10年", ""),
+    subj("要介護認定調査票", S(KAIGO), DOC, EP, ("3B", "2", "1"), true, true, Some("介護保険システム"), "5年", "訪問調査の結果"),
+    subj("主治医意見書", S(KAIGO), DOC, EP, ("3A", "2", "1"), true, false, Some("介護保険システム"), "5年", "病名と心身の状態"),
+    subj(
+        "介護認定審査会資料",
+        S(KAIGO),
+        DOC,
+        EPR,
+        ("3B", "2", "1"),
+        true,
+        false,
+        Some("介護認定審査会支援システム"),
+        "5年",
+        "審査会委員に配付するもの",
+    ),
+    subj("介護認定審査会会議録", S(KAIGO), INFO, EP, ("3B", "2", "1"), true, false, Some("介護認定審査会支援システム"), "10年", ""),
+    subj("介護保険料賦課台帳", S(KAIGO), INFO, E, ("3B", "2", "2"), true, true, Some("介護保険システム"), "5年", ""),
+    subj(
+        "給付実績データ",
+        S(KAIGO),
+        INFO,
+        EPR,
+        ("3B", "2", "1"),
+        true,
+        false,
+        Some("介護保険システム"),
+        "5年",
+        "国保連合会から受領したもの",
+    ),
+    // A 一部事務組合's 業務課 (the joint work, whatever it is).
+    subj(
+        "共同処理事務台帳",
+        S(GYOMU),
+        INFO,
+        EP,
+        ("3B", "2", "2"),
+        true,
+        true,
+        Some("共同処理業務システム"),
+        "10年",
+        "構成市町村から受けた個人番号を含む",
+    ),
+    subj("構成市町村負担金算定資料", S(GYOMU), INFO, EP, ("3C", "2", "1"), false, false, Some("財務会計システム"), "5年", ""),
+    subj("施設管理日誌", S(GYOMU), DOC, P, ("2", "1", "1"), false, false, None, "3年", ""),
 ];
 
 /// Documents about a system (kind `system_document`); the system's name is prepended.

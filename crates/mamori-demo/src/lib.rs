@@ -1,14 +1,20 @@
-//! Demo data for mamori: a town shaped like 志免町, with its organization chart, staff, role
-//! assignments by the 志免町 profile, information systems and an asset register across every
-//! class, medium and zone. The same generator fills the large database of the asset-register
+//! Demo data for mamori: an organization shaped by its profile — a 町 like 志免町, a 市 with
+//! its 実施機関, or an 一部事務組合's 事務局 — with its organization chart, staff, role
+//! assignments derived from the profile's roles (by the job each does, `roles.rs`),
+//! information systems in the profile's zones and an asset register across every class,
+//! medium and zone. The same generator fills the large database of the asset-register
 //! benchmark. Everything is deterministic from the seed.
 
+mod charts;
 mod data;
+mod roles;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
+use mamori_policy::workflow::Step;
+use mamori_policy::Profile;
 use mamori_store::assets::{AssetFields, Classes};
 use mamori_store::org::StaffRow;
 use mamori_store::systems::SystemFields;
@@ -17,31 +23,49 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use charts::has_body;
+pub use charts::Chart;
 use data::{Home, SubjectRef};
+pub use roles::UnassignedRole;
 
 /// How big a town to make.
 #[derive(Debug, Clone)]
 pub struct DemoScale {
-    /// Approximate number of departments below the 部: the 20 課 and 事務局 always, then 総務課
+    /// Approximate number of departments below the 部: the 課 and 事務局 always, then 総務課
     /// 情報係, schools and nurseries, the other 係, and further facilities (公民館, 児童館,
     /// 出張所 …) until the target is reached. The 部 come in addition.
     pub departments_target: usize,
     pub staff: usize,
     pub assets: usize,
-    /// Number of information systems (at most the 27 the town knows).
+    /// Number of information systems (at most the ones the chart knows).
     pub systems: usize,
 }
 
 impl DemoScale {
     /// A small town: 20 課 plus 情報係, 6 schools and 3 nurseries; 300 staff; 2,000 assets.
     pub fn town() -> Self {
-        Self { departments_target: 30, staff: 300, assets: 2_000, systems: 25 }
+        charts::TOWN.scale.clone()
     }
 
     /// The benchmark: a million assets, 50,000 staff, about 200 departments.
     pub fn bench() -> Self {
         Self { departments_target: 200, staff: 50_000, assets: 1_000_000, systems: 27 }
     }
+
+    /// What `mamori demo` builds for a profile: the town for a 町, 600 staff for a 市, 40 for
+    /// an 一部事務組合's 事務局.
+    pub fn for_profile(profile: &Profile) -> Self {
+        Chart::for_profile(profile).scale.clone()
+    }
+}
+
+/// A sign-in the demo hands out, to whoever holds the job under the profile.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub login: String,
+    pub person_id: i64,
+    /// What this person is, in Japanese: 「最高情報セキュリティ責任者（副町長）」.
+    pub what: String,
 }
 
 /// What [`populate`] made, and the ids a demo needs to create users.
@@ -57,40 +81,52 @@ pub struct DemoSummary {
     pub undecided_assets: usize,
     pub role_assignments: usize,
     pub somu_department_id: i64,
-    pub jumin_department_id: i64,
+    /// The 課 of the demo's 管理者 and staff logins (住民課 in a 町, 市民課 in a 市, the
+    /// 組合's 課 of its joint work).
+    pub window_department_id: i64,
     pub joho_department_id: i64,
-    /// The 副町長.
-    pub ciso_person_id: i64,
-    /// The 総務課長.
-    pub security_director_person_id: i64,
-    /// The 住民課長.
-    pub security_manager_person_id: i64,
-    /// The 総務課 情報係長, first CSIRT member.
-    pub csirt_person_id: i64,
-    /// A 主事 of 住民課 without any role.
-    pub staff_person_id: i64,
+    /// The holder of the CISO's job (the 副町長).
+    pub ciso_person_id: Option<i64>,
+    /// The holder of the 統括's job (the 総務課長).
+    pub security_director_person_id: Option<i64>,
+    /// The 管理者 of the window department (the 住民課長).
+    pub security_manager_person_id: Option<i64>,
+    /// The first CSIRT member (the 総務課 情報係長).
+    pub csirt_person_id: Option<i64>,
+    /// A staff member of the window department without any role.
+    pub staff_person_id: Option<i64>,
+    /// The demo's sign-ins besides the administrator: ciso, somu (the 統括), the window's
+    /// 管理者 and a staff member (`jumin-kacho`, `jumin-staff` in a 町), csirt — each only
+    /// when somebody holds the job.
+    pub logins: Vec<DemoLogin>,
+    /// Profile roles nobody holds in the demo, with the reason.
+    pub unassigned_roles: Vec<UnassignedRole>,
+    /// Permission steps of the profile's workflow that nobody in the demo may take (the
+    /// administrator aside). Empty for the bundled profiles.
+    pub uncovered_steps: Vec<Step>,
 }
 
 /// One department to create.
-struct DeptPlan {
-    code: String,
-    name: String,
-    parent: Option<usize>,
-    kind: &'static str,
+pub(crate) struct DeptPlan {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<usize>,
+    pub kind: &'static str,
     /// Index of the 課 this department belongs to (itself for a 課); `None` for a 部.
-    section: Option<usize>,
+    pub section: Option<usize>,
     /// The 課 code, for matching asset subjects and systems.
     section_code: &'static str,
     /// Post of the head, who is created in this department.
-    head_post: &'static str,
+    pub head_post: &'static str,
     weight: u32,
-    id: i64,
+    pub id: i64,
 }
 
-fn plan_departments(target: usize) -> Vec<DeptPlan> {
+fn plan_departments(chart: &Chart, profile: &Profile, target: usize) -> Vec<DeptPlan> {
     let mut plan: Vec<DeptPlan> = Vec::new();
     let mut units: Vec<(usize, &'static str, String)> = Vec::new(); // (section index, name, code)
-    for bureau in data::CHART {
+    let mut bureaus = 0;
+    for bureau in chart.bureaus.iter().filter(|b| has_body(profile, b.body)) {
         let bureau_index = if bureau.name.is_empty() {
             None
         } else {
@@ -101,13 +137,14 @@ fn plan_departments(target: usize) -> Vec<DeptPlan> {
                 kind: "bureau",
                 section: None,
                 section_code: "",
-                head_post: "部長",
+                head_post: bureau.head,
                 weight: 1,
                 id: 0,
             });
+            bureaus += 1;
             Some(plan.len() - 1)
         };
-        for s in bureau.sections {
+        for s in bureau.sections.iter().filter(|s| has_body(profile, s.body)) {
             let index = plan.len();
             plan.push(DeptPlan {
                 code: s.code.to_owned(),
@@ -125,8 +162,8 @@ fn plan_departments(target: usize) -> Vec<DeptPlan> {
             }
         }
     }
-    let sections = plan.len() - data::CHART.iter().filter(|b| !b.name.is_empty()).count();
-    let section_index = |code: &str, plan: &[DeptPlan]| plan.iter().position(|d| d.code == code).expect("section in chart");
+    let sections = plan.len() - bureaus;
+    let section_index = |code: &str, plan: &[DeptPlan]| plan.iter().position(|d| d.code == code);
     let push_unit = |plan: &mut Vec<DeptPlan>, (s, name, code): &(usize, &'static str, String)| {
         let section_code = plan[*s].section_code;
         plan.push(DeptPlan {
@@ -142,9 +179,11 @@ fn plan_departments(target: usize) -> Vec<DeptPlan> {
         });
     };
     let mut facility_serial: HashMap<&str, usize> = HashMap::new();
+    // A facility whose supervising 課 the profile's bodies left out is not made.
+    let supervised = |f: usize, plan: &[DeptPlan]| section_index(chart.facilities[f].2, plan).is_some();
     let push_facility = |plan: &mut Vec<DeptPlan>, serial: &mut HashMap<&str, usize>, name: String, f: usize| {
-        let (kind, _, supervisor, head) = data::FACILITIES[f];
-        let s = section_index(supervisor, plan);
+        let (kind, _, supervisor, head) = chart.facilities[f];
+        let s = section_index(supervisor, plan).expect("checked by `supervised`");
         let n = serial.entry(supervisor).or_insert(0);
         *n += 1;
         plan.push(DeptPlan {
@@ -165,15 +204,18 @@ fn plan_departments(target: usize) -> Vec<DeptPlan> {
     };
 
     // 情報係 first: the CSIRT lives there.
-    let joho = units.iter().position(|u| u.2 == data::JOHO).expect("情報係 in chart");
+    let joho = units.iter().position(|u| u.2 == data::JOHO).expect("every chart has the 総務課 情報係");
     push_unit(&mut plan, &units.remove(joho));
     let below = |plan: &Vec<DeptPlan>| plan.iter().filter(|d| d.kind != "bureau").count();
     let mut used: HashSet<String> = HashSet::new();
-    for (district, f) in data::BASE_FACILITIES {
+    for (district, f) in chart.base_facilities {
         if below(&plan) >= target.max(sections + 1) {
             break;
         }
-        let name = format!("{}{}", district, data::FACILITIES[*f].1);
+        if !supervised(*f, &plan) {
+            continue;
+        }
+        let name = format!("{}{}", district, chart.facilities[*f].1);
         used.insert(name.clone());
         push_facility(&mut plan, &mut facility_serial, name, *f);
     }
@@ -185,10 +227,13 @@ fn plan_departments(target: usize) -> Vec<DeptPlan> {
     }
     let mut round = 0;
     'outer: while below(&plan) < target {
-        for district in data::DISTRICTS {
-            for (f, (_, suffix, _, _)) in data::FACILITIES.iter().enumerate() {
+        for district in chart.districts {
+            for (f, (_, suffix, _, _)) in chart.facilities.iter().enumerate() {
                 if below(&plan) >= target {
                     break 'outer;
+                }
+                if !supervised(f, &plan) {
+                    continue;
                 }
                 let name = if round == 0 {
                     format!("{district}{suffix}")
@@ -210,23 +255,24 @@ fn plan_departments(target: usize) -> Vec<DeptPlan> {
 }
 
 /// One person to import, before the database knows them.
-struct StaffPlan {
+pub(crate) struct StaffPlan {
     staff_no: String,
-    dept: usize,
-    post: &'static str,
-    employment: &'static str,
+    pub dept: usize,
+    pub post: &'static str,
+    pub employment: &'static str,
 }
 
-fn plan_staff(depts: &[DeptPlan], staff: usize, rng: &mut StdRng) -> Vec<StaffPlan> {
+fn plan_staff(chart: &Chart, depts: &[DeptPlan], staff: usize, rng: &mut StdRng) -> Vec<StaffPlan> {
     let mut people = Vec::with_capacity(staff);
     fn push(people: &mut Vec<StaffPlan>, dept: usize, post: &'static str, employment: &'static str) {
         people.push(StaffPlan { staff_no: String::new(), dept, post, employment });
     }
-    let somu = depts.iter().position(|d| d.code == data::SOMU).expect("総務課");
-    push(&mut people, somu, "町長", "regular");
-    push(&mut people, somu, "副町長", "regular");
-    let kyoiku = depts.iter().position(|d| d.code == "04").expect("教育部");
-    push(&mut people, kyoiku, "教育長", "regular");
+    // The heads above the 部, in the departments they sit in.
+    for (post, code) in chart.top {
+        if let Some(d) = depts.iter().position(|d| d.code == *code) {
+            push(&mut people, d, post, "regular");
+        }
+    }
     // Heads of every department, and a 係長 in each 課 that has no 係 of its own.
     for (i, d) in depts.iter().enumerate() {
         push(&mut people, i, d.head_post, "regular");
@@ -246,7 +292,7 @@ fn plan_staff(depts: &[DeptPlan], staff: usize, rng: &mut StdRng) -> Vec<StaffPl
         missing -= 1;
     }
     for (i, d) in depts.iter().enumerate() {
-        let technical = matches!(d.section_code, "0301" | "0302" | "0303");
+        let technical = chart.technical.contains(&d.section_code);
         for n in 0..share[i] {
             let roll: f64 = rng.gen();
             let (post, employment) = if d.kind == "section" && n == 0 && share[i] >= 8 {
@@ -310,15 +356,102 @@ fn era_year(rng: &mut StdRng) -> String {
     }
 }
 
-struct SystemRef {
-    id: i64,
-    name: &'static str,
-    zone: &'static str,
+/// The profile's zones standing in for the demo's three kinds (`SystemSpec::zone`): the
+/// My Number kind goes to the zone that requires multi-factor authentication or blocks
+/// export to media (南薩's 介護認定事務系), the Internet kind to `internet` or a zone named
+/// インターネット, the LGWAN kind to `lgwan` or a zone named LGWAN. A kind the profile lacks
+/// takes the internal zone it has (南薩 has no LGWAN zone: its LGWAN systems sit in its
+/// 介護認定事務系), so that every system and asset is in one of the profile's zones.
+struct ZoneMap {
+    mynumber: Option<String>,
+    lgwan: Option<String>,
+    internet: Option<String>,
 }
 
-/// Fills the organization with a town. The organization should be empty: departments are
-/// created by code and a second run fails on the first duplicate.
-pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, progress: bool) -> anyhow::Result<DemoSummary> {
+impl ZoneMap {
+    fn new(profile: &Profile) -> Self {
+        let find = |f: &dyn Fn(&mamori_policy::profile::Zone) -> bool| profile.zones.iter().find(|z| f(z)).map(|z| z.id.to_string());
+        let mynumber = find(&|z| z.requires_mfa || z.blocks_media_export).or_else(|| find(&|z| z.id.as_str() == "mynumber"));
+        let internet = find(&|z| z.id.as_str() == "internet").or_else(|| find(&|z| z.name.contains("インターネット")));
+        let lgwan = find(&|z| z.id.as_str() == "lgwan").or_else(|| find(&|z| z.name.contains("LGWAN")));
+        let first_internal = find(&|z| Some(z.id.to_string()) != internet);
+        let first = profile.zones.first().map(|z| z.id.to_string());
+        Self {
+            lgwan: lgwan.clone().or_else(|| mynumber.clone()).or_else(|| first_internal.clone()).or_else(|| first.clone()),
+            mynumber: mynumber.or(lgwan.clone()).or_else(|| first_internal.clone()).or_else(|| first.clone()),
+            internet: internet.or(lgwan).or(first_internal).or(first),
+        }
+    }
+
+    fn get(&self, kind: &str) -> Option<String> {
+        match kind {
+            "mynumber" => self.mynumber.clone(),
+            "internet" => self.internet.clone(),
+            _ => self.lgwan.clone(),
+        }
+    }
+}
+
+/// The profile's level ids standing in for the demo's (志免町's: 3A 3B 3C 2 1 for
+/// confidentiality, 2 1 for the others): the same position from the strictest down, scaled
+/// to the number of levels the profile's axis has. Identity for every bundled profile.
+struct LevelMap {
+    axes: HashMap<&'static str, Vec<String>>,
+}
+
+const DEMO_LEVELS: [(&str, &[&str]); 3] =
+    [("confidentiality", &["3A", "3B", "3C", "2", "1"]), ("integrity", &["2", "1"]), ("availability", &["2", "1"])];
+
+impl LevelMap {
+    fn new(profile: &Profile) -> Self {
+        let axes = DEMO_LEVELS
+            .iter()
+            .map(|(axis, _)| {
+                (*axis, profile.axis(axis).map(|a| a.levels_by_rank().iter().map(|l| l.id.get_ref().clone()).collect()).unwrap_or_default())
+            })
+            .collect();
+        Self { axes }
+    }
+
+    /// `None` when the profile has no such axis: the asset waits for a decision (要判断).
+    fn get(&self, axis: &str, demo_level: &str) -> Option<String> {
+        let demo = DEMO_LEVELS.iter().find(|(a, _)| *a == axis)?.1;
+        let at = demo.iter().position(|l| *l == demo_level)?;
+        let levels = self.axes.get(axis)?;
+        if levels.is_empty() {
+            return None;
+        }
+        let i = if demo.len() == 1 { 0 } else { (at * (levels.len() - 1) + (demo.len() - 1) / 2) / (demo.len() - 1) };
+        levels.get(i).cloned()
+    }
+
+    fn classes(&self, (c, i, a): data::Levels) -> Classes {
+        Classes {
+            confidentiality: self.get("confidentiality", c),
+            integrity: self.get("integrity", i),
+            availability: self.get("availability", a),
+        }
+    }
+}
+
+struct SystemRef {
+    id: i64,
+    spec: &'static data::SystemSpec,
+    /// The profile's zone.
+    zone: Option<String>,
+}
+
+/// Fills the organization with a demo organization shaped by `profile` (see the crate
+/// documentation). The organization should be empty: departments are created by code and a
+/// second run fails on the first duplicate.
+pub async fn populate(
+    store: &Store,
+    org_id: i64,
+    profile: &Profile,
+    scale: &DemoScale,
+    seed: u64,
+    progress: bool,
+) -> anyhow::Result<DemoSummary> {
     let started = Instant::now();
     let say = |what: &str| {
         if progress {
@@ -326,11 +459,14 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
         }
     };
     let actor = Actor::system("demo");
+    let chart = Chart::for_profile(profile);
+    let zones = ZoneMap::new(profile);
+    let levels = LevelMap::new(profile);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut summary = DemoSummary::default();
 
     // Departments, parents first.
-    let mut depts = plan_departments(scale.departments_target);
+    let mut depts = plan_departments(chart, profile, scale.departments_target);
     for i in 0..depts.len() {
         let parent = depts[i].parent.map(|p| depts[p].id);
         let d = store
@@ -341,15 +477,17 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
     }
     summary.departments = depts.len();
     summary.sections = depts.iter().filter(|d| d.kind == "section").count();
-    let dept_by_code = |code: &str| depts.iter().position(|d| d.code == code).expect("known department");
+    let dept_index = |code: &str| depts.iter().position(|d| d.code == code);
+    let dept_by_code = |code: &str| dept_index(code).expect("known department");
     summary.somu_department_id = depts[dept_by_code(data::SOMU)].id;
-    summary.jumin_department_id = depts[dept_by_code(data::JUMIN)].id;
+    let window = dept_by_code(chart.window.0);
+    summary.window_department_id = depts[window].id;
     summary.joho_department_id = depts[dept_by_code(data::JOHO)].id;
     say(&format!("{} departments", depts.len()));
 
     // Posts with their ranks, before the staff list would create them with rank 0.
     let existing: HashSet<String> = store.posts(org_id).await?.into_iter().map(|p| p.name).collect();
-    for (name, rank) in data::POSTS {
+    for (name, rank) in chart.posts {
         if !existing.contains(*name) {
             store.create_post(org_id, name, *rank, &actor).await?;
         }
@@ -357,7 +495,9 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
     summary.posts = store.posts(org_id).await?.len();
 
     // Staff, through the staff-list import.
-    let staff = plan_staff(&depts, scale.staff, &mut rng);
+    let staff = plan_staff(chart, &depts, scale.staff, &mut rng);
+    let code = profile.profile.id.as_str().replace('_', "-");
+    let domain = if chart.mail.is_empty() { format!("{code}.lg.jp") } else { format!("{}.{code}.lg.jp", chart.mail) };
     let rows: Vec<StaffRow> = staff
         .iter()
         .map(|p| {
@@ -367,7 +507,7 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
                 staff_no: p.staff_no.clone(),
                 name,
                 kana,
-                email: format!("{romaji}-{}@town.shime.lg.jp", p.staff_no),
+                email: format!("{romaji}-{}@{domain}", p.staff_no),
                 department_code: d.code.clone(),
                 department_name: d.name.clone(),
                 parent_department_code: d.parent.map(|x| depts[x].code.clone()).unwrap_or_default(),
@@ -386,55 +526,23 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
     let id_of: HashMap<&str, i64> = people.iter().map(|p| (p.staff_no.as_str(), p.id)).collect();
     let pid = |p: &StaffPlan| id_of.get(p.staff_no.as_str()).copied().ok_or_else(|| anyhow!("staff {} not imported", p.staff_no));
     summary.people = staff.len();
-    let head_of = |dept: usize| staff.iter().find(|p| p.dept == dept && p.post == depts[dept].head_post);
-    let find = |post: &str| staff.iter().find(|p| p.post == post);
+    let org = roles::Org { chart, depts: &depts, staff: &staff };
 
-    // Role assignments by the 志免町 profile.
-    let mut roles: Vec<(&'static str, i64, Option<i64>)> = Vec::new();
-    let fukuchocho = find("副町長").ok_or_else(|| anyhow!("no 副町長"))?;
-    roles.push(("ciso", pid(fukuchocho)?, None));
-    let somu = dept_by_code(data::SOMU);
-    let somu_kacho = head_of(somu).ok_or_else(|| anyhow!("no 総務課長"))?;
-    roles.push(("security_director", pid(somu_kacho)?, None));
-    summary.ciso_person_id = pid(fukuchocho)?;
-    summary.security_director_person_id = pid(somu_kacho)?;
-    // 情報セキュリティ管理者: the 課長 for the 課 and everything under it, the 部長 for the 部.
-    for (i, d) in depts.iter().enumerate() {
-        let holder = match d.section {
-            Some(s) => head_of(s),
-            None => head_of(i),
-        };
-        if let Some(h) = holder {
-            roles.push(("security_manager", pid(h)?, Some(d.id)));
-        }
-    }
-    // 情報セキュリティ担当者: 係長, and the heads of schools, nurseries and facilities.
-    for p in &staff {
-        let d = &depts[p.dept];
-        let facility = matches!(d.kind, "school" | "nursery" | "facility") && p.post == d.head_post;
-        if p.post == "係長" || facility {
-            roles.push(("security_officer", pid(p)?, Some(d.id)));
-        }
-    }
-    // CSIRT: the 情報係.
+    // Role assignments by the job each of the profile's roles does.
+    let mut plan = roles::plan(profile, &org);
     let joho = dept_by_code(data::JOHO);
-    let joho_staff: Vec<&StaffPlan> =
-        staff.iter().filter(|p| p.dept == joho && (p.post == "係長" || p.employment == "regular")).take(4).collect();
-    for p in &joho_staff {
-        roles.push(("csirt", pid(p)?, None));
-    }
-    summary.csirt_person_id = joho_staff.first().map(|p| pid(p)).transpose()?.unwrap_or_default();
 
     // Systems, managed by the owning 課長 and operated by someone of that 課.
     let mut systems: Vec<SystemRef> = Vec::new();
-    for spec in data::SYSTEMS.iter().take(scale.systems) {
+    for spec in chart.systems().filter(|s| dept_index(s.section).is_some()).take(scale.systems) {
         let s = dept_by_code(spec.section);
-        let manager = head_of(s).map(&pid).transpose()?;
-        let operators: Vec<&StaffPlan> =
-            staff.iter().filter(|p| depts[p.dept].section == Some(s) && matches!(p.post, "主査" | "主任主事" | "主事" | "技師")).collect();
+        let manager = org.head_of(s);
+        let operators: Vec<usize> = (0..staff.len())
+            .filter(|&i| depts[staff[i].dept].section == Some(s) && matches!(staff[i].post, "主査" | "主任主事" | "主事" | "技師"))
+            .collect();
         // The systems of 総務課 are operated by the 情報係.
         let operators = if spec.section == data::SOMU {
-            let j: Vec<&StaffPlan> = operators.iter().copied().filter(|p| p.dept == joho).collect();
+            let j: Vec<usize> = operators.iter().copied().filter(|&i| staff[i].dept == joho).collect();
             if j.is_empty() {
                 operators
             } else {
@@ -443,22 +551,23 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
         } else {
             operators
         };
-        let operator = operators.choose(&mut rng).map(|p| pid(p)).transpose()?;
+        let operator = operators.choose(&mut rng).copied();
         let documents = ["仕様書", "ネットワーク構成図", "運用手順書", "保守契約書"]
             .iter()
             .map(|d| format!("{}{d}", spec.name))
             .collect::<Vec<_>>()
             .join("\n");
+        let zone = zones.get(spec.zone);
         let sys = store
             .create_system(
                 org_id,
                 &SystemFields {
                     name: spec.name.to_owned(),
-                    description: spec.description.to_owned(),
-                    zone: Some(spec.zone.to_owned()),
+                    description: chart.say(spec.description),
+                    zone: zone.clone(),
                     department_id: depts[s].id,
-                    manager_person_id: manager,
-                    operator_person_id: operator,
+                    manager_person_id: manager.map(|m| pid(&staff[m])).transpose()?,
+                    operator_person_id: operator.map(|o| pid(&staff[o])).transpose()?,
                     requires_mfa: spec.mfa,
                     backup: spec.backup,
                     redundancy: spec.redundancy,
@@ -470,42 +579,83 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
                 &actor,
             )
             .await?;
-        if let Some(m) = manager {
-            roles.push(("system_manager", m, Some(depts[s].id)));
+        if let (Some(role), Some(m)) = (&plan.system_manager, manager) {
+            plan.assignments.push((role.clone(), m, Some(depts[s].id)));
         }
-        if let Some(o) = operator {
-            roles.push(("system_operator", o, Some(depts[s].id)));
+        if let (Some(role), Some(o)) = (&plan.system_operator, operator) {
+            plan.assignments.push((role.clone(), o, Some(depts[s].id)));
         }
-        systems.push(SystemRef { id: sys.id, name: spec.name, zone: spec.zone });
+        systems.push(SystemRef { id: sys.id, spec, zone });
     }
     summary.systems = systems.len();
     say(&format!("{} systems", systems.len()));
 
-    let mut seen = HashSet::new();
-    roles.retain(|r| seen.insert(*r));
-    for (role, person, dept) in &roles {
-        store.assign_role(org_id, role, *person, *dept, false, &actor).await?;
+    summary.uncovered_steps = plan.finish(profile, &org);
+    for (role, person, dept) in &plan.assignments {
+        store.assign_role(org_id, role, pid(&staff[*person])?, *dept, false, &actor).await?;
     }
-    summary.role_assignments = roles.len();
-    say(&format!("{} role assignments", roles.len()));
+    summary.role_assignments = plan.assignments.len();
+    summary.unassigned_roles = plan.unassigned.clone();
+    say(&format!("{} role assignments", plan.assignments.len()));
 
-    let jumin = dept_by_code(data::JUMIN);
-    let with_role: HashSet<i64> = roles.iter().map(|r| r.1).collect();
-    summary.security_manager_person_id = head_of(jumin).map(&pid).transpose()?.unwrap_or_default();
-    summary.staff_person_id = staff
-        .iter()
-        .filter(|p| p.dept == jumin && p.post == "主事")
-        .chain(staff.iter().filter(|p| p.employment == "regular"))
-        .map(&pid)
-        .find(|id| id.as_ref().is_ok_and(|id| !with_role.contains(id)))
-        .transpose()?
-        .unwrap_or_default();
+    // The people the demo's sign-ins go to: whoever holds each job.
+    let job_of = |role: &str| profile.role(role).and_then(mamori_policy::workflow::acts_as);
+    let holder = |job, dept: Option<i64>| {
+        plan.assignments.iter().find(|(role, _, d)| job_of(role) == Some(job) && (dept.is_none() || *d == dept)).map(|(_, p, _)| *p)
+    };
+    use mamori_policy::workflow::WorkflowRole as Job;
+    let with_role: HashSet<usize> = plan.assignments.iter().map(|a| a.1).collect();
+    let staff_member = (0..staff.len())
+        .filter(|&i| staff[i].dept == window && staff[i].post == "主事")
+        .chain((0..staff.len()).filter(|&i| staff[i].employment == "regular"))
+        .find(|i| !with_role.contains(i));
+    let prefix = chart.window.1;
+    let seats = [
+        ("ciso".to_owned(), holder(Job::Ciso, None)),
+        ("somu".to_owned(), holder(Job::SecurityDirector, None)),
+        (format!("{prefix}-kacho"), holder(Job::SecurityManager, Some(depts[window].id))),
+        (format!("{prefix}-staff"), staff_member),
+        ("csirt".to_owned(), holder(Job::Csirt, None)),
+    ];
+    for (login, who) in &seats {
+        let Some(i) = *who else { continue };
+        let p = &staff[i];
+        let roles: Vec<String> = plan
+            .assignments
+            .iter()
+            .filter(|a| a.1 == i)
+            .filter_map(|(role, _, _)| profile.role(role).map(|r| r.name.clone()))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(Vec::new(), |mut v, n| {
+                if !v.contains(&n) {
+                    v.push(n);
+                }
+                v
+            });
+        // 「副市長」 for a head above the 部, 「市民課・主事」 for the rest.
+        let seat = if chart.top.iter().any(|(post, _)| *post == p.post) {
+            p.post.to_owned()
+        } else {
+            format!("{}・{}", depts[p.dept].name, if p.post.is_empty() { "職員" } else { p.post })
+        };
+        let what = if roles.is_empty() { format!("役割なし（{seat}）") } else { format!("{}（{seat}）", roles.join("・")) };
+        summary.logins.push(DemoLogin { login: login.clone(), person_id: pid(p)?, what });
+    }
+    let person = |login: &str| summary.logins.iter().find(|l| l.login == login).map(|l| l.person_id);
+    summary.ciso_person_id = person("ciso");
+    summary.security_director_person_id = person("somu");
+    summary.security_manager_person_id = person(&format!("{prefix}-kacho"));
+    summary.staff_person_id = person(&format!("{prefix}-staff"));
+    summary.csirt_person_id = person("csirt");
 
-    seed_training(store, org_id, &people, summary.security_director_person_id, &mut rng, &actor).await?;
+    // The 統括 records the training; without one, the window's 管理者 or anybody.
+    let organizer = summary.security_director_person_id.or(summary.security_manager_person_id).or(people.first().map(|p| p.id));
+    seed_training(store, org_id, chart, &people, organizer, &mut rng, &actor).await?;
     say("training sessions");
 
     // Assets.
-    let generator = AssetGenerator::new(&depts, &systems);
+    let generator = AssetGenerator::new(chart, &depts, &systems, &zones, &levels);
     let mut undecided = 0;
     let mut made = 0;
     while made < scale.assets {
@@ -531,8 +681,9 @@ pub async fn populate(store: &Store, org_id: i64, scale: &DemoScale, seed: u64, 
 async fn seed_training(
     store: &Store,
     org_id: i64,
+    chart: &Chart,
     people: &[mamori_store::org::Person],
-    director: i64,
+    director: Option<i64>,
     rng: &mut StdRng,
     actor: &Actor,
 ) -> anyhow::Result<()> {
@@ -557,32 +708,32 @@ async fn seed_training(
         .create_training_session(
             org_id,
             &session("training", "new_staff", "新規採用職員向け情報セキュリティ研修", intro_day, "第1会議室"),
-            Some(director),
+            director,
             actor,
         )
         .await?;
     let joined: Vec<i64> = newcomers.iter().map(|p| p.id).collect();
-    let batch = |person_ids, source| Attendance { person_ids, source, today, recorded_by: Some(director) };
+    let batch = |person_ids, source| Attendance { person_ids, source, today, recorded_by: director };
     store.record_attendance(org_id, intro.id, &batch(&joined[..joined.len().saturating_sub(1)], "ui"), actor).await?;
     let main_day = (first + chrono::Days::new(75)).min(today);
     let main = store
         .create_training_session(
             org_id,
-            &session("training", "all_staff", "情報セキュリティ研修（全職員等）", main_day, "役場大会議室・オンライン"),
-            Some(director),
+            &session("training", "all_staff", "情報セキュリティ研修（全職員等）", main_day, &format!("{}大会議室・オンライン", chart.hall)),
+            director,
             actor,
         )
         .await?;
     let attended: Vec<i64> = people.iter().filter(|p| p.active && rng.gen_bool(0.85)).map(|p| p.id).collect();
     store.record_attendance(org_id, main.id, &batch(&attended, "csv"), actor).await?;
     for p in people.iter().filter(|p| p.employment == "fiscal_year" && rng.gen_bool(0.8)) {
-        store.record_consent(org_id, p.id, first.max(today - chrono::Days::new(200)).min(today), Some(director), actor).await?;
+        store.record_consent(org_id, p.id, first.max(today - chrono::Days::new(200)).min(today), director, actor).await?;
     }
     store
         .create_training_session(
             org_id,
             &session("drill", "all_staff", "緊急時対応訓練（標的型メール）", today + chrono::Days::new(30), "各課"),
-            Some(director),
+            director,
             actor,
         )
         .await?;
@@ -590,8 +741,11 @@ async fn seed_training(
 }
 
 struct AssetGenerator<'a> {
+    chart: &'a Chart,
     depts: &'a [DeptPlan],
     systems: &'a [SystemRef],
+    zones: &'a ZoneMap,
+    levels: &'a LevelMap,
     /// Cumulative department weights for picking a department.
     cumulative: Vec<u32>,
     /// Per department: the subjects it holds itself.
@@ -600,7 +754,7 @@ struct AssetGenerator<'a> {
 }
 
 impl<'a> AssetGenerator<'a> {
-    fn new(depts: &'a [DeptPlan], systems: &'a [SystemRef]) -> Self {
+    fn new(chart: &'a Chart, depts: &'a [DeptPlan], systems: &'a [SystemRef], zones: &'a ZoneMap, levels: &'a LevelMap) -> Self {
         let mut total = 0;
         let cumulative = depts
             .iter()
@@ -625,8 +779,7 @@ impl<'a> AssetGenerator<'a> {
                     .collect();
                 if matches!(d.kind, "section" | "unit") {
                     for (i, s) in systems.iter().enumerate() {
-                        let spec = data::SYSTEMS.iter().find(|x| x.name == s.name).expect("system spec");
-                        if spec.section == d.section_code {
+                        if s.spec.section == d.section_code {
                             v.extend((0..data::SYSTEM_DOCUMENTS.len()).map(|k| SubjectRef::SystemDocument(i, k)));
                         }
                     }
@@ -635,7 +788,7 @@ impl<'a> AssetGenerator<'a> {
             })
             .collect();
         let generic = data::SUBJECTS.iter().enumerate().filter(|(_, s)| s.home == Home::Any).map(|(i, _)| SubjectRef::Subject(i)).collect();
-        Self { depts, systems, cumulative, own, generic }
+        Self { chart, depts, systems, zones, levels, cumulative, own, generic }
     }
 
     fn asset(&self, rng: &mut StdRng) -> (AssetFields, Classes) {
@@ -654,25 +807,23 @@ impl<'a> AssetGenerator<'a> {
             SubjectRef::Subject(i) => {
                 let s = &data::SUBJECTS[i];
                 let medium = pick_medium(s.media, rng);
-                let system = s.system.and_then(|name| self.systems.iter().find(|x| x.name == name));
+                let system = s.system.and_then(|name| self.systems.iter().find(|x| x.spec.name == name));
+                let subject = self.chart.say(s.name);
                 let (name, zone, system_id) = match (s.kind, medium, system) {
                     ("equipment", _, _) => {
                         let zone = ["lgwan", "lgwan", "lgwan", "mynumber", "internet"][rng.gen_range(0..5)];
                         let number = format!("{}-{:04}", dept.code, rng.gen_range(1..10_000));
-                        (format!("{}（管理番号 {number}）", s.name), Some(zone.to_owned()), None)
+                        (format!("{subject}（管理番号 {number}）"), self.zones.get(zone), None)
                     }
-                    ("information", "electronic", Some(sys)) => {
-                        (format!("{year} {}{variant}", s.name), Some(sys.zone.to_owned()), Some(sys.id))
-                    }
-                    (_, "electronic", _) => (format!("{year} {}{variant}", s.name), Some("lgwan".to_owned()), None),
-                    (_, "removable_media", _) => (format!("{year} {}{variant}（媒体）", s.name), None, None),
-                    _ => (format!("{year} {}{variant}", s.name), None, None),
+                    ("information", "electronic", Some(sys)) => (format!("{year} {subject}{variant}"), sys.zone.clone(), Some(sys.id)),
+                    (_, "electronic", _) => (format!("{year} {subject}{variant}"), self.zones.get("lgwan"), None),
+                    (_, "removable_media", _) => (format!("{year} {subject}{variant}（媒体）"), None, None),
+                    _ => (format!("{year} {subject}{variant}"), None, None),
                 };
                 let kind = if s.kind == "information" && medium == "paper" { "document" } else { s.kind };
-                let location = location(medium, dept, system.map(|x| x.name), rng);
+                let location = location(medium, dept, system.map(|x| x.spec.name), rng);
                 let note = if s.note.is_empty() { String::new() } else { format!("{}。", s.note) };
-                let description = format!("{}が保有する{}。{note}保存期間{}。", dept.name, s.name, s.retention);
-                let (c, i, a) = s.classes;
+                let description = format!("{}が保有する{subject}。{note}保存期間{}。", dept.name, s.retention);
                 (
                     AssetFields {
                         name,
@@ -687,19 +838,19 @@ impl<'a> AssetGenerator<'a> {
                         specific_personal_info: s.specific,
                         retention: s.retention.to_owned(),
                     },
-                    Classes { confidentiality: Some(c.into()), integrity: Some(i.into()), availability: Some(a.into()) },
+                    self.levels.classes(s.classes),
                 )
             }
             SubjectRef::SystemDocument(si, k) => {
                 let sys = &self.systems[si];
-                let (doc, (c, i, a), media) = data::SYSTEM_DOCUMENTS[k];
+                let (doc, levels, media) = data::SYSTEM_DOCUMENTS[k];
                 let medium = pick_medium(media, rng);
-                let name = format!("{}{doc}（{year}）", sys.name);
-                let zone = if medium == "paper" { None } else { Some(sys.zone.to_owned()) };
+                let name = format!("{}{doc}（{year}）", sys.spec.name);
+                let zone = if medium == "paper" { None } else { sys.zone.clone() };
                 (
                     AssetFields {
                         name,
-                        description: format!("{}の{doc}。{}が管理する。", sys.name, dept.name),
+                        description: format!("{}の{doc}。{}が管理する。", sys.spec.name, dept.name),
                         department_id: dept.id,
                         kind: "system_document".to_owned(),
                         medium: medium.to_owned(),
@@ -710,7 +861,7 @@ impl<'a> AssetGenerator<'a> {
                         specific_personal_info: false,
                         retention: "システム廃止まで".to_owned(),
                     },
-                    Classes { confidentiality: Some(c.into()), integrity: Some(i.into()), availability: Some(a.into()) },
+                    self.levels.classes(levels),
                 )
             }
         };
@@ -720,8 +871,9 @@ impl<'a> AssetGenerator<'a> {
             fields.description.push_str("分類未決定（管理者の判断待ち）。");
         } else if rng.gen_bool(0.05) {
             // Some registers hold a copy one level stricter than the subject's default.
-            if classes.confidentiality.as_deref() == Some("3C") {
-                classes.confidentiality = Some("3B".into());
+            let (from, to) = (self.levels.get("confidentiality", "3C"), self.levels.get("confidentiality", "3B"));
+            if from.is_some() && classes.confidentiality == from {
+                classes.confidentiality = to;
             }
         }
         (fields, classes)

@@ -215,10 +215,17 @@ enum Command {
         #[arg(long)]
         create: bool,
     },
-    /// Prepare a demo data directory (志免町's profile, a demo town) and serve it.
+    /// Prepare a demo data directory (a profile and a demo organization shaped by it:
+    /// 志免町's by default) and serve it.
     Demo {
-        #[arg(long, env = "MAMORI_DATA_DIR", default_value = "mamori-demo")]
-        data_dir: PathBuf,
+        /// Data directory (default: mamori-demo, or mamori-demo-ID with --profile ID).
+        #[arg(long, env = "MAMORI_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// A bundled profile id (shime, yokote, nakaniikawa, nansatsu) or a profile file, such
+        /// as one `mamori policy compile` wrote: the demo organization's departments, posts,
+        /// people and role assignments follow its kind, bodies, roles and zones.
+        #[arg(long, default_value = "shime")]
+        profile: String,
         #[command(flatten)]
         server: ServerArgs,
         /// Only prepare the data directory.
@@ -305,7 +312,7 @@ async fn run(cli: Cli) -> Result<()> {
             store.migrate().await.context("applying migrations")?;
             serve(store, &server, None).await
         }
-        Command::Demo { data_dir, server, no_serve } => demo(&data_dir, &server, no_serve).await,
+        Command::Demo { data_dir, profile, server, no_serve } => demo(data_dir, &profile, &server, no_serve).await,
         Command::Migrate { db, create } => {
             let store = db.open(create).await?;
             store.migrate().await.context("applying migrations")?;
@@ -357,48 +364,69 @@ async fn create_org(
     Ok((org.id, password))
 }
 
-async fn demo(data_dir: &Path, server: &ServerArgs, no_serve: bool) -> Result<()> {
-    let db = DbArgs { data_dir: data_dir.to_owned(), database_url: None, ledger_key: None };
+async fn demo(data_dir: Option<PathBuf>, profile_arg: &str, server: &ServerArgs, no_serve: bool) -> Result<()> {
+    let (file_name, text) = profile_source(profile_arg)?;
+    let profile = mamori_policy::parse_profile(&file_name, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The organization's code is the profile's id, so a rerun finds it again.
+    let code = profile.profile.id.to_string();
+    let data_dir =
+        data_dir.unwrap_or_else(|| PathBuf::from(if code == "shime" { "mamori-demo".to_owned() } else { format!("mamori-demo-{code}") }));
+    let db = DbArgs { data_dir: data_dir.clone(), database_url: None, ledger_key: None };
     let fresh = !data_dir.join("mamori.sqlite").exists();
     let store = db.open(true).await?;
     store.migrate().await.context("applying migrations")?;
     let actor = Actor::system("demo");
-    let text = mamori_policy::bundled::bundled("shime").context("the 志免町 profile is bundled")?;
-    let profile = mamori_policy::parse_profile("shime.toml", text).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut credentials = Vec::new();
-    let org = match store.organizations().await?.into_iter().find(|o| o.code == "shime") {
+    let mut roles_line = Vec::new();
+    let existing = store.organizations().await?;
+    let org = match existing.iter().find(|o| o.code == code) {
         Some(org) if !fresh => {
-            // A rerun: issue new one-time passwords rather than rebuilding the town.
+            // A rerun: issue new one-time passwords rather than rebuilding the demo.
             for user in store.users(org.id).await? {
                 let password = mamori_server::auth::temporary_password();
                 let hash = mamori_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
                 store.set_password(&user, &hash, true, &actor).await?;
                 credentials.push((user.login.clone(), user.display_name.clone(), password));
             }
-            org
+            org.clone()
         }
         _ => {
-            eprintln!("デモデータを作成しています（約2,000件の情報資産、300名の職員）…");
-            let (org_id, password) = create_org(&store, "shime", "shime.toml", text, &profile, "admin").await?;
+            // Logins are unique across the database, so a second demo organization beside
+            // another would collide on "admin": one demo per data directory.
+            if let Some(other) = existing.first() {
+                bail!(
+                    "{} には別の団体（{}、code={}）のデモがあります。--data-dir で別のディレクトリを指定してください",
+                    data_dir.display(),
+                    other.name,
+                    other.code
+                );
+            }
+            let scale = mamori_demo::DemoScale::for_profile(&profile);
+            eprintln!(
+                "デモデータを作成しています（{}、約{}件の情報資産、{}名の職員）…",
+                profile.organization.name, scale.assets, scale.staff
+            );
+            let (org_id, password) = create_org(&store, &code, &file_name, &text, &profile, "admin").await?;
             credentials.push(("admin".to_owned(), "システム管理者".to_owned(), password));
-            let summary = mamori_demo::populate(&store, org_id, &mamori_demo::DemoScale::town(), 20261122, false).await?;
-            for (login, person_id) in [
-                ("ciso", summary.ciso_person_id),
-                ("somu", summary.security_director_person_id),
-                ("jumin-kacho", summary.security_manager_person_id),
-                ("jumin-staff", summary.staff_person_id),
-                ("csirt", summary.csirt_person_id),
-            ] {
-                let person = store.person(org_id, person_id).await?;
+            let summary = mamori_demo::populate(&store, org_id, &profile, &scale, 20261122, false).await?;
+            for login in &summary.logins {
+                let person = store.person(org_id, login.person_id).await?;
                 let password = mamori_server::auth::temporary_password();
                 let hash = mamori_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-                store.create_user(org_id, Some(person_id), login, &person.name, &hash, false, &actor).await?;
-                credentials.push((login.to_owned(), person.name.clone(), password));
+                store.create_user(org_id, Some(login.person_id), &login.login, &person.name, &hash, false, &actor).await?;
+                credentials.push((login.login.clone(), person.name.clone(), password));
+                roles_line.push(format!("{}＝{}", login.login, login.what));
             }
             eprintln!(
-                "作成しました: 課局等 {}、職員 {}、情報システム {}、情報資産 {}（うち要判断 {}）",
-                summary.departments, summary.people, summary.systems, summary.assets, summary.undecided_assets
+                "作成しました: 課局等 {}、職員 {}、情報システム {}、情報資産 {}（うち要判断 {}）、役割の割当て {}",
+                summary.departments, summary.people, summary.systems, summary.assets, summary.undecided_assets, summary.role_assignments
             );
+            for u in &summary.unassigned_roles {
+                println!("割り当てていない役割: {}（{}）— {}", u.name, u.role, u.reason);
+            }
+            for step in &summary.uncovered_steps {
+                println!("注意: 「{}」（{}）を行える人がデモにいません（役割の割当てを確認してください）", step.label_ja(), step.id());
+            }
             store.organization(org_id).await?
         }
     };
@@ -406,6 +434,9 @@ async fn demo(data_dir: &Path, server: &ServerArgs, no_serve: bool) -> Result<()
     println!("一回限りのログイン情報（初回ログイン時にパスワード変更、管理者・CISO・統括は二要素認証の設定が必要です）:");
     for (login, name, password) in &credentials {
         println!("  {login:<12} {password}  {name}");
+    }
+    if !roles_line.is_empty() {
+        println!("ログインの役割: {}", roles_line.join("、"));
     }
     if no_serve {
         println!("データディレクトリを準備しました。起動: mamori serve --data-dir {}", data_dir.display());

@@ -122,3 +122,118 @@ fn profile_diff_reports_a_removed_family_and_changed_decisions() {
     let same = crate::support::run(&["profile", "diff", "shime", shime.to_str().unwrap()]);
     same.assert_success().assert_stdout_contains("規則・役割・領域に違いはありません").assert_stdout_contains("0 件が変わります");
 }
+
+/// One-time credentials printed by `mamori demo`: login → password.
+fn printed_logins(run: &crate::support::Run) -> Vec<(String, String)> {
+    run.stdout
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .filter_map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            (parts.len() >= 3 && parts[1].len() >= 12).then(|| (parts[0].to_owned(), parts[1].to_owned()))
+        })
+        .collect()
+}
+
+/// 南薩's profile with role ids of its own: its 管理者 and CSIRT renamed, doing the standard
+/// jobs through `acts_as`, as a compiled policy may name them.
+fn nansatsu_with_own_role_ids() -> String {
+    let text = std::fs::read_to_string(workspace_root().join("profiles/nansatsu.toml")).expect("reading profiles/nansatsu.toml");
+    let mut text = text.replace("\"security_manager\"", "\"joho_sekininsha\"").replace("\"csirt\"", "\"csirt_team\"");
+    for (id, job) in [("joho_sekininsha", "security_manager"), ("csirt_team", "csirt")] {
+        let line = format!("id = \"{id}\"\n");
+        assert!(text.contains(&line), "nansatsu.toml has the role {id} after renaming");
+        text = text.replacen(&line, &format!("{line}acts_as = \"{job}\"\n"), 1);
+    }
+    text
+}
+
+/// `mamori demo --profile` builds a working demo organization for 横手市, 中新川, 南薩 and a
+/// profile file: the database holds the profile's organization, every permission step of its
+/// workflow has a holder among the role assignments (or is the administrator's), the printed
+/// logins exist and hold their jobs, and every system is in one of the profile's zones.
+#[test]
+fn demo_builds_a_working_organization_for_any_profile() {
+    use mamori_policy::workflow::{acts_as, Step, StepKind, Workflow, WorkflowRole};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let own = dir.path().join("own-role-ids.toml");
+    std::fs::write(&own, nansatsu_with_own_role_ids()).expect("writing the profile file");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    for (n, arg) in ["yokote", "nakaniikawa", "nansatsu", own.to_str().expect("UTF-8 path")].into_iter().enumerate() {
+        let data = dir.path().join(format!("demo-{n}"));
+        let run = run(&["demo", "--no-serve", "--profile", arg, "--data-dir", data.to_str().expect("UTF-8 path")]);
+        run.assert_success();
+        let (file_name, text) = if arg.ends_with(".toml") {
+            (arg.to_owned(), std::fs::read_to_string(arg).expect("reading the profile file"))
+        } else {
+            (format!("{arg}.toml"), mamori_policy::bundled::bundled(arg).expect("bundled").to_owned())
+        };
+        let profile = mamori_policy::parse_profile(&file_name, &text).expect("the profile loads");
+        run.assert_stdout_contains(&profile.organization.name);
+        let logins = printed_logins(&run);
+        let names: Vec<&str> = logins.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(names.len(), 6, "admin, CISO, 統括, a 管理者, a staff member, CSIRT: {names:?}\n{run}");
+        assert_eq!(&names[..3], ["admin", "ciso", "somu"], "{run}");
+        assert_eq!(names[5], "csirt", "{run}");
+        assert!(names[3].ends_with("-kacho") && names[4].ends_with("-staff"), "{run}");
+
+        runtime.block_on(async {
+            let url = mamori_store::sqlite_url_in(&data);
+            let store = mamori_store::Store::open(&url, mamori_store::OpenOptions::default()).await.expect("opening the demo database");
+            let orgs = store.organizations().await.expect("organizations");
+            assert_eq!(orgs.len(), 1, "one demo organization per data directory");
+            let org = &orgs[0];
+            assert_eq!((org.code.as_str(), org.name.as_str()), (profile.profile.id.as_str(), profile.organization.name.as_str()));
+            let active = store.active_profile(org.id).await.expect("query").expect("an active profile");
+            assert_eq!(active.content, text, "the demo runs on exactly this profile");
+
+            let roles = store.role_assignments(org.id).await.expect("role assignments");
+            for r in &roles {
+                assert!(profile.role(&r.role).is_some(), "{arg}: {} is not one of the profile's roles", r.role);
+            }
+            let workflow = Workflow::of(&profile);
+            for &step in Step::ALL.iter().filter(|s| matches!(s.kind(), StepKind::Permission { .. })) {
+                let rule = workflow.rule(step);
+                assert!(
+                    rule.administrators || roles.iter().any(|a| rule.roles.contains(&a.role)),
+                    "{arg}: nobody in the demo may take {step} (roles {:?})",
+                    rule.roles
+                );
+            }
+
+            // Each printed login exists, and holds the job it is printed for.
+            let jobs = |person: i64| -> Vec<WorkflowRole> {
+                roles.iter().filter(|r| r.person_id == person).filter_map(|r| profile.role(&r.role).and_then(acts_as)).collect()
+            };
+            for (login, _) in &logins {
+                let user = store.user_by_login(login).await.expect("query").unwrap_or_else(|| panic!("{arg}: no user {login}"));
+                assert_eq!(user.org_id, org.id);
+                let want = match login.as_str() {
+                    "admin" => {
+                        assert!(user.is_admin);
+                        continue;
+                    }
+                    "ciso" => Some(WorkflowRole::Ciso),
+                    "somu" => Some(WorkflowRole::SecurityDirector),
+                    "csirt" => Some(WorkflowRole::Csirt),
+                    l if l.ends_with("-kacho") => Some(WorkflowRole::SecurityManager),
+                    _ => None,
+                };
+                let held = jobs(user.person_id.expect("a staff login is a person"));
+                match want {
+                    Some(job) => assert!(held.contains(&job), "{arg}: {login} should do {job:?}, holds {held:?}"),
+                    None => assert!(held.is_empty(), "{arg}: {login} is an ordinary staff member, holds {held:?}"),
+                }
+            }
+
+            let zones: Vec<&str> = profile.zones.iter().map(|z| z.id.as_str()).collect();
+            let systems = store.systems(org.id, None, None).await.expect("systems");
+            assert!(!systems.is_empty());
+            for s in &systems {
+                let zone = s.fields.zone.as_deref().unwrap_or("(none)");
+                assert!(zones.contains(&zone), "{arg}: {} is in zone {zone}, not one of {zones:?}", s.fields.name);
+            }
+            store.close().await;
+        });
+    }
+}
