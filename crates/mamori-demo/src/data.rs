@@ -674,7 +674,7 @@ pub const SUBJECTS: &[Subject] = &[
     subj("苦情・要望対応記録", Any, INFO, EP, ("3C", "1", "1"), true, false, None, "3年", ""),
     subj("統計資料（公表用）", Any, INFO, EP, ("1", "1", "1"), false, false, None, "5年", "公表済みのもの"),
     subj("外部研修資料", Any, DOC, EPR, ("1", "1", "1"), false, false, None, "1年", ""),
-    subj("情報資産持出記録簿", Any, DOC, P, ("2", "2", "1"), false, false, None, "3年", "対策基準5.1の持出・持込の記録"),
+    subj("情報資産持出記録簿", Any, DOC, P, ("2", "2", "1"), false, false, None, "3年", "端末・媒体等の持出・持込の記録"),
     // 機器・媒体
     subj("業務用端末", Any, EQUIP, E, ("3C", "2", "2"), false, false, None, "更新まで", "シンクライアント端末"),
     subj(
