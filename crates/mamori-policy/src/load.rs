@@ -112,7 +112,7 @@ impl fmt::Display for ProfileErrorKind {
     // the data it describes, and nowhere else.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Syntax(m) => write!(f, "TOMLとして読めません: {m}"),
+            Self::Syntax(m) => write!(f, "{m}"),
             Self::UnsupportedFormat { found } => write!(
                 f,
                 "format = {found} には対応していません（このmamoriは format = {FORMAT_VERSION} を読みます）"
@@ -199,10 +199,10 @@ impl fmt::Display for ProfileErrors {
 /// Parses and validates a profile. `file` is only used in error messages.
 pub fn parse_profile(file: &str, text: &str) -> Result<Profile, ProfileErrors> {
     let locate = Locator::new(file, text);
-    let profile: Profile = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        ProfileErrors(vec![locate.error(span, ProfileErrorKind::Syntax(e.message().trim().to_owned()))])
-    })?;
+    let profile: Profile = match toml::from_str(text) {
+        Ok(p) => p,
+        Err(first) => return Err(ProfileErrors(format_errors(&locate, text, first))),
+    };
     let mut errors = Vec::new();
     validate(&profile, &locate, &mut errors);
     if errors.is_empty() {
@@ -210,6 +210,168 @@ pub fn parse_profile(file: &str, text: &str) -> Result<Profile, ProfileErrors> {
     } else {
         errors.sort_by_key(|e| (e.line, e.column));
         Err(ProfileErrors(errors))
+    }
+}
+
+/// Every place where the text does not fit the format, not only the first: a TOML syntax
+/// error stops the reading (nothing after it can be trusted), but an error of type, name or
+/// value is reported and its table item set aside (blanked, so that every other position stays
+/// where it was) before the text is read again.
+fn format_errors(at: &Locator, text: &str, first: toml::de::Error) -> Vec<ProfileError> {
+    const MAX_ERRORS: usize = 100;
+    let error_of = |e: &toml::de::Error| at.error(e.span().unwrap_or(0..0), ProfileErrorKind::Syntax(japanese(e.message().trim())));
+    // Not TOML at all: one error.
+    if text.parse::<toml::Table>().is_err() {
+        return vec![error_of(&first)];
+    }
+    let mut errors = vec![error_of(&first)];
+    let mut work = text.to_owned();
+    let mut current = first;
+    let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
+    while errors.len() < MAX_ERRORS {
+        let Some(span) = current.span() else { break };
+        let item = item_around(&work, span.start);
+        if item.is_empty() || blanked.iter().any(|b| b.start <= item.start && item.end <= b.end) {
+            break;
+        }
+        // Blank the item, keeping line breaks so that every other position stays the same.
+        // Each character becomes as many spaces as it has bytes: every offset stays valid for
+        // the original text's line and column.
+        let replaced: String =
+            work[item.clone()].chars().map(|c| if c == '\n' { "\n".to_owned() } else { " ".repeat(c.len_utf8()) }).collect();
+        work.replace_range(item.clone(), &replaced);
+        blanked.push(item);
+        match toml::from_str::<Profile>(&work) {
+            Ok(_) => break,
+            Err(e) => {
+                // A field missing because its item was set aside is no news.
+                let consequence = e.message().starts_with("missing field")
+                    && e.span().is_none_or(|s| s.start == 0 || blanked.iter().any(|b| b.contains(&s.start)));
+                if consequence {
+                    break;
+                }
+                errors.push(error_of(&e));
+                current = e;
+            }
+        }
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    errors.dedup();
+    errors
+}
+
+/// The table item holding `offset`: from its header (`[[axes.levels]]`) to the next header
+/// that is not one of its own sub-tables (`[[axes.levels.restrictions]]` stays with it), or
+/// the line when it is above every header. Setting aside a whole item keeps the rest of the
+/// document's structure as it was.
+fn item_around(text: &str, offset: usize) -> Range<usize> {
+    let offset = offset.min(text.len());
+    let mut line_starts: Vec<usize> = vec![0];
+    line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1).filter(|&s| s < text.len()));
+    let header = |s: usize| -> Option<&str> {
+        let line = text[s..].lines().next().unwrap_or("").trim();
+        let name = line
+            .strip_prefix("[[")
+            .and_then(|l| l.split("]]").next())
+            .or_else(|| line.strip_prefix('[').and_then(|l| l.split(']').next()))?;
+        Some(name.trim())
+    };
+    let here = line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+    let start = (0..=here).rev().map(|i| line_starts[i]).find(|&s| header(s).is_some());
+    match start {
+        Some(start) => {
+            let name = header(start).unwrap_or("").to_owned();
+            let child = format!("{name}.");
+            let end = line_starts
+                .iter()
+                .copied()
+                .filter(|&s| s > start)
+                .find(|&s| header(s).is_some_and(|h| !h.starts_with(&child)))
+                .unwrap_or(text.len());
+            start..end
+        }
+        None => {
+            let s = line_starts[here];
+            let e = line_starts.get(here + 1).copied().unwrap_or(text.len());
+            s..e
+        }
+    }
+}
+
+/// The TOML parser's and serde's English, in Japanese: what is wrong and what to write.
+fn japanese(message: &str) -> String {
+    let quoted = |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    let first_line = message.lines().next().unwrap_or(message);
+    if let Some(rest) = first_line.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return format!("値の型が違います（{} ではなく {} を書いてください）", kind_ja(found), kind_ja(expected));
+    }
+    if first_line.starts_with("duplicate key") {
+        let q = quoted(first_line);
+        return match q.as_slice() {
+            [k, t, ..] => format!("表 `{t}` にキー `{k}` が二度書かれています。一つにしてください"),
+            [k] => format!("キー `{k}` が二度書かれています。一つにしてください"),
+            _ => "同じキーが二度書かれています".into(),
+        };
+    }
+    if first_line.starts_with("missing field") {
+        let q = quoted(first_line);
+        return format!("必須の項目 `{}` がありません。書き加えてください", q.first().cloned().unwrap_or_default());
+    }
+    if first_line.starts_with("unknown field") {
+        let q = quoted(first_line);
+        let (head, rest) = q.split_first().map(|(h, r)| (h.clone(), r.join(", "))).unwrap_or_default();
+        return format!("項目 `{head}` はこの表にありません（書ける項目: {rest}）。綴りを確認してください");
+    }
+    if first_line.starts_with("unknown variant") {
+        let q = quoted(first_line);
+        let (head, rest) = q.split_first().map(|(h, r)| (h.clone(), r.join(", "))).unwrap_or_default();
+        return format!("値 `{head}` は使えません（使える値: {rest}）");
+    }
+    if first_line.starts_with("invalid length") {
+        return format!("要素の数が違います（{first_line}）");
+    }
+    if first_line.starts_with("invalid value") {
+        return format!("値が正しくありません（{first_line}）");
+    }
+    if let Some(rest) = first_line.strip_prefix("identifier ") {
+        let q = quoted(rest);
+        return format!("識別子 `{}` には英小文字・数字・`_` だけを使い、英小文字で始めてください", q.first().cloned().unwrap_or_default());
+    }
+    if first_line.starts_with("identifier is empty") {
+        return "識別子が空です".into();
+    }
+    if first_line.starts_with("clause id") {
+        let q = quoted(first_line);
+        return format!(
+            "条項ID `{}` が読めません（文書名に続けて番号を書きます。例: 対策基準5.1(1)③。括弧は半角、空白なし）",
+            q.first().cloned().unwrap_or_default()
+        );
+    }
+    // The rest are TOML syntax: keep the parser's words, which name the token it expected.
+    format!("TOMLの書き方に誤りがあります（{}）", message.replace('\n', " "))
+}
+
+fn kind_ja(serde_kind: &str) -> String {
+    let k = serde_kind.trim();
+    let word = if k.starts_with("string") {
+        "文字列"
+    } else if k.starts_with("integer") || k.starts_with('u') && k[1..].chars().all(|c| c.is_ascii_digit()) || k.starts_with("i64") {
+        "整数"
+    } else if k.starts_with("boolean") || k == "a boolean" {
+        "true / false"
+    } else if k.contains("sequence") {
+        "配列 [ … ]"
+    } else if k.contains("map") || k.starts_with("struct") || k.contains("table") {
+        "表"
+    } else if k.starts_with("float") {
+        "小数"
+    } else {
+        return k.to_owned();
+    };
+    match k.split_once(' ') {
+        Some((_, v)) if k.starts_with("string") || k.starts_with("integer") => format!("{word} {v}"),
+        _ => word.to_owned(),
     }
 }
 

@@ -381,3 +381,30 @@ fn the_example_in_the_format_reference_parses() {
     let p = parse_profile("profile-format.md", &doc[start..end]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.role("ciso").unwrap().posts, ["副町長"]);
 }
+
+/// Every place where a profile does not fit the format is reported, in Japanese, each at its
+/// line: not only the first.
+#[test]
+fn every_format_error_is_reported_in_japanese() {
+    let (_, file, text) = BUNDLED.iter().find(|(id, _, _)| *id == "shime").unwrap();
+    let broken = text
+        .replacen("name = \"志免町\"", "nam = \"志免町\"", 1)
+        .replacen("scope = \"organization\"", "scope = \"orgs\"", 1)
+        .replacen("rank = 5", "rank = \"five\"", 1)
+        .replacen("flow = \"deny\"", "flow = \"nope\"", 1);
+    let errors = parse_profile(file, &broken).expect_err("must not load");
+    let lines: Vec<usize> = errors.0.iter().map(|e| e.line).collect();
+    let expected: Vec<usize> =
+        ["nam = \"志免町\"", "scope = \"orgs\"", "rank = \"five\"", "flow = \"nope\""].iter().map(|n| line_of(&broken, n)).collect();
+    assert_eq!(lines, expected, "{errors}");
+    let all = errors.to_string();
+    for needle in ["項目 `nam` はこの表にありません", "値 `orgs` は使えません", "文字列 \"five\" ではなく 整数", "値 `nope` は使えません"]
+    {
+        assert!(all.contains(needle), "{needle}: {all}");
+    }
+    assert!(!all.contains("expected"), "no English left: {all}");
+    // Not TOML at all: the one syntax error, in Japanese.
+    let e = parse_profile(file, &text.replacen("[organization]", "[organization", 1)).unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert!(e.to_string().contains("TOMLの書き方に誤りがあります"), "{e}");
+}
