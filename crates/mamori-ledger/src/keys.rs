@@ -77,6 +77,12 @@ impl KeyChain {
         Self { keys: vec![ChainKey { key, from: 0, until: None }] }
     }
 
+    /// Keys a witness was configured with, each accepted for every size: a witness checks
+    /// consistency, not which key's turn it was (the verifier does that).
+    pub fn any_of(keys: Vec<VerifyingKey>) -> Self {
+        Self { keys: keys.into_iter().map(|key| ChainKey { key, from: 0, until: None }).collect() }
+    }
+
     /// The chain the introductions make, in the order given (the order of their sizes).
     /// `trusted` must be one of its keys; with no introduction, the chain is `trusted`
     /// alone. Each introduction is labelled in errors by its position in `intros`.

@@ -26,7 +26,7 @@ use mamori_store::Store;
 use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use settings::{MailSettings, Settings};
+pub use settings::{LedgerSettings, MailSettings, Settings};
 
 /// (profile version id, parsed profile, its compiled decision engine)
 type CachedProfile = (i64, Arc<Profile>, Arc<Engine>);

@@ -205,6 +205,24 @@ impl Store {
         self.writer.halts()
     }
 
+    /// The halts nobody has been told of yet: each is returned once per process, for the
+    /// notifier to mail (it cannot claim them in the database, which refuses its writes).
+    pub fn unreported_ledger_halts(&self) -> Vec<(i64, Halt)> {
+        self.writer.unreported_halts()
+    }
+
+    /// Whether the latest checkpoint was mailed as an anchor on `day` (`YYYY-MM-DD`, JST).
+    pub async fn anchor_mailed_on(&self, org_id: i64, day: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM events WHERE org_id = $1 AND action = 'ledger.anchor' AND at >= $2 AND payload LIKE '%\"how\":\"mail\"%'",
+        )
+        .bind(org_id)
+        .bind(format!("{day}T00:00:00"))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// The start-up check: for every organization, the stored tree against its latest
     /// signed checkpoint, as the writer checks before each signature. A database from
     /// before the ledger gets its history signed now, recorded as `ledger.adopt`. Returns

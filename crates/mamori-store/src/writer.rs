@@ -76,6 +76,8 @@ pub(crate) struct Writer {
     /// The latest checkpoint text this writer signed or checked, per organization: when the
     /// stored latest checkpoint is that text, its signature need not be checked again.
     known_notes: std::sync::Mutex<HashMap<i64, String>>,
+    /// Halts already reported by mail (see [`Writer::unreported_halts`]).
+    reported: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 #[derive(Default)]
@@ -210,7 +212,14 @@ impl Writer {
             backend,
             halted: std::sync::Mutex::default(),
             known_notes: std::sync::Mutex::default(),
+            reported: std::sync::Mutex::default(),
         }
+    }
+
+    /// The halts not yet handed out by this call, each handed out once per process.
+    pub(crate) fn unreported_halts(&self) -> Vec<(i64, Halt)> {
+        let Ok(mut reported) = self.reported.lock() else { return Vec::new() };
+        self.halts().into_iter().filter(|(org, _)| reported.insert(*org)).collect()
     }
 
     /// Why writes for `org_id` are refused, if they are.

@@ -245,3 +245,33 @@ impl Store {
         .await
     }
 }
+
+impl Store {
+    /// Whether `key` may sign for every organization here: it is the current key of each
+    /// log's key chain, and the latest checkpoint opens with that chain. For an
+    /// organization without checkpoints any key fits.
+    pub async fn key_fits(&self, key: &mamori_ledger::LedgerKey) -> Result<std::result::Result<(), String>> {
+        for org in self.organizations().await? {
+            let Some(latest) = self.checkpoints(org.id, 1).await?.into_iter().next() else { continue };
+            let origin = crate::origin(key, &org.code);
+            let mut conn = self.pool.acquire().await?;
+            let intros = introductions(&mut conn, org.id).await?;
+            drop(conn);
+            let chain = match KeyChain::from_introductions(key.verifying_key(), &origin, &intros) {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            if chain.current().text() != key.verifying_key().text() {
+                return Ok(Err(format!(
+                    "鍵 {} は引き継ぎ済みの古い鍵です（現在の鍵は {}）",
+                    key.verifying_key().text(),
+                    chain.current().text()
+                )));
+            }
+            if let Err(e) = chain.open(&latest.note, Some(&origin)) {
+                return Ok(Err(format!("団体 {} の最新のチェックポイントを検証できません: {e}", org.code)));
+            }
+        }
+        Ok(Ok(()))
+    }
+}
