@@ -277,7 +277,9 @@ async fn cosign(args: CosignArgs) -> Result<()> {
             if let Some((kept, shown)) = refusal.evidence() {
                 let dir = args.state.join("evidence");
                 std::fs::create_dir_all(&dir)?;
-                let stamp = format!("{now}-{}", org_code(&args.origin));
+                // Two refusals in one second must not overwrite each other's evidence.
+                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+                let stamp = format!("{now}-{nanos:09}-{}", org_code(&args.origin));
                 std::fs::write(dir.join(format!("{stamp}-kept.txt")), kept)?;
                 std::fs::write(dir.join(format!("{stamp}-shown.txt")), shown)?;
                 std::fs::write(dir.join(format!("{stamp}-request.txt")), &request_text)?;
