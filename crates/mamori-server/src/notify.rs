@@ -266,8 +266,11 @@ async fn mail_ledger_halts(state: &AppState, mailer: &Mailer, mail: &MailSetting
             tracing::error!(org_id, "the ledger halted and no CISO or 統括 with a mail address is assigned");
         }
         let body = format!(
-            "台帳の書き込みを停止しました（{at}）。\n\n             理由: {reason}\n\n             保存されている記録が、このサーバーが署名した記録と一致しません。サーバーはこれ以上署名せず、変更の受付を停止しています。\
-             閲覧はできます。\n             `mamori ledger verify` で記録を検証し、アンカーや立会人の連署と照合してください。原因を確かめるまで、データベースを修正したり\
+            "台帳の書き込みを停止しました（{at}）。\n\n\
+             理由: {reason}\n\n\
+             保存されている記録が、このサーバーが署名した記録と一致しません。サーバーはこれ以上署名せず、変更の受付を停止しています。\
+             閲覧はできます。\n\
+             `mamori ledger verify` で記録を検証し、アンカーや立会人の連署と照合してください。原因を確かめるまで、データベースを修正したり\
              署名鍵を使ったりしないでください（停止の証拠が失われます）。\n{base}/ledger\n",
             at = halt.at,
             reason = halt.reason,
@@ -320,10 +323,18 @@ async fn mail_anchors(state: &AppState, mailer: &Mailer, now: DateTime<FixedOffs
                 continue;
             }
         }
-        let Ok(Some((size, text))) = state.store.latest_cosigned(org.id).await else { continue };
+        let Ok(Some((size, mut text))) = state.store.latest_cosigned(org.id).await else { continue };
+        // The latest checkpoint the witnesses cosigned, when it is not the latest itself.
+        if let Ok(Some((witnessed, cosigned))) = state.store.latest_witnessed(org.id).await {
+            if witnessed < size {
+                text.push_str(&format!("\n立会人が連署した最新のチェックポイント（件数 {witnessed}）:\n\n{cosigned}"));
+            }
+        }
         let body = format!(
-            "{name}の変更記録（台帳）の、{today} 時点の最新の署名付きチェックポイントです（件数 {size}）。\n\n             このメールを削除せず、mamori のサーバーとは別の場所（監査の記録、別のメールボックス、印刷）に保管してください。\
-             後で台帳が書き換えられたり切り詰められたりしても、次のコマンドで検出できます。\n             mamori ledger verify --anchor このチェックポイントを保存したファイル\n\n{text}",
+            "{name}の変更記録（台帳）の、{today} 時点の最新の署名付きチェックポイントです（件数 {size}）。\n\n\
+             このメールを削除せず、mamori のサーバーとは別の場所（監査の記録、別のメールボックス、印刷）に保管してください。\
+             後で台帳が書き換えられたり切り詰められたりしても、次のコマンドで検出できます。\n\
+             mamori ledger verify --anchor このチェックポイントを保存したファイル\n\n{text}",
             name = org.name,
         );
         let subject = format!("【mamori・アンカー】{} 台帳のチェックポイント（{today}、件数 {size}）", org.name);

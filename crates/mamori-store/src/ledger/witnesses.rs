@@ -190,6 +190,13 @@ impl Store {
             .collect())
     }
 
+    /// The largest checkpoint witnesses cosigned, with their lines, `(size, text)`.
+    pub async fn latest_witnessed(&self, org_id: i64) -> Result<Option<(u64, String)>> {
+        let mut conn = self.pool.acquire().await?;
+        let all = self.cosigned_checkpoints(&mut conn, org_id).await?;
+        Ok(all.into_iter().filter_map(|(_, text)| Some((text.split('\n').nth(1)?.parse().ok()?, text))).max_by_key(|(size, _)| *size))
+    }
+
     /// The latest checkpoint with every stored cosignature of it: what a daily anchor mail
     /// carries and what `mamori ledger checkpoint` prints.
     pub async fn latest_cosigned(&self, org_id: i64) -> Result<Option<(u64, String)>> {
