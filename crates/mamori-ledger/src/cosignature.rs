@@ -221,7 +221,7 @@ impl WitnessPublicKey {
         }
         let parsed = Note::from_bytes(note.as_bytes()).map_err(|_| CosignatureError::Note)?;
         // `Note::verify` with this key alone: the crate's note handling, our message.
-        let body_only = Note::new(parsed.text(), &[sig.clone()]).map_err(|_| CosignatureError::Note)?;
+        let body_only = Note::new(parsed.text(), std::slice::from_ref(&sig)).map_err(|_| CosignatureError::Note)?;
         let list = VerifierList::new(vec![Box::new(self.clone())]);
         match body_only.verify(&list) {
             Ok(_) => Ok(Some(u64::from_be_bytes(sig.signature()[..8].try_into().expect("checked by the verifier")))),

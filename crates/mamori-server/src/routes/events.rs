@@ -133,7 +133,7 @@ pub(crate) async fn ledger_alarms(state: &AppState, org_id: i64) -> Result<Vec<S
     let status = state.store.ledger_status(org_id).await?;
     if let Some((first, last)) = status.unsigned {
         alarms.push(format!(
-            "署名されていない記録 index {first}–{last}（{} 件）があります。サーバーは変更と同じトランザクションで署名するため、これはサーバーの外で記録が追加されたか、チェックポイントが削除されたことを示します。`mamori ledger verify` で確認してください。",
+            "署名されていない記録 index {first}–{last}（{} 件）があります。サーバーは変更と同じトランザクションで署名するため、これはサーバーの外で記録が追加されたか、チェックポイントが削除されたことを示します。「mamori ledger verify」で確認してください。",
             last - first + 1
         ));
     }
