@@ -118,6 +118,8 @@ pub struct Round {
     pub ledger_alarms: usize,
     /// Daily anchor mails of the latest checkpoint to the auditors.
     pub anchors: usize,
+    /// Cosignatures stored from witnesses the latest checkpoint was pushed to.
+    pub witnessed: usize,
 }
 
 /// Escalates the notices due at `now`, then mails what is unsent.
@@ -150,6 +152,7 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
             Err(e) => return Err(e.into()),
         }
     }
+    round.witnessed = push_to_witnesses(state, now).await;
     if let Some(mail) = &state.settings.mail {
         let mailer = Mailer::new(mail)?;
         // First, and whatever else fails: a halted writer refuses the writes below.
@@ -355,6 +358,94 @@ async fn mail_anchors(state: &AppState, mailer: &Mailer, now: DateTime<FixedOffs
         }
     }
     sent
+}
+
+/// When each witness was last pushed each organization's checkpoint, and the size it said
+/// it holds: in memory, as a push changes nothing the database must remember (what the
+/// witness cosigned is stored as its cosignature).
+static PUSHED: std::sync::Mutex<Option<HashMap<PushTarget, Pushed>>> = std::sync::Mutex::new(None);
+
+/// A witness's URL and an organization.
+type PushTarget = (String, i64);
+/// When it was last pushed, and the size the witness holds.
+type Pushed = (DateTime<FixedOffset>, u64);
+
+/// Pushes each organization's latest checkpoint, with the consistency proof from the size
+/// the witness holds, to every configured witness that is due, in tlog-witness's
+/// add-checkpoint form; stores the cosignatures that come back (as a witness's POST would).
+/// A witness that answers 409 with the size it holds is asked again from that size.
+async fn push_to_witnesses(state: &AppState, now: DateTime<FixedOffset>) -> usize {
+    let ledger = &state.settings.ledger;
+    if ledger.witness_urls.is_empty() {
+        return 0;
+    }
+    let every = chrono::Duration::from_std(ledger.witness_push_every).unwrap_or(chrono::Duration::hours(1));
+    let Ok(http) = reqwest::Client::builder().timeout(Duration::from_secs(20)).build() else { return 0 };
+    let Ok(orgs) = state.store.organizations().await else { return 0 };
+    let mut stored = 0;
+    for org in orgs {
+        if state.store.ledger_halt(org.id).is_some() {
+            continue;
+        }
+        for url in &ledger.witness_urls {
+            let key = (url.clone(), org.id);
+            let last = PUSHED.lock().ok().and_then(|m| m.as_ref().and_then(|m| m.get(&key).copied()));
+            if last.is_some_and(|(at, _)| now - at < every) {
+                continue;
+            }
+            let mut from = last.map_or(0, |(_, size)| size);
+            let mut held = from;
+            for _attempt in 0..2 {
+                let request = match state.store.witness_request(org.id, from).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(org = org.id, witness = %url, error = %e, "cannot make the witness's request");
+                        break;
+                    }
+                };
+                let endpoint = format!("{}/add-checkpoint", url.trim_end_matches('/'));
+                let response = match http.post(&endpoint).body(request.to_text()).send().await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(org = org.id, witness = %url, error = %e, "pushing the checkpoint to the witness failed");
+                        break;
+                    }
+                };
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap_or_default();
+                if status == 409 {
+                    // The witness holds another size: ask again from it.
+                    match body.trim().parse::<u64>() {
+                        Ok(size) if size != from => {
+                            from = size;
+                            continue;
+                        }
+                        _ => {
+                            tracing::error!(org = org.id, witness = %url, answer = %body.trim(), "the witness refused the checkpoint");
+                            break;
+                        }
+                    }
+                }
+                if status != 200 {
+                    tracing::error!(org = org.id, witness = %url, status, answer = %body.trim(), "the witness refused the checkpoint");
+                    break;
+                }
+                // The answer is the cosignature line(s) alone, not a note.
+                for line in body.lines().filter(|l| l.starts_with("— ")) {
+                    match state.store.add_cosignature(org.id, &request.checkpoint, line, &Actor::system("witness")).await {
+                        Ok(_) => stored += 1,
+                        Err(e) => tracing::warn!(org = org.id, witness = %url, error = %e, "the witness's cosignature was not stored"),
+                    }
+                }
+                held = request.checkpoint.split('\n').nth(1).and_then(|s| s.parse().ok()).unwrap_or(from);
+                break;
+            }
+            if let Ok(mut m) = PUSHED.lock() {
+                m.get_or_insert_with(HashMap::new).insert(key, (now, held));
+            }
+        }
+    }
+    stored
 }
 
 /// Runs [`run_due`] every [`TICK`] until the process ends.

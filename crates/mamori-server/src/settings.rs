@@ -30,11 +30,22 @@ pub struct LedgerSettings {
     pub anchor_mail_to: Vec<String>,
     /// Warnings about where the signing key is kept, found at start-up.
     pub key_warnings: Vec<String>,
+    /// Witnesses the server pushes its latest checkpoint to (tlog-witness add-checkpoint at
+    /// `<url>/add-checkpoint`), e.g. `http://kansa.town.lg.jp:8081`.
+    pub witness_urls: Vec<String>,
+    /// How often each of them is pushed the latest checkpoint.
+    pub witness_push_every: Duration,
 }
 
 impl Default for LedgerSettings {
     fn default() -> Self {
-        Self { witness_max_age: Duration::from_secs(24 * 3600), anchor_mail_to: Vec::new(), key_warnings: Vec::new() }
+        Self {
+            witness_max_age: Duration::from_secs(24 * 3600),
+            anchor_mail_to: Vec::new(),
+            key_warnings: Vec::new(),
+            witness_urls: Vec::new(),
+            witness_push_every: Duration::from_secs(3600),
+        }
     }
 }
 

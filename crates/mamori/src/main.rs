@@ -232,6 +232,13 @@ struct ServerArgs {
     /// A registered witness that has not cosigned for this many hours raises an alarm.
     #[arg(long, env = "MAMORI_WITNESS_MAX_AGE_HOURS", default_value_t = 24)]
     witness_max_age_hours: u64,
+    /// Push the latest checkpoint to this witness (`mamori ledger witness serve`), e.g.
+    /// http://kansa.town.lg.jp:8081; comma-separated or repeated.
+    #[arg(long = "witness-url", env = "MAMORI_WITNESS_URLS", value_delimiter = ',')]
+    witness_urls: Vec<String>,
+    /// Minutes between pushes to each witness.
+    #[arg(long, env = "MAMORI_WITNESS_PUSH_MINUTES", default_value_t = 60)]
+    witness_push_minutes: u64,
 }
 
 impl ServerArgs {
@@ -276,6 +283,8 @@ impl ServerArgs {
                 witness_max_age: Duration::from_secs(self.witness_max_age_hours * 3600),
                 anchor_mail_to,
                 key_warnings: Vec::new(),
+                witness_urls: self.witness_urls.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect(),
+                witness_push_every: Duration::from_secs(self.witness_push_minutes.max(1) * 60),
             },
             ..Settings::default()
         })

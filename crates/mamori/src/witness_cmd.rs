@@ -55,6 +55,9 @@ pub enum WitnessCommand {
     /// As the witness: fetch the log's latest checkpoint and a consistency proof from the
     /// last size cosigned, check them, and cosign — or refuse and keep the evidence.
     Cosign(CosignArgs),
+    /// As the witness: serve tlog-witness's `POST /add-checkpoint`, for servers that push
+    /// their checkpoints (`mamori serve --witness-url`).
+    Serve(ServeArgs),
     /// As the witness: the latest checkpoint cosigned for a log (its size is the --from
     /// of `mamori ledger export-checkpoint`).
     Status {
@@ -101,6 +104,24 @@ pub struct CosignArgs {
     /// The cosignature's time in seconds since 1970 (tests; default: now).
     #[arg(long, hide = true)]
     time: Option<u64>,
+}
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The witness's private key file.
+    #[arg(long, env = "MAMORI_WITNESS_KEY")]
+    key_file: PathBuf,
+    /// The witness's state directory.
+    #[arg(long, env = "MAMORI_WITNESS_STATE")]
+    state: PathBuf,
+    /// The logs witnessed (each organization's origin); may be given more than once.
+    #[arg(long = "origin", required = true)]
+    origins: Vec<String>,
+    /// The logs' public key(s).
+    #[arg(long = "log-key", required = true)]
+    log_keys: Vec<String>,
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    listen: std::net::SocketAddr,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +174,7 @@ pub async fn run(command: WitnessCommand) -> Result<()> {
             Ok(())
         }
         WitnessCommand::Cosign(args) => cosign(args).await,
+        WitnessCommand::Serve(args) => serve(args).await,
         WitnessCommand::Status { state, origin } => {
             match read_state(&state, &origin)? {
                 Some(latest) => {
@@ -251,9 +273,8 @@ async fn cosign(args: CosignArgs) -> Result<()> {
         Some(t) => t,
         None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs(),
     };
-    match add_checkpoint(&args.origin, &chain, latest.as_ref(), &request, &key, now) {
+    match decide(&args.state, &args.origin, &chain, latest.as_ref(), &request, &request_text, &key, now)? {
         Ok((kept, line)) => {
-            write_state(&args.state, &args.origin, &kept)?;
             let cosigned = with_lines(&request.checkpoint, std::slice::from_ref(&line));
             print!("{line}");
             eprintln!("件数 {} のチェックポイントに連署しました（前回 件数 {from}）。", kept.size);
@@ -273,21 +294,116 @@ async fn cosign(args: CosignArgs) -> Result<()> {
             }
             Ok(())
         }
+        Err(refusal) => bail!("連署しません: {refusal}"),
+    }
+}
+
+/// The witness's decision on one request, with its consequences on disk: the new state
+/// when it cosigns; both checkpoints and the request in `evidence/` when it refuses one as
+/// evidence of two histories.
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    state: &Path,
+    origin: &str,
+    chain: &KeyChain,
+    latest: Option<&Latest>,
+    request: &AddCheckpoint,
+    request_text: &str,
+    key: &WitnessKey,
+    now: u64,
+) -> Result<std::result::Result<(Latest, String), mamori_ledger::witness::Refusal>> {
+    match add_checkpoint(origin, chain, latest, request, key, now) {
+        Ok((kept, line)) => {
+            write_state(state, origin, &kept)?;
+            Ok(Ok((kept, line)))
+        }
         Err(refusal) => {
             if let Some((kept, shown)) = refusal.evidence() {
-                let dir = args.state.join("evidence");
+                let dir = state.join("evidence");
                 std::fs::create_dir_all(&dir)?;
                 // Two refusals in one second must not overwrite each other's evidence.
                 let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-                let stamp = format!("{now}-{nanos:09}-{}", org_code(&args.origin));
+                let stamp = format!("{now}-{nanos:09}-{}", org_code(origin));
                 std::fs::write(dir.join(format!("{stamp}-kept.txt")), kept)?;
                 std::fs::write(dir.join(format!("{stamp}-shown.txt")), shown)?;
-                std::fs::write(dir.join(format!("{stamp}-request.txt")), &request_text)?;
+                std::fs::write(dir.join(format!("{stamp}-request.txt")), request_text)?;
+                tracing::error!(origin, refusal = %refusal, "kept both checkpoints as evidence in {}", dir.display());
                 eprintln!("証拠として両方のチェックポイントを {} に保存しました。", dir.display());
             }
-            bail!("連署しません: {refusal}")
+            Ok(Err(refusal))
         }
     }
+}
+
+/// The witness's endpoint: `POST /add-checkpoint` with tlog-witness's body; 200 with the
+/// cosignature line, 409 with the size held (`text/x.tlog.size`), or the refusal's status
+/// and reason. One request at a time, so the state file is never raced.
+async fn serve(args: ServeArgs) -> Result<()> {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let key_text =
+        std::fs::read_to_string(&args.key_file).with_context(|| format!("立会人の鍵 {} を読めません", args.key_file.display()))?;
+    let key = WitnessKey::from_text(&key_text)?;
+    let mut log_keys = Vec::new();
+    for k in &args.log_keys {
+        log_keys.push(VerifyingKey::parse(k).map_err(|e| anyhow::anyhow!("--log-key {k}: {e}"))?);
+    }
+    std::fs::create_dir_all(&args.state).with_context(|| format!("{} を作成できません", args.state.display()))?;
+    struct Witness {
+        key: WitnessKey,
+        chain: KeyChain,
+        state: PathBuf,
+        origins: Vec<String>,
+    }
+    let witness = std::sync::Arc::new(tokio::sync::Mutex::new(Witness {
+        key,
+        chain: KeyChain::any_of(log_keys),
+        state: args.state,
+        origins: args.origins,
+    }));
+    let handler = move |body: String| {
+        let witness = witness.clone();
+        async move {
+            let w = witness.lock().await;
+            let text =
+                |status: StatusCode, kind: &'static str, body: String| (status, [(header::CONTENT_TYPE, kind)], body).into_response();
+            let request = match AddCheckpoint::parse(&body) {
+                Ok(r) => r,
+                Err(e) => return text(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", format!("{e}\n")),
+            };
+            let Some(origin) = request.checkpoint.lines().next().filter(|o| w.origins.iter().any(|x| x == o)).map(str::to_owned) else {
+                return text(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "この立会人はそのログを見ていません\n".into());
+            };
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let decided = read_state(&w.state, &origin)
+                .and_then(|latest| decide(&w.state, &origin, &w.chain, latest.as_ref(), &request, &body, &w.key, now));
+            match decided {
+                Ok(Ok((kept, line))) => {
+                    tracing::info!(origin, size = kept.size, "cosigned");
+                    text(StatusCode::OK, "text/plain; charset=utf-8", line)
+                }
+                Ok(Err(mamori_ledger::witness::Refusal::Conflict { known, .. })) => {
+                    text(StatusCode::CONFLICT, "text/x.tlog.size", format!("{known}\n"))
+                }
+                Ok(Err(refusal)) => text(
+                    StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                    "text/plain; charset=utf-8",
+                    format!("{refusal}\n"),
+                ),
+                Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", format!("{e:#}\n")),
+            }
+        }
+    };
+    let app = axum::Router::new().route("/add-checkpoint", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    println!("http://{}/add-checkpoint で立会人として待ち受けています（Ctrl+C で終了）", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving")?;
+    Ok(())
 }
 
 pub async fn run_key(command: KeyCommand) -> Result<()> {

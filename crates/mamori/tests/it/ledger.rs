@@ -526,24 +526,38 @@ async fn an_unsigned_tail_fails_verify_and_no_writer_signs_it_on_postgres() {
 
 /// `mamori serve` on the test database; returns its base URL and the guard that stops it.
 fn serve(db: &TestDb, log_dir: &std::path::Path) -> (String, crate::support::ChildGuard) {
-    use std::io::BufRead;
-    let log = log_dir.join("serve.log");
+    serve_with(db, log_dir, &[])
+}
+
+fn serve_with(db: &TestDb, log_dir: &std::path::Path, extra: &[&str]) -> (String, crate::support::ChildGuard) {
     let key = db.key_path.display().to_string();
-    let mut child = mamori(&["serve", "--database-url", &db.url, "--ledger-key", &key, "--listen", "127.0.0.1:0"])
+    let mut args = vec!["serve", "--database-url", &db.url, "--ledger-key", &key, "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    spawn_listening(&args, log_dir, "serve.log", "mamori serve")
+}
+
+/// Runs `mamori ARGS` and waits for the line that says where it listens: its URL.
+fn spawn_listening(args: &[&str], log_dir: &std::path::Path, log: &str, name: &'static str) -> (String, crate::support::ChildGuard) {
+    use std::io::BufRead;
+    let log = log_dir.join(log);
+    let mut child = mamori(args)
+        .env("MAMORI_LOG", "info,sqlx=warn")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let guard = crate::support::ChildGuard::new("mamori serve", child, log);
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let (Some(rest), true) = (line.strip_prefix("http://"), line.contains("で待ち受けています")) {
+    let guard = crate::support::ChildGuard::new(name, child, log);
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    while let Some(Ok(line)) = lines.next() {
+        if let (Some(rest), true) = (line.strip_prefix("http://"), line.contains("待ち受けています")) {
+            // Keep draining stdout so that the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
             return (format!("http://{}", rest.split('/').next().unwrap()), guard);
         }
     }
-    panic!("mamori serve did not start:\n{}", guard.log_text());
+    panic!("{name} did not start:\n{}", guard.log_text());
 }
 
 /// Witnesses: a key of their own, registered by the administrator; cosigning through a
@@ -724,4 +738,75 @@ async fn key_rotation_is_followed_and_an_unintroduced_key_refused_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_rotation_is_followed_and_an_unintroduced_key_refused_on_postgres() {
     rotation_suite(TestDb::postgres().await).await;
+}
+
+/// The server pushes its latest checkpoint to a witness on a schedule (`--witness-url`):
+/// the witness (`mamori ledger witness serve`) checks it and answers with its cosignature,
+/// which the server stores; the witness refuses a fork pushed to it with 409 and keeps both
+/// checkpoints.
+async fn push_suite(db: TestDb) {
+    let store = &db.store;
+    let org = store.create_organization("shime", "志免町", &Actor::system("test")).await.unwrap();
+    notes(store, org.id, 0, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let (wkey, state) = (path("witness.key"), path("witness-state"));
+    let witness =
+        run_plain(&["ledger", "witness", "keygen", "--name", "kansa.shime.example/w1", "--key-file", &wkey]).stdout.trim().to_owned();
+    run_with(&db, &["ledger", "witness", "add", "監査委員", &witness]).assert_success();
+    let origin = format!("{}/shime", db.key.name());
+    let log_key = db.key.verifying_key().text().to_owned();
+    let (witness_url, _witness) = spawn_listening(
+        &[
+            "ledger",
+            "witness",
+            "serve",
+            "--key-file",
+            &wkey,
+            "--state",
+            &state,
+            "--origin",
+            &origin,
+            "--log-key",
+            &log_key,
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        dir.path(),
+        "witness.log",
+        "mamori ledger witness serve",
+    );
+    let witness_base = witness_url.clone();
+    // The notifier's first round runs at start-up and pushes.
+    let (_base, _server) = serve_with(&db, dir.path(), &["--witness-url", &witness_base, "--witness-push-minutes", "60"]);
+    let mut witnessed = None;
+    for _ in 0..150 {
+        witnessed = store.ledger_status(org.id).await.unwrap().witnessed;
+        if witnessed.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (size, _, _) = witnessed.expect("the server pushed its checkpoint and stored the witness's cosignature");
+    run_with(&db, &["ledger", "verify", "--witness", &witness, "--min-witnesses", "1"])
+        .assert_success()
+        .assert_stdout_contains(&format!("立会人が連署した最新のチェックポイント: 件数 {size}"));
+    // A fork pushed to the witness: 409 and the evidence kept.
+    let fork = db.key.sign(&origin, size, mamori_ledger::leaf_hash(b"another history")).text;
+    let answer =
+        reqwest::Client::new().post(format!("{witness_url}/add-checkpoint")).body(format!("old {size}\n\n{fork}")).send().await.unwrap();
+    assert_eq!(answer.status(), 409);
+    assert!(answer.text().await.unwrap().contains("分岐"));
+    assert!(std::fs::read_dir(dir.path().join("witness-state/evidence")).unwrap().count() >= 2);
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_pushes_checkpoints_to_a_witness_on_sqlite() {
+    push_suite(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_pushes_checkpoints_to_a_witness_on_postgres() {
+    push_suite(TestDb::postgres().await).await;
 }
