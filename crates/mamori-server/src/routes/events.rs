@@ -229,7 +229,7 @@ pub async fn ledger(State(state): State<AppState>, access: Access) -> Result<imp
                     } }
                 }
                 p {
-                    "立会人は " code { "mamori ledger witness --server URL --org " (org.code) } " で最新のチェックポイントと一貫性証明を取得し、"
+                    "立会人は " code { "mamori ledger witness cosign --server URL --origin " (status.origin.clone().unwrap_or_else(|| format!("…/{}", org.code))) " …" } " で最新のチェックポイントと一貫性証明を取得し、"
                     "検証してから連署を送ります（ネットワークで届かない場合は " code { "mamori ledger export-checkpoint" } " のファイルで受け渡します）。"
                 }
             }
