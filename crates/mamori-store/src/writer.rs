@@ -546,9 +546,9 @@ impl Writer {
     ) -> std::result::Result<Option<Frontier>, CheckFailure> {
         let Some(key) = self.key.as_ref() else { return Ok(None) };
         // One round trip: the latest checkpoint (sizes are unique per organization), and the
-        // largest event number and stored-hash index, which the primary keys answer without
-        // a scan. (A count of the rows beyond a size, as a prepared statement's generic plan
-        // runs it on PostgreSQL, cost a third of the group-commit rate.)
+        // largest event number and stored-hash index, which the unique keys answer from the
+        // end of their index; counting the rows beyond a size may scan them when PostgreSQL
+        // plans the prepared statement generically.
         let latest = sqlx::query(
             "SELECT c.id, c.size, c.root, c.note,
                     (SELECT MAX(e.seq) FROM events e WHERE e.org_id = $1) AS max_seq,
