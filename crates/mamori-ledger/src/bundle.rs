@@ -2,14 +2,18 @@
 //! database, as JSON Lines.
 //!
 //! ```text
-//! {"type":"header","format":"mamori-ledger-bundle/1","origin":…,"org_id":…,"public_key":…,"size":…,"exported_at":…}
+//! {"type":"header","format":"mamori-ledger-bundle/2","origin":…,"org_id":…,"public_key":…,"size":…,"exported_at":…}
+//! {"type":"key_introduction","label":"…","text":"…"}                 ← key rotations, in order (format 2)
 //! {"type":"checkpoint","label":"チェックポイント #1","text":"…"}      ← all checkpoints first
+//! {"type":"cosigned","label":"…","text":"…"}                          ← checkpoints with witnesses' lines (format 2)
 //! {"type":"entry","index":0,"leaf":"{…canonical leaf…}","payload":"{…}"}
 //! {"type":"hash","index":0,"hash":"base64"}                           ← the stored hashes, as stored
 //! ```
 //!
 //! Payloads travel with their personal-data fields already replaced by salted commitments;
-//! no cleartext personal data is ever exported.
+//! no cleartext personal data is ever exported. `public_key` is the log's first key; a
+//! rotated log carries the introductions that lead from it to the current key. Format 1
+//! (no rotations, no cosignatures) is still read.
 
 use std::io::{BufRead, Write};
 
@@ -17,15 +21,19 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, VerifyingKey};
-use crate::{Hash, Report, Verifier};
+use crate::keys::KeyChain;
+use crate::{Hash, Report, Verifier, WitnessPolicy};
 
-pub const FORMAT: &str = "mamori-ledger-bundle/1";
+pub const FORMAT: &str = "mamori-ledger-bundle/2";
+const FORMAT_1: &str = "mamori-ledger-bundle/1";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Line {
     Header { format: String, origin: String, org_id: i64, public_key: String, size: u64, exported_at: String },
     Checkpoint { label: String, text: String },
+    KeyIntroduction { label: String, text: String },
+    Cosigned { label: String, text: String },
     Entry { index: u64, leaf: String, payload: Option<String> },
     Hash { index: u64, hash: String },
 }
@@ -66,6 +74,8 @@ pub enum BundleError {
     Key(String),
     #[error("bundle の公開鍵 {found} が、指定された鍵 {pinned} と異なります")]
     KeyMismatch { pinned: String, found: String },
+    #[error("{0}")]
+    KeyChain(#[from] crate::keys::KeyChainError),
 }
 
 /// What a bundle said about itself.
@@ -81,11 +91,21 @@ pub struct Header {
 /// Verifies a bundle. With `pinned`, the bundle's public key must be that key; without it,
 /// the bundle's own key is used and the caller should say so.
 pub fn verify<R: BufRead>(input: R, pinned: Option<&VerifyingKey>, anchors: &[(String, String)]) -> Result<(Header, Report), BundleError> {
-    let mut lines = input.lines().enumerate();
+    verify_with(input, pinned, anchors, None)
+}
+
+/// [`verify`], also requiring witnesses' cosignatures by `policy`.
+pub fn verify_with<R: BufRead>(
+    input: R,
+    pinned: Option<&VerifyingKey>,
+    anchors: &[(String, String)],
+    policy: Option<WitnessPolicy>,
+) -> Result<(Header, Report), BundleError> {
+    let mut lines = input.lines().enumerate().peekable();
     let header = match lines.next() {
         Some((_, line)) => match serde_json::from_str::<Line>(&line?) {
             Ok(Line::Header { format, origin, org_id, public_key, size, exported_at }) => {
-                if format != FORMAT {
+                if format != FORMAT && format != FORMAT_1 {
                     return Err(BundleError::Format(format));
                 }
                 Header { origin, org_id, public_key, size, exported_at }
@@ -100,14 +120,36 @@ pub fn verify<R: BufRead>(input: R, pinned: Option<&VerifyingKey>, anchors: &[(S
             return Err(BundleError::KeyMismatch { pinned: pinned.text().to_owned(), found: key.text().to_owned() });
         }
     }
-    let verifier_key = key.clone();
-    let mut verifier = Verifier::new(&header.origin, key, Some(header.org_id));
+    // The key introductions come first: they make the chain every checkpoint is opened with.
+    let mut intros: Vec<(String, String)> = Vec::new();
+    while let Some((_, Ok(line))) = lines.peek() {
+        match serde_json::from_str::<Line>(line) {
+            Ok(Line::KeyIntroduction { label, text }) => {
+                intros.push((label, text));
+                lines.next();
+            }
+            _ => break,
+        }
+    }
+    let chain = KeyChain::from_introductions(&key, &header.origin, &intros)?;
+    if chain.first().text() != key.text() {
+        return Err(BundleError::Key(format!("bundle の公開鍵 {} が鍵の連鎖の最初の鍵ではありません", key.text())));
+    }
+    let mut verifier = Verifier::with_keys(&header.origin, chain.clone(), Some(header.org_id));
+    if let Some(policy) = policy {
+        verifier.require_witnesses(policy);
+    }
+    for (label, text) in &intros {
+        if let Ok(intro) = crate::keys::KeyIntroduction::open(label, text) {
+            verifier.key_introduction(label, &intro);
+        }
+    }
     for (label, text) in anchors {
         verifier.anchor(label, text);
     }
     let mut seen_entry = false;
     let mut hashes: Vec<(u64, Hash)> = Vec::new();
-    let mut checkpoints = Checkpoints { key: verifier_key, lines: Vec::new() };
+    let mut checkpoints = Checkpoints { keys: chain, lines: Vec::new() };
     for (number, line) in lines {
         let line = line?;
         let number = number + 1;
@@ -124,6 +166,15 @@ pub fn verify<R: BufRead>(input: R, pinned: Option<&VerifyingKey>, anchors: &[(S
         }
         match parsed {
             Line::Header { .. } => verifier.problem(format!("[bundle {number} 行目] ヘッダーが2つあります")),
+            Line::KeyIntroduction { .. } => {
+                verifier.problem(format!("[bundle {number} 行目] 鍵の引き継ぎはヘッダーの直後に置く必要があります"))
+            }
+            Line::Cosigned { label, text } => {
+                if seen_entry {
+                    verifier.problem(format!("[bundle {number} 行目] 連署付きチェックポイントは記録より前に置く必要があります"));
+                }
+                verifier.witnessed(&label, &text);
+            }
             Line::Checkpoint { label, text } => {
                 if seen_entry {
                     // Out of place: fed at once, as it comes (nothing is kept after an entry).
@@ -158,8 +209,8 @@ pub fn verify<R: BufRead>(input: R, pinned: Option<&VerifyingKey>, anchors: &[(S
 /// ([`checkpoint::open_all`]), each fed to the verifier in its turn as
 /// [`Verifier::checkpoint`] would have been at its own line.
 struct Checkpoints {
-    /// The key the verifier checks signatures with.
-    key: VerifyingKey,
+    /// The keys the verifier checks signatures with.
+    keys: KeyChain,
     lines: Vec<(String, String)>,
 }
 
@@ -179,7 +230,7 @@ impl Checkpoints {
             return;
         }
         let texts: Vec<&str> = self.lines.iter().map(|(_, t)| t.as_str()).collect();
-        let opened = checkpoint::open_all(&texts, &self.key, checkpoint::signature_threads());
+        let opened = self.keys.open_all(&texts, checkpoint::signature_threads());
         for ((label, _), opened) in self.lines.iter().zip(opened) {
             verifier.opened_checkpoint(label, opened);
         }

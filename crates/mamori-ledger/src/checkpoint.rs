@@ -105,6 +105,11 @@ impl LedgerKey {
         &self.verifying
     }
 
+    /// The key as `signed_note` signs with it (for notes other than checkpoints).
+    pub(crate) fn signer(&self) -> &dyn signed_note::Signer {
+        &self.signer
+    }
+
     /// Signs the checkpoint of `origin` at `size` with `root`.
     pub fn sign(&self, origin: &str, size: u64, root: Hash) -> SignedCheckpoint {
         let body = Checkpoint::new(origin, size, root, "").expect("origins are never empty");
@@ -142,6 +147,15 @@ impl VerifyingKey {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// The key id of the signed-note signature lines this key makes.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    pub(crate) fn note_verifier(&self) -> StandardVerifier {
+        self.verifier.clone()
+    }
 }
 
 /// A checkpoint whose signature has been made or checked.
@@ -160,7 +174,7 @@ impl SignedCheckpoint {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum CheckpointError {
     #[error("チェックポイントの形式が正しくありません: {0}")]
     Malformed(String),
@@ -170,6 +184,10 @@ pub enum CheckpointError {
     BadSignature(String),
     #[error("チェックポイントの origin が `{found}` です（期待: `{expected}`）")]
     WrongOrigin { expected: String, found: String },
+    #[error("チェックポイント（件数 {size}）が、件数 {handover} で次の鍵に引き継がれた鍵 {key} で署名されています（引き継ぎ後の署名は認めません）")]
+    RetiredKey { key: String, size: u64, handover: u64 },
+    #[error("チェックポイント（件数 {size}）が、件数 {handover} から使われるはずの鍵 {key} で署名されています")]
+    KeyNotYetIntroduced { key: String, size: u64, handover: u64 },
 }
 
 /// Parses a signed checkpoint and checks its signature against `key`, and its origin when

@@ -13,19 +13,26 @@
 //! - [`checkpoint`]: the signing key, checkpoint signing, and strict checkpoint parsing;
 //! - [`verify::Verifier`]: the streaming verifier that recomputes everything from the
 //!   leaves and names the index or checkpoint at fault;
-//! - [`bundle`]: the offline bundle that `mamori ledger verify --bundle` checks.
+//! - [`bundle`]: the offline bundle that `mamori ledger verify --bundle` checks;
+//! - [`cosignature`]: witnesses' C2SP tlog-cosignature/v1 lines, through `signed_note`'s
+//!   signer and verifier traits;
+//! - [`witness`]: a witness's decision to cosign or refuse (fork, inconsistency, rollback);
+//! - [`keys`]: key rotation, the chain of keys each introduced by the one before.
 
 pub mod bundle;
 pub mod checkpoint;
+pub mod cosignature;
+pub mod keys;
 pub mod leaf;
 pub mod tree;
 pub mod verify;
+pub mod witness;
 
 pub use checkpoint::{CheckpointError, LedgerKey, SignedCheckpoint, VerifyingKey};
 pub use leaf::Leaf;
 pub use tlog_tiles::{Hash, EMPTY_HASH};
 pub use tree::Frontier;
-pub use verify::{Report, Verifier};
+pub use verify::{Report, Verifier, WitnessPolicy};
 
 /// The hash of a leaf's bytes: SHA-256(0x00 ‖ data).
 pub fn leaf_hash(data: &[u8]) -> Hash {

@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, FixedOffset};
 use tlog_tiles::split_stored_hash_index;
 
-use crate::checkpoint::{self, CheckpointError, SignedCheckpoint, VerifyingKey};
+use crate::checkpoint::{CheckpointError, SignedCheckpoint, VerifyingKey};
+use crate::cosignature::WitnessPublicKey;
+use crate::keys::{KeyChain, KeyIntroduction};
 use crate::leaf::LeafView;
 use crate::{Frontier, Hash, Leaf};
 
@@ -39,6 +41,13 @@ pub struct Report {
     pub root: Option<Hash>,
     /// The largest checkpoint that verified.
     pub latest: Option<SignedCheckpoint>,
+    /// Entries beyond the latest checkpoint that verified, `(first index, last index)`.
+    pub unsigned: Option<(u64, u64)>,
+    /// Cosignatures checked (whether they held or not).
+    pub cosignatures: u64,
+    /// The largest checkpoint that verified and that enough of the required witnesses
+    /// cosigned recently enough: its size and its newest cosignature's time.
+    pub witnessed: Option<(u64, u64)>,
 }
 
 impl Report {
@@ -50,13 +59,49 @@ impl Report {
 struct Pending {
     label: String,
     checkpoint: SignedCheckpoint,
-    anchor: bool,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Stored,
+    Anchor,
+    /// A key introduction's handover size and root.
+    Introduction,
+    /// A checkpoint with cosignatures: the required witnesses (by position in the policy)
+    /// whose cosignature held, with its time.
+    Witnessed(Vec<(usize, u64)>),
+}
+
+impl Kind {
+    fn what(&self) -> &'static str {
+        match self {
+            Kind::Stored => "チェックポイント",
+            Kind::Anchor => "アンカー",
+            Kind::Introduction => "鍵の引き継ぎ",
+            Kind::Witnessed(_) => "立会人が連署したチェックポイント",
+        }
+    }
+}
+
+/// What `mamori ledger verify --witness KEY … --min-witnesses N` requires: a checkpoint
+/// that verifies, cosigned by at least `min` of `keys`, the newest of those cosignatures
+/// no older than `max_age` seconds at `now` (the caller's clock; the core has none).
+#[derive(Debug, Clone)]
+pub struct WitnessPolicy {
+    pub keys: Vec<WitnessPublicKey>,
+    pub min: usize,
+    pub now: u64,
+    pub max_age: Option<u64>,
 }
 
 pub struct Verifier {
     org_id: Option<i64>,
     origin: String,
-    key: VerifyingKey,
+    keys: KeyChain,
+    policy: Option<WitnessPolicy>,
+    /// Witnessed checkpoints whose roots matched: size, cosignatures that held.
+    witnessed: Vec<(u64, Vec<(usize, u64)>)>,
     frontier: Frontier,
     next_index: u64,
     recomputed: VecDeque<(u64, Hash)>,
@@ -79,10 +124,18 @@ impl Verifier {
     /// A verifier for the log of `origin`, whose checkpoints must be signed by `key`. With
     /// `org_id`, every leaf must belong to that organization.
     pub fn new(origin: &str, key: VerifyingKey, org_id: Option<i64>) -> Self {
+        Self::with_keys(origin, KeyChain::single(key), org_id)
+    }
+
+    /// A verifier whose checkpoints may be signed by any key of `keys`, each within the
+    /// sizes its introduction gives it.
+    pub fn with_keys(origin: &str, keys: KeyChain, org_id: Option<i64>) -> Self {
         Self {
             org_id,
             origin: origin.to_owned(),
-            key,
+            keys,
+            policy: None,
+            witnessed: Vec::new(),
             frontier: Frontier::new(),
             next_index: 0,
             recomputed: VecDeque::new(),
@@ -161,12 +214,57 @@ impl Verifier {
         self.add_opened(label, opened, false)
     }
 
+    /// The keys checkpoints are checked with.
+    pub fn keys(&self) -> &KeyChain {
+        &self.keys
+    }
+
+    /// Requires witnesses' cosignatures (see [`WitnessPolicy`]). Call before adding
+    /// witnessed checkpoints.
+    pub fn require_witnesses(&mut self, policy: WitnessPolicy) {
+        self.policy = Some(policy);
+    }
+
+    /// Adds a key introduction that [`KeyChain::from_introductions`] accepted: its
+    /// handover root must be the log's root at its size.
+    pub fn key_introduction(&mut self, label: &str, intro: &KeyIntroduction) {
+        let checkpoint = SignedCheckpoint { origin: intro.origin.clone(), size: intro.size, root: intro.root, text: intro.text.clone() };
+        self.add_opened_kind(label, Ok(checkpoint), Kind::Introduction)
+    }
+
+    /// Adds a checkpoint carrying witnesses' cosignature lines (stored beside the log's
+    /// checkpoint, or kept by a witness). It is checked as a checkpoint is; the
+    /// cosignatures by the required witnesses are checked against its note, and a
+    /// cosignature by a required witness that does not hold is a problem.
+    pub fn witnessed(&mut self, label: &str, text: &str) {
+        let opened = self.keys.open(text, Some(&self.origin));
+        let mut held = Vec::new();
+        if let (Ok(_), Some(policy)) = (&opened, &self.policy) {
+            let keys = policy.keys.clone();
+            for (i, key) in keys.iter().enumerate() {
+                for line in crate::cosignature::signature_lines(text) {
+                    self.report.cosignatures += 1;
+                    match key.check(text, line) {
+                        Ok(Some(t)) => held.push((i, t)),
+                        Ok(None) => self.report.cosignatures -= 1,
+                        Err(e) => self.problem(format!("[{label}] {e}")),
+                    }
+                }
+            }
+        }
+        self.add_opened_kind(label, opened, Kind::Witnessed(held))
+    }
+
     fn add(&mut self, label: &str, text: &str, anchor: bool) {
-        let opened = checkpoint::open(text, &self.key, Some(&self.origin));
+        let opened = self.keys.open(text, Some(&self.origin));
         self.add_opened(label, opened, anchor)
     }
 
     fn add_opened(&mut self, label: &str, opened: Result<SignedCheckpoint, CheckpointError>, anchor: bool) {
+        self.add_opened_kind(label, opened, if anchor { Kind::Anchor } else { Kind::Stored })
+    }
+
+    fn add_opened_kind(&mut self, label: &str, opened: Result<SignedCheckpoint, CheckpointError>, kind: Kind) {
         let checkpoint = match opened {
             Ok(c) => c,
             Err(e) => {
@@ -182,12 +280,12 @@ impl Verifier {
                 "[{label}] 件数 {size} のチェックポイントが {other_label} と異なるルートを持っています（ログの分岐: 同じ鍵で矛盾する2つの状態に署名されています）"
             ));
         }
-        if anchor {
-            self.report.anchors += 1;
-        } else {
-            self.report.checkpoints += 1;
+        match kind {
+            Kind::Anchor => self.report.anchors += 1,
+            Kind::Stored => self.report.checkpoints += 1,
+            Kind::Introduction | Kind::Witnessed(_) => {}
         }
-        self.by_size.entry(size).or_default().push(Pending { label: label.to_owned(), checkpoint, anchor });
+        self.by_size.entry(size).or_default().push(Pending { label: label.to_owned(), checkpoint, kind });
         let read = self.frontier.size();
         if size == read {
             self.compare_roots();
@@ -315,13 +413,17 @@ impl Verifier {
         let Some(pending) = self.by_size.remove(&size) else { return };
         for p in pending {
             if p.checkpoint.root != root {
-                let what = if p.anchor { "アンカー" } else { "チェックポイント" };
+                let what = p.kind.what();
                 self.problem(format!(
                     "[{}] {what}（件数 {size}）のルートが記録から計算したルートと一致しません — 件数 {size} までの記録が署名後に改変されたか、{what}が別の分岐のものです",
                     p.label
                 ));
-            } else if !p.anchor && self.report.latest.as_ref().is_none_or(|l| l.size <= size) {
-                self.report.latest = Some(p.checkpoint);
+            } else {
+                match p.kind {
+                    Kind::Stored if self.report.latest.as_ref().is_none_or(|l| l.size <= size) => self.report.latest = Some(p.checkpoint),
+                    Kind::Witnessed(held) => self.witnessed.push((size, held)),
+                    _ => {}
+                }
             }
         }
     }
@@ -409,15 +511,79 @@ impl Verifier {
         let beyond = std::mem::take(&mut self.by_size);
         for (size, pending) in beyond {
             for p in pending {
-                let what = if p.anchor { "アンカー" } else { "チェックポイント" };
+                let what = p.kind.what();
                 self.problem(format!(
                     "[{}] {what}は {size} 件を示していますが、ログには {read} 件しかありません（末尾が切り詰められています）",
                     p.label
                 ));
             }
         }
+        // An honest server signs what it commits in the same transaction, so entries no
+        // signed checkpoint covers are never legitimate at rest: they were added, or the
+        // checkpoints that covered them were removed, behind the server's back.
+        let signed = self.report.latest.as_ref().map_or(0, |c| c.size);
+        if read > signed {
+            let (first, last) = (signed, read - 1);
+            self.report.unsigned = Some((first, last));
+            let latest = if signed == 0 {
+                "署名付きチェックポイントがありません".to_owned()
+            } else {
+                format!("最新の署名付きチェックポイントは件数 {signed}")
+            };
+            self.problem(format!(
+                "[index {first}..={last}] 署名されていない記録 index {first}–{last}（{} 件。{latest}。記録がサーバーの外で追加されたか、それを確定したチェックポイントが削除されています）",
+                last - first + 1
+            ));
+        }
+        if let Some(policy) = self.policy.take() {
+            self.judge_witnesses(&policy);
+        }
         self.report.root = Some(self.frontier.root());
         self.report
+    }
+
+    /// Finds the largest verified checkpoint cosigned by `policy.min` of the required
+    /// witnesses recently enough; a problem when there is none.
+    fn judge_witnesses(&mut self, policy: &WitnessPolicy) {
+        let mut best: Option<(u64, u64)> = None;
+        let mut newest_any: Option<(u64, u64)> = None;
+        for (size, held) in &self.witnessed {
+            // Each witness counted once, at its newest cosignature of this checkpoint.
+            let mut by_witness: BTreeMap<usize, u64> = BTreeMap::new();
+            for &(w, t) in held {
+                let e = by_witness.entry(w).or_insert(t);
+                *e = (*e).max(t);
+            }
+            let mut times: Vec<u64> = by_witness.into_values().collect();
+            times.sort_unstable_by(|a, b| b.cmp(a));
+            if times.len() < policy.min.max(1) {
+                continue;
+            }
+            // The min-th newest cosignature decides how recent the checkpoint's witnessing is.
+            let deciding = times[policy.min.max(1) - 1];
+            if newest_any.is_none_or(|(s, _)| *size > s) {
+                newest_any = Some((*size, deciding));
+            }
+            let recent = policy.max_age.is_none_or(|age| deciding.saturating_add(age) >= policy.now);
+            if recent && best.is_none_or(|(s, _)| *size > s) {
+                best = Some((*size, times[0]));
+            }
+        }
+        self.report.witnessed = best;
+        if best.is_none() {
+            let min = policy.min.max(1);
+            match newest_any {
+                Some((size, t)) => self.problem(format!(
+                    "[立会人] 立会人 {min} 者が連署したチェックポイントは件数 {size} のものが最新で、その連署は {} 時間前です（許容 {} 時間）— 台帳が巻き戻されたか、立会人が連署していません",
+                    policy.now.saturating_sub(t) / 3600,
+                    policy.max_age.unwrap_or(0) / 3600
+                )),
+                None => self.problem(format!(
+                    "[立会人] 指定された立会人 {min} 者が有効に連署し、記録と一致するチェックポイントがありません（{} 者の鍵を指定）— 台帳が巻き戻されたか、立会人が連署していません",
+                    policy.keys.len()
+                )),
+            }
+        }
     }
 }
 

@@ -236,8 +236,8 @@ fn the_verifier_passes_a_good_log_and_names_what_is_wrong() {
     let mut odd = leaves.clone();
     odd[5].at = "2026-11-22T09:00:00.000+09:00".into();
     odd[7].clock_synced = false;
-    let report = verify(&odd, &[], &[], &key);
-    assert!(report.ok());
+    let report = verify(&odd, &[key.sign(ORIGIN, 40, roots(&odd)[39]).text], &[], &key);
+    assert!(report.ok(), "{:?}", report.problems);
     assert!(report.warnings.iter().any(|w| w.contains("[index 5]") && w.contains("逆行")), "{:?}", report.warnings);
     assert!(report.warnings.iter().any(|w| w.contains("[index 7]") && w.contains("時刻同期")), "{:?}", report.warnings);
 }
@@ -371,7 +371,9 @@ fn a_span_of_stored_hashes_checks_by_its_digest_as_one_by_one() {
     for l in &leaves {
         f.append(l.hash(), &mut stored);
     }
+    let signed = key.sign(ORIGIN, 37, f.root()).text;
     let fed = |v: &mut Verifier| {
+        v.checkpoint("チェックポイント 37", &signed);
         for (i, l) in leaves.iter().enumerate() {
             v.entry(i as u64, &l.view(), None);
         }
@@ -474,7 +476,7 @@ fn a_bundle_opens_its_checkpoints_together_as_one_by_one() {
                 seen_entry = true;
                 v.entry_text(index, &leaf, payload.as_deref());
             }
-            Ok(Line::Hash { .. }) | Ok(Line::Header { .. }) => {}
+            Ok(Line::Hash { .. }) | Ok(Line::Header { .. }) | Ok(Line::KeyIntroduction { .. }) | Ok(Line::Cosigned { .. }) => {}
         }
     }
     for (idx, h) in stored {

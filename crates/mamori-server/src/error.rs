@@ -34,6 +34,10 @@ pub enum AppError {
     Csrf,
     #[error("internal: {0}")]
     Internal(String),
+    /// The ledger writer stopped writing: the stored record does not match what this server
+    /// signed (mamori-store `writer.rs`). Reads still work.
+    #[error("ledger halted: {0}")]
+    LedgerHalted(String),
 }
 
 impl From<StoreError> for AppError {
@@ -43,6 +47,7 @@ impl From<StoreError> for AppError {
             StoreError::Duplicate(field) => AppError::Duplicate(field),
             StoreError::WrongState(message) => AppError::WrongState { message, state: None },
             StoreError::Invalid(m) => AppError::BadRequest(m),
+            StoreError::LedgerHalted(m) => AppError::LedgerHalted(m),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -81,6 +86,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::WrongState { .. } | AppError::Duplicate(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::LedgerHalted(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -106,6 +112,10 @@ impl AppError {
             AppError::Internal(_) => {
                 "サーバー内部でエラーが発生しました。時間をおいて再度お試しください。解決しない場合は管理者に連絡してください。".into()
             }
+            AppError::LedgerHalted(why) => format!(
+                "変更の受付を停止しています。保存されている記録が、このサーバーが署名した記録と一致しないためです（{why}）。\
+                 閲覧はこれまでどおりできます。統括情報セキュリティ責任者に連絡してください。"
+            ),
         }
     }
 
@@ -119,6 +129,7 @@ impl AppError {
             AppError::Duplicate(_) => "duplicate",
             AppError::Csrf => "csrf",
             AppError::Internal(_) => "internal",
+            AppError::LedgerHalted(_) => "ledger_halted",
         }
     }
 

@@ -28,7 +28,7 @@ use mamori_store::Store;
 use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use settings::{MailSettings, Settings};
+pub use settings::{LedgerSettings, MailSettings, Settings};
 
 /// The organization's active profile version, parsed once: the profile, its compiled
 /// decision engine and its workflow rules.

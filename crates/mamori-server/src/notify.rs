@@ -114,6 +114,12 @@ pub struct Round {
     pub mail_failed: usize,
     /// Weekly digests of what is due in the yearly cycle.
     pub digests: usize,
+    /// Mails to the CISO and the 統括 that the ledger writer halted.
+    pub ledger_alarms: usize,
+    /// Daily anchor mails of the latest checkpoint to the auditors.
+    pub anchors: usize,
+    /// Cosignatures stored from witnesses the latest checkpoint was pushed to.
+    pub witnessed: usize,
 }
 
 /// Escalates the notices due at `now`, then mails what is unsent.
@@ -141,11 +147,17 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
             Ok(()) => round.escalated += 1,
             // Acknowledged or escalated by someone else meanwhile.
             Err(mamori_store::StoreError::WrongState(_)) => {}
+            // The ledger writer halted for this organization: its CISO and 統括 are mailed.
+            Err(mamori_store::StoreError::LedgerHalted(_)) => {}
             Err(e) => return Err(e.into()),
         }
     }
+    round.witnessed = push_to_witnesses(state, now).await;
     if let Some(mail) = &state.settings.mail {
         let mailer = Mailer::new(mail)?;
+        // First, and whatever else fails: a halted writer refuses the writes below.
+        round.ledger_alarms = mail_ledger_halts(state, &mailer, mail).await;
+        round.anchors = mail_anchors(state, &mailer, now).await;
         round.reminded = remind_deadlines(state, &mailer, mail, now).await?;
         round.digests = mail_yearly_digests(state, &mailer, mail, now).await?;
         for n in state.store.unmailed_notices(200).await? {
@@ -241,6 +253,206 @@ async fn mail_yearly_digests(
     Ok(sent)
 }
 
+/// Mails the CISO and the 統括 of each organization whose ledger writer halted, once per
+/// halt (the database refuses writes then, so the claim is the store's memory).
+async fn mail_ledger_halts(state: &AppState, mailer: &Mailer, mail: &MailSettings) -> usize {
+    let mut sent = 0;
+    for (org_id, halt) in state.store.unreported_ledger_halts() {
+        let people = match ledger_officers(state, org_id).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(org_id, error = %e, "cannot find whom to tell that the ledger halted");
+                continue;
+            }
+        };
+        if people.is_empty() {
+            tracing::error!(org_id, "the ledger halted and no CISO or 統括 with a mail address is assigned");
+        }
+        let body = format!(
+            "台帳の書き込みを停止しました（{at}）。\n\n\
+             理由: {reason}\n\n\
+             保存されている記録が、このサーバーが署名した記録と一致しません。サーバーはこれ以上署名せず、変更の受付を停止しています。\
+             閲覧はできます。\n\
+             `mamori ledger verify` で記録を検証し、アンカーや立会人の連署と照合してください。原因を確かめるまで、データベースを修正したり\
+             署名鍵を使ったりしないでください（停止の証拠が失われます）。\n{base}/ledger\n",
+            at = halt.at,
+            reason = halt.reason,
+            base = mail.base_url.trim_end_matches('/'),
+        );
+        for (name, email) in people {
+            match mailer.send_text(&name, &email, "【mamori・警告】台帳の書き込みを停止しました", &body).await {
+                Ok(()) => sent += 1,
+                Err(e) => tracing::error!(org_id, error = %e, "mailing the ledger halt failed"),
+            }
+        }
+    }
+    sent
+}
+
+/// The holders of the roles that do the CISO's and the 統括's jobs under the active profile,
+/// with their mail addresses.
+async fn ledger_officers(state: &AppState, org_id: i64) -> Result<Vec<(String, String)>, AppError> {
+    use mamori_policy::workflow::{roles_doing, WorkflowRole};
+    let Some(active) = state.active(org_id).await? else { return Ok(Vec::new()) };
+    let mut officers = roles_doing(&active.profile, WorkflowRole::Ciso);
+    officers.extend(roles_doing(&active.profile, WorkflowRole::SecurityDirector));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for a in state.store.role_assignments(org_id).await? {
+        if !officers.contains(&a.role) {
+            continue;
+        }
+        let person = state.store.person(org_id, a.person_id).await?;
+        if !person.email.trim().is_empty() && !out.iter().any(|(_, e)| e == person.email.trim()) {
+            out.push((person.name.clone(), person.email.trim().to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+/// Mails the latest checkpoint (with its witnesses' cosignatures) to the auditors'
+/// addresses once a day, and records it as an anchor taken by mail.
+async fn mail_anchors(state: &AppState, mailer: &Mailer, now: DateTime<FixedOffset>) -> usize {
+    let to = &state.settings.ledger.anchor_mail_to;
+    if to.is_empty() {
+        return 0;
+    }
+    let today = now.with_timezone(&jst()).date_naive().to_string();
+    let mut sent = 0;
+    let Ok(orgs) = state.store.organizations().await else { return 0 };
+    for org in orgs {
+        if state.store.ledger_halt(org.id).is_some() {
+            continue;
+        }
+        match state.store.anchor_mailed_on(org.id, &today).await {
+            Ok(false) => {}
+            Ok(true) => continue,
+            Err(e) => {
+                tracing::warn!(org = org.id, error = %e, "cannot tell whether today's anchor was mailed");
+                continue;
+            }
+        }
+        let Ok(Some((size, mut text))) = state.store.latest_cosigned(org.id).await else { continue };
+        // The latest checkpoint the witnesses cosigned, when it is not the latest itself.
+        if let Ok(Some((witnessed, cosigned))) = state.store.latest_witnessed(org.id).await {
+            if witnessed < size {
+                text.push_str(&format!("\n立会人が連署した最新のチェックポイント（件数 {witnessed}）:\n\n{cosigned}"));
+            }
+        }
+        let body = format!(
+            "{name}の変更記録（台帳）の、{today} 時点の最新の署名付きチェックポイントです（件数 {size}）。\n\n\
+             このメールを削除せず、mamori のサーバーとは別の場所（監査の記録、別のメールボックス、印刷）に保管してください。\
+             後で台帳が書き換えられたり切り詰められたりしても、次のコマンドで検出できます。\n\
+             mamori ledger verify --anchor このチェックポイントを保存したファイル\n\n{text}",
+            name = org.name,
+        );
+        let subject = format!("【mamori・アンカー】{} 台帳のチェックポイント（{today}、件数 {size}）", org.name);
+        let mut ok = 0;
+        for addr in to {
+            match mailer.send_text("", addr, &subject, &body).await {
+                Ok(()) => ok += 1,
+                Err(e) => tracing::warn!(org = org.id, to = %addr, error = %e, "mailing the daily anchor failed"),
+            }
+        }
+        if ok > 0 {
+            sent += ok;
+            if let Ok(Some(latest)) = state.store.checkpoint_at(org.id, size).await {
+                if let Err(e) = state.store.record_anchor(org.id, &latest, "mail", &Actor::system("notifier")).await {
+                    tracing::warn!(org = org.id, error = %e, "recording the mailed anchor failed");
+                }
+            }
+        }
+    }
+    sent
+}
+
+/// When each witness was last pushed each organization's checkpoint, and the size it said
+/// it holds: in memory, as a push changes nothing the database must remember (what the
+/// witness cosigned is stored as its cosignature).
+static PUSHED: std::sync::Mutex<Option<HashMap<PushTarget, Pushed>>> = std::sync::Mutex::new(None);
+
+/// A witness's URL and an organization.
+type PushTarget = (String, i64);
+/// When it was last pushed, and the size the witness holds.
+type Pushed = (DateTime<FixedOffset>, u64);
+
+/// Pushes each organization's latest checkpoint, with the consistency proof from the size
+/// the witness holds, to every configured witness that is due, in tlog-witness's
+/// add-checkpoint form; stores the cosignatures that come back (as a witness's POST would).
+/// A witness that answers 409 with the size it holds is asked again from that size.
+async fn push_to_witnesses(state: &AppState, now: DateTime<FixedOffset>) -> usize {
+    let ledger = &state.settings.ledger;
+    if ledger.witness_urls.is_empty() {
+        return 0;
+    }
+    let every = chrono::Duration::from_std(ledger.witness_push_every).unwrap_or(chrono::Duration::hours(1));
+    let Ok(http) = reqwest::Client::builder().timeout(Duration::from_secs(20)).build() else { return 0 };
+    let Ok(orgs) = state.store.organizations().await else { return 0 };
+    let mut stored = 0;
+    for org in orgs {
+        if state.store.ledger_halt(org.id).is_some() {
+            continue;
+        }
+        for url in &ledger.witness_urls {
+            let key = (url.clone(), org.id);
+            let last = PUSHED.lock().ok().and_then(|m| m.as_ref().and_then(|m| m.get(&key).copied()));
+            if last.is_some_and(|(at, _)| now - at < every) {
+                continue;
+            }
+            let mut from = last.map_or(0, |(_, size)| size);
+            let mut held = from;
+            for _attempt in 0..2 {
+                let request = match state.store.witness_request(org.id, from).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(org = org.id, witness = %url, error = %e, "cannot make the witness's request");
+                        break;
+                    }
+                };
+                let endpoint = format!("{}/add-checkpoint", url.trim_end_matches('/'));
+                let response = match http.post(&endpoint).body(request.to_text()).send().await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(org = org.id, witness = %url, error = %e, "pushing the checkpoint to the witness failed");
+                        break;
+                    }
+                };
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap_or_default();
+                if status == 409 {
+                    // The witness holds another size: ask again from it.
+                    match body.trim().parse::<u64>() {
+                        Ok(size) if size != from => {
+                            from = size;
+                            continue;
+                        }
+                        _ => {
+                            tracing::error!(org = org.id, witness = %url, answer = %body.trim(), "the witness refused the checkpoint");
+                            break;
+                        }
+                    }
+                }
+                if status != 200 {
+                    tracing::error!(org = org.id, witness = %url, status, answer = %body.trim(), "the witness refused the checkpoint");
+                    break;
+                }
+                // The answer is the cosignature line(s) alone, not a note.
+                for line in body.lines().filter(|l| l.starts_with("— ")) {
+                    match state.store.add_cosignature(org.id, &request.checkpoint, line, &Actor::system("witness")).await {
+                        Ok(_) => stored += 1,
+                        Err(e) => tracing::warn!(org = org.id, witness = %url, error = %e, "the witness's cosignature was not stored"),
+                    }
+                }
+                held = request.checkpoint.split('\n').nth(1).and_then(|s| s.parse().ok()).unwrap_or(from);
+                break;
+            }
+            if let Ok(mut m) = PUSHED.lock() {
+                m.get_or_insert_with(HashMap::new).insert(key, (now, held));
+            }
+        }
+    }
+    stored
+}
+
 /// Runs [`run_due`] every [`TICK`] until the process ends.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     let state = Arc::new(state);
@@ -309,6 +521,19 @@ impl Mailer {
             .subject(format!("【mamori・期限】インシデント報告 第{}号: {}への{}（期限 {due}）", i.id, d.addressee, d.kind))
             .header(ContentType::TEXT_PLAIN)
             .body(body)
+            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    async fn send_text(&self, name: &str, email: &str, subject: &str, body: &str) -> Result<(), String> {
+        let address = if name.is_empty() { email.trim().to_owned() } else { format!("{name} <{}>", email.trim()) };
+        let to: Mailbox = address.parse().map_err(|e| format!("宛先 {email}: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_owned())
             .map_err(|e| e.to_string())?;
         self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
     }

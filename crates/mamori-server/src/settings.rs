@@ -17,6 +17,36 @@ pub struct Settings {
     pub totp_issuer: String,
     /// Where incident notices are mailed from; `None` keeps notices in the app only.
     pub mail: Option<MailSettings>,
+    /// The ledger's witnesses, anchor mail and key warnings.
+    pub ledger: LedgerSettings,
+}
+
+/// What the server knows about the ledger beyond the database.
+#[derive(Debug, Clone)]
+pub struct LedgerSettings {
+    /// A registered witness that has not cosigned for longer than this raises an alarm.
+    pub witness_max_age: Duration,
+    /// Addresses the latest checkpoint is mailed to once a day (the auditors' anchor).
+    pub anchor_mail_to: Vec<String>,
+    /// Warnings about where the signing key is kept, found at start-up.
+    pub key_warnings: Vec<String>,
+    /// Witnesses the server pushes its latest checkpoint to (tlog-witness add-checkpoint at
+    /// `<url>/add-checkpoint`), e.g. `http://kansa.town.lg.jp:8081`.
+    pub witness_urls: Vec<String>,
+    /// How often each of them is pushed the latest checkpoint.
+    pub witness_push_every: Duration,
+}
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        Self {
+            witness_max_age: Duration::from_secs(24 * 3600),
+            anchor_mail_to: Vec::new(),
+            key_warnings: Vec::new(),
+            witness_urls: Vec::new(),
+            witness_push_every: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// Outgoing mail for notices (インシデントの通知).
@@ -40,6 +70,7 @@ impl Default for Settings {
             min_password_length: 12,
             totp_issuer: "mamori".to_owned(),
             mail: None,
+            ledger: LedgerSettings::default(),
         }
     }
 }

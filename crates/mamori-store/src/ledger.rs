@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use mamori_ledger::bundle::{self, BundleWriter, Line};
 use mamori_ledger::checkpoint::{CheckpointError, SignedCheckpoint, VerifyingKey};
+use mamori_ledger::keys::{KeyChain, KeyChainError, KeyIntroduction};
 use mamori_ledger::tree::{build_from, hashes_needed, Want};
-use mamori_ledger::{Hash, Leaf, Report, Verifier};
+use mamori_ledger::{Hash, Leaf, Report, Verifier, WitnessPolicy};
 use sqlx::any::AnyRow;
 use sqlx::{Executor, Row};
 
@@ -18,14 +19,19 @@ use crate::{now_text, Actor, Backend, NewEvent, Result, Store, StoreError};
 mod pg_read;
 mod read;
 mod sqlite_read;
+mod witnesses;
 
 /// What a verification feeds the verifier before the first entry: the stored checkpoints
 /// `(id, size, root, note)`, the count of events numbered below 1, and the anchors.
 struct Prepared {
-    key: VerifyingKey,
+    keys: KeyChain,
     checkpoints: Vec<(i64, i64, Vec<u8>, String)>,
     stray: i64,
     anchors: Vec<(String, String)>,
+    /// Key introductions that made `keys`, with their labels.
+    intros: Vec<(String, KeyIntroduction)>,
+    /// Checkpoints with the stored cosignature lines, `(label, text)`.
+    witnessed: Vec<(String, String)>,
 }
 
 impl Prepared {
@@ -34,13 +40,15 @@ impl Prepared {
     fn announce(&self, v: &mut Verifier) {
         v.announce_sizes(self.checkpoints.iter().filter_map(|c| c.3.split('\n').nth(1)?.parse().ok()));
         v.announce_sizes(self.anchors.iter().filter_map(|(_, text)| text.trim_start().split('\n').nth(1)?.parse().ok()));
+        v.announce_sizes(self.witnessed.iter().filter_map(|(_, text)| text.split('\n').nth(1)?.parse().ok()));
+        v.announce_sizes(self.intros.iter().map(|(_, i)| i.size));
     }
 
     /// Opens the stored checkpoints: the signature checks, most of the work when there are
     /// many.
     fn open(&self) -> Vec<Result<SignedCheckpoint, CheckpointError>> {
         let notes: Vec<&str> = self.checkpoints.iter().map(|c| c.3.as_str()).collect();
-        read::open_checkpoints(&notes, &self.key)
+        read::open_checkpoints(&notes, &self.keys)
     }
 
     /// Feeds the checkpoints as opened, the stray count and the anchors.
@@ -62,7 +70,60 @@ impl Prepared {
         for (label, text) in &self.anchors {
             v.anchor(label, text);
         }
+        for (label, intro) in &self.intros {
+            v.key_introduction(label, intro);
+        }
+        for (label, text) in &self.witnessed {
+            v.witnessed(label, text);
+        }
     }
+}
+
+/// What a verification checks beyond the ledger itself.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Checkpoints kept outside mamori, `(label, text)`.
+    pub anchors: Vec<(String, String)>,
+    /// Witnesses' cosignatures required, if any.
+    pub witnesses: Option<WitnessPolicy>,
+}
+
+/// The key introductions of an organization's log, `(label, text)`, in size order.
+pub(crate) async fn introductions(conn: &mut sqlx::AnyConnection, org_id: i64) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query("SELECT id, size, note FROM ledger_key_introductions WHERE org_id = $1 ORDER BY size, id")
+        .bind(org_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            let size: i64 = r.try_get("size")?;
+            Ok((format!("鍵の引き継ぎ #{id}（件数 {size}）"), r.try_get("note")?))
+        })
+        .collect()
+}
+
+/// The chain of keys of an organization's log, trusting `trusted` (see
+/// [`KeyChain::from_introductions`]).
+pub(crate) async fn key_chain(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+    trusted: &VerifyingKey,
+    origin: &str,
+) -> Result<std::result::Result<KeyChain, KeyChainError>> {
+    let intros = introductions(conn, org_id).await?;
+    Ok(KeyChain::from_introductions(trusted, origin, &intros))
+}
+
+/// A registered witness.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WitnessRow {
+    pub id: i64,
+    pub name: String,
+    pub public_key: String,
+    pub created_at: String,
+    /// Its latest cosignature: size, the cosignature's time (seconds since 1970), stored at.
+    pub latest: Option<(u64, u64, String)>,
 }
 
 const LEAF_COLUMNS: &str =
@@ -138,6 +199,13 @@ impl CheckpointRow {
 pub struct LedgerStatus {
     pub origin: Option<String>,
     pub size: u64,
+    /// Entries no signed checkpoint covers, `(first index, last index)`: never there when
+    /// the server wrote them (it signs in the same transaction).
+    pub unsigned: Option<(u64, u64)>,
+    /// The largest checkpoint a registered witness cosigned: size, the cosignature's time
+    /// (seconds since 1970), when it was stored.
+    pub witnessed: Option<(u64, u64, String)>,
+    pub witnesses: u64,
     pub latest: Option<CheckpointRow>,
     pub checkpoints: u64,
     /// When an anchor was last recorded, and at what size.
@@ -219,9 +287,27 @@ impl Store {
                     Ok((r.try_get("at")?, size))
                 })
                 .transpose()?;
+        let (_, event_seq) = self.org_code_and_seq(&mut conn, org_id).await?;
+        let stored = (size.max(event_seq)).max(0) as u64;
+        let signed = latest.as_ref().map_or(0, |c| c.size);
+        let witnessed = sqlx::query(
+            "SELECT size, cosigned_at, created_at FROM ledger_cosignatures WHERE org_id = $1 ORDER BY size DESC, cosigned_at DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| -> Result<(u64, u64, String)> {
+            Ok((r.try_get::<i64, _>("size")? as u64, r.try_get::<i64, _>("cosigned_at")? as u64, r.try_get("created_at")?))
+        })
+        .transpose()?;
+        let witnesses: i64 =
+            sqlx::query("SELECT COUNT(*) FROM ledger_witnesses WHERE org_id = $1").bind(org_id).fetch_one(&mut *conn).await?.try_get(0)?;
         Ok(LedgerStatus {
             origin: self.ledger_key().map(|k| crate::origin(k, &code)),
             size: size as u64,
+            unsigned: (stored > signed).then(|| (signed, stored - 1)),
+            witnessed,
+            witnesses: witnesses as u64,
             latest,
             checkpoints: checkpoints as u64,
             last_anchor,
@@ -335,21 +421,49 @@ impl Store {
     /// hashed, every stored hash recomputed, every checkpoint's signature and root checked,
     /// and each anchor `(label, text)` checked against the log.
     pub async fn verify_ledger(&self, org_id: i64, key: &VerifyingKey, anchors: &[(String, String)]) -> Result<Report> {
-        self.verify_ledger_reading(org_id, key, anchors, true).await
+        let options = VerifyOptions { anchors: anchors.to_vec(), witnesses: None };
+        self.verify_ledger_reading(org_id, key, &options, true).await
+    }
+
+    /// [`Store::verify_ledger`] with witnesses' cosignatures required as `options` says.
+    /// `key` may be any key of the log's key chain: the first (pinned by an auditor) or
+    /// the current one.
+    pub async fn verify_ledger_with(&self, org_id: i64, key: &VerifyingKey, options: &VerifyOptions) -> Result<Report> {
+        self.verify_ledger_reading(org_id, key, options, true).await
     }
 
     /// [`Store::verify_ledger`] reading through sqlx only, never the SQLite file directly:
     /// for tests that compare the two reads.
     #[cfg(feature = "testing")]
     pub async fn verify_ledger_through_sqlx(&self, org_id: i64, key: &VerifyingKey, anchors: &[(String, String)]) -> Result<Report> {
-        self.verify_ledger_reading(org_id, key, anchors, false).await
+        let options = VerifyOptions { anchors: anchors.to_vec(), witnesses: None };
+        self.verify_ledger_reading(org_id, key, &options, false).await
     }
 
-    async fn verify_ledger_reading(&self, org_id: i64, key: &VerifyingKey, anchors: &[(String, String)], direct: bool) -> Result<Report> {
+    async fn verify_ledger_reading(&self, org_id: i64, key: &VerifyingKey, options: &VerifyOptions, direct: bool) -> Result<Report> {
+        let anchors = &options.anchors;
         let mut tx = self.snapshot().await?;
         let (code, event_seq) = self.org_code_and_seq(&mut tx, org_id).await?;
         let origin = format!("{}/{}", key.name(), code);
-        let new_verifier = || Verifier::new(&origin, key.clone(), Some(org_id));
+        let intro_texts = introductions(&mut tx, org_id).await?;
+        let (keys, chain_problem) = match KeyChain::from_introductions(key, &origin, &intro_texts) {
+            Ok(chain) => (chain, None),
+            Err(e) => (KeyChain::single(key.clone()), Some(e.to_string())),
+        };
+        let intros: Vec<(String, KeyIntroduction)> =
+            intro_texts.iter().filter_map(|(label, text)| KeyIntroduction::open(label, text).ok().map(|i| (label.clone(), i))).collect();
+        let witnessed = self.cosigned_checkpoints(&mut tx, org_id).await?;
+        let policy = options.witnesses.clone();
+        let new_verifier = || {
+            let mut v = Verifier::with_keys(&origin, keys.clone(), Some(org_id));
+            if let Some(p) = &chain_problem {
+                v.problem(format!("[鍵の引き継ぎ] {p}"));
+            }
+            if let Some(p) = &policy {
+                v.require_witnesses(p.clone());
+            }
+            v
+        };
         let mut checkpoints = Vec::new();
         for r in sqlx::query("SELECT id, size, root, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id")
             .bind(org_id)
@@ -364,7 +478,7 @@ impl Store {
         }
         let stray: i64 =
             sqlx::query("SELECT COUNT(*) FROM events WHERE org_id = $1 AND seq < 1").bind(org_id).fetch_one(&mut *tx).await?.try_get(0)?;
-        let prepared = Arc::new(Prepared { key: key.clone(), checkpoints, stray, anchors: anchors.to_vec() });
+        let prepared = Arc::new(Prepared { keys: keys.clone(), checkpoints, stray, anchors: anchors.to_vec(), intros, witnessed });
         // Checking the checkpoints' signatures is most of the work when there are many:
         // it is done on the verifying side, while the first events are being read.
         let mut fast = None;
@@ -433,16 +547,29 @@ impl Store {
         let io = |e: std::io::Error| StoreError::Invalid(format!("書き出しに失敗しました: {e}"));
         let mut tx = self.snapshot().await?;
         let (code, event_seq) = self.org_code_and_seq(&mut tx, org_id).await?;
+        let origin = format!("{}/{}", key.name(), code);
+        // The bundle names the log's first key; a rotated log carries its introductions.
+        let intros = introductions(&mut tx, org_id).await?;
+        let first = match KeyChain::from_introductions(key, &origin, &intros) {
+            Ok(chain) => chain.first().clone(),
+            Err(_) => key.clone(),
+        };
         let mut w = BundleWriter::new(out);
         w.line(&Line::Header {
             format: bundle::FORMAT.to_owned(),
-            origin: format!("{}/{}", key.name(), code),
+            origin,
             org_id,
-            public_key: key.text().to_owned(),
+            public_key: first.text().to_owned(),
             size: event_seq.max(0) as u64,
             exported_at: now_text(),
         })
         .map_err(io)?;
+        for (label, text) in intros {
+            w.line(&Line::KeyIntroduction { label, text }).map_err(io)?;
+        }
+        for (label, text) in self.cosigned_checkpoints(&mut tx, org_id).await? {
+            w.line(&Line::Cosigned { label, text }).map_err(io)?;
+        }
         for r in sqlx::query("SELECT id, size, note FROM ledger_checkpoints WHERE org_id = $1 ORDER BY size, id")
             .bind(org_id)
             .fetch_all(&mut *tx)

@@ -36,7 +36,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 pub use dialect::Backend;
 pub use mamori_ledger::LedgerKey;
-pub use writer::origin;
+pub use writer::{origin, Halt};
 
 /// Japan Standard Time, the offset every recorded time carries.
 pub fn jst() -> FixedOffset {
@@ -74,6 +74,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("台帳: {0}")]
     Ledger(String),
+    /// The writer found the stored ledger different from what it signed and stopped
+    /// writing for the organization (see `writer.rs`); reads go on.
+    #[error("台帳の書き込みを停止しています: {0}")]
+    LedgerHalted(String),
 }
 
 /// A column holding one of a closed set of values (a status, an action), read into its type;
@@ -201,6 +205,60 @@ impl Store {
     /// The checkpoint signing key this store writes with, if one was given.
     pub fn ledger_key(&self) -> Option<&LedgerKey> {
         self.writer.key.as_deref()
+    }
+
+    /// Why this store refuses to write for `org_id`, if it does (see `writer.rs`).
+    pub fn ledger_halt(&self, org_id: i64) -> Option<Halt> {
+        self.writer.halt_of(org_id)
+    }
+
+    /// Every organization this store refuses to write for.
+    pub fn ledger_halts(&self) -> Vec<(i64, Halt)> {
+        self.writer.halts()
+    }
+
+    /// The halts nobody has been told of yet: each is returned once per process, for the
+    /// notifier to mail (it cannot claim them in the database, which refuses its writes).
+    pub fn unreported_ledger_halts(&self) -> Vec<(i64, Halt)> {
+        self.writer.unreported_halts()
+    }
+
+    /// Whether the latest checkpoint was mailed as an anchor on `day` (`YYYY-MM-DD`, JST).
+    pub async fn anchor_mailed_on(&self, org_id: i64, day: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM events WHERE org_id = $1 AND action = 'ledger.anchor' AND at >= $2 AND payload LIKE '%\"how\":\"mail\"%'",
+        )
+        .bind(org_id)
+        .bind(format!("{day}T00:00:00"))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// The start-up check: for every organization, the stored tree against its latest
+    /// signed checkpoint, as the writer checks before each signature. A database from
+    /// before the ledger gets its history signed now, recorded as `ledger.adopt`. Returns
+    /// the organizations halted.
+    pub async fn check_ledger_at_startup(&self) -> Result<Vec<(i64, Halt)>> {
+        let mut halted = Vec::new();
+        for org in self.organizations().await? {
+            if let Some(h) = self.writer.probe(org.id).await? {
+                halted.push((org.id, h));
+                continue;
+            }
+            let status = self.ledger_status(org.id).await?;
+            let events = self.event_count(org.id).await?;
+            if self.ledger_key().is_some() && status.checkpoints == 0 && events > 0 {
+                self.record_event(
+                    org.id,
+                    &Actor::system("system"),
+                    NewEvent::new("ledger.adopt", "ledger", org.id, serde_json::json!({"events_before_ledger": events})),
+                )
+                .await?;
+                tracing::warn!(org_id = org.id, events, "signed the change record written before the ledger existed");
+            }
+        }
+        Ok(halted)
     }
 
     /// Applies the pending migrations of this backend.

@@ -130,7 +130,10 @@ impl Store {
 
     /// Records a failed sign-in; locks the account at `limit` consecutive failures.
     pub async fn record_login_failure(&self, user: &User, limit: i64, reason: &str) -> Result<FailureOutcome> {
-        let mut w = self.begin_write(user.org_id).await?;
+        let mut w = match self.begin_write(user.org_id).await {
+            Err(StoreError::LedgerHalted(why)) => return self.login_failure_while_halted(user, limit, reason, &why).await,
+            other => other?,
+        };
         let failed: i64 = sqlx::query("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
             .bind(user.id)
             .fetch_one(w.conn())
@@ -149,9 +152,39 @@ impl Store {
         Ok(if lock { FailureOutcome::LockedNow } else { FailureOutcome::StillOpen { failed_attempts: failed } })
     }
 
+    /// While the ledger writer is halted (`writer.rs`) the server must stay readable, so
+    /// signing in goes on: the lockout counter still counts, but no event can be recorded.
+    /// The failure is logged instead; the halt itself is the recorded fact that explains
+    /// the gap. Nothing else is written without the ledger.
+    async fn login_failure_while_halted(&self, user: &User, limit: i64, reason: &str, halt: &str) -> Result<FailureOutcome> {
+        let failed: i64 = sqlx::query("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
+            .bind(user.id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let lock = failed >= limit;
+        if lock {
+            sqlx::query("UPDATE users SET locked = 1 WHERE id = $1").bind(user.id).execute(&self.pool).await?;
+        }
+        tracing::warn!(login = %user.login, failed, lock, reason, halt, "sign-in failure not recorded in the ledger: writes are halted");
+        Ok(if lock { FailureOutcome::LockedNow } else { FailureOutcome::StillOpen { failed_attempts: failed } })
+    }
+
     /// Records a successful sign-in and returns the time of the one before it.
     pub async fn record_login_success(&self, user: &User) -> Result<Option<String>> {
-        let mut w = self.begin_write(user.org_id).await?;
+        let mut w = match self.begin_write(user.org_id).await {
+            Err(StoreError::LedgerHalted(halt)) => {
+                // As for failures: reading goes on while the writer is halted (see above).
+                sqlx::query("UPDATE users SET failed_attempts = 0, previous_login_at = last_login_at, last_login_at = $1 WHERE id = $2")
+                    .bind(now_text())
+                    .bind(user.id)
+                    .execute(&self.pool)
+                    .await?;
+                tracing::warn!(login = %user.login, halt, "sign-in not recorded in the ledger: writes are halted");
+                return Ok(user.last_login_at.clone());
+            }
+            other => other?,
+        };
         let now = now_text();
         sqlx::query("UPDATE users SET failed_attempts = 0, previous_login_at = last_login_at, last_login_at = $1 WHERE id = $2")
             .bind(&now)

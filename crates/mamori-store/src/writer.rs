@@ -16,6 +16,16 @@
 //! Sequence numbers are handed out in memory while the batch holds the organization's row
 //! (`UPDATE … RETURNING` at its first write in the batch takes the row lock on PostgreSQL
 //! and the write lock on SQLite), and written back once at the end of the batch.
+//!
+//! The writer signs only what it wrote. At a batch's first write for an organization —
+//! under that row lock, so no honest writer can commit in between — it checks the stored
+//! tree against the latest signed checkpoint (see [`Writer::check`]): the checkpoint's
+//! signature, no entry, stored hash or counter beyond it, its root equal to the frontier
+//! this writer holds for its own appends (or, after another instance's appends, to that
+//! frontier extended with the leaves recomputed from their events; or, at start-up, to the
+//! stored hashes). Just before signing it checks again that nothing but its own batch was
+//! added. On any mismatch the organization is *halted*: every later write is refused with
+//! [`StoreError::LedgerHalted`] until the server is restarted, and reads go on.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +37,31 @@ use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
 use crate::{Actor, Backend, NewEvent, Result, StoreError};
 
+/// Why the writer stopped writing for an organization, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Halt {
+    pub reason: String,
+    pub at: String,
+}
+
+/// What a check found: a halt, or a database error that ends the batch.
+enum CheckFailure {
+    Halt(String),
+    Db(StoreError),
+}
+
+impl From<sqlx::Error> for CheckFailure {
+    fn from(e: sqlx::Error) -> Self {
+        CheckFailure::Db(e.into())
+    }
+}
+
+impl From<StoreError> for CheckFailure {
+    fn from(e: StoreError) -> Self {
+        CheckFailure::Db(e)
+    }
+}
+
 /// The most writers one batch takes before it commits regardless.
 const MAX_BATCH: usize = 1000;
 
@@ -36,6 +71,13 @@ pub(crate) struct Writer {
     pub(crate) key: Option<Arc<LedgerKey>>,
     pool: sqlx::AnyPool,
     backend: Backend,
+    /// Organizations this writer refuses to write for, and why.
+    halted: std::sync::Mutex<HashMap<i64, Halt>>,
+    /// The latest checkpoint text this writer signed or checked, per organization: when the
+    /// stored latest checkpoint is that text, its signature need not be checked again.
+    known_notes: std::sync::Mutex<HashMap<i64, String>>,
+    /// Halts already reported by mail (see [`Writer::unreported_halts`]).
+    reported: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 #[derive(Default)]
@@ -162,7 +204,52 @@ pub(crate) type Guard = OwnedMutexGuard<Batch>;
 
 impl Writer {
     pub(crate) fn new(pool: sqlx::AnyPool, backend: Backend, key: Option<Arc<LedgerKey>>) -> Self {
-        Self { batch: Arc::new(Mutex::new(Batch::default())), waiting: AtomicUsize::new(0), key, pool, backend }
+        Self {
+            batch: Arc::new(Mutex::new(Batch::default())),
+            waiting: AtomicUsize::new(0),
+            key,
+            pool,
+            backend,
+            halted: std::sync::Mutex::default(),
+            known_notes: std::sync::Mutex::default(),
+            reported: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The halts not yet handed out by this call, each handed out once per process.
+    pub(crate) fn unreported_halts(&self) -> Vec<(i64, Halt)> {
+        let Ok(mut reported) = self.reported.lock() else { return Vec::new() };
+        self.halts().into_iter().filter(|(org, _)| reported.insert(*org)).collect()
+    }
+
+    /// Why writes for `org_id` are refused, if they are.
+    pub(crate) fn halt_of(&self, org_id: i64) -> Option<Halt> {
+        self.halted.lock().ok().and_then(|h| h.get(&org_id).cloned())
+    }
+
+    pub(crate) fn halts(&self) -> Vec<(i64, Halt)> {
+        self.halted.lock().map(|h| h.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default()
+    }
+
+    fn halt(&self, org_id: i64, reason: String) -> StoreError {
+        tracing::error!(org_id, reason = %reason, "ledger halted: writes for this organization are refused until restart");
+        if let Ok(mut h) = self.halted.lock() {
+            h.entry(org_id).or_insert_with(|| Halt { reason: reason.clone(), at: crate::now_text() });
+        }
+        StoreError::LedgerHalted(reason)
+    }
+
+    /// Takes the lock and runs the start-up check for `org_id` (a batch that writes nothing
+    /// is rolled back). Returns the halt, if the check made one.
+    pub(crate) async fn probe(&self, org_id: i64) -> Result<Option<Halt>> {
+        match self.acquire_org(org_id).await {
+            Ok(g) => {
+                self.release(g).await;
+                Ok(None)
+            }
+            Err(StoreError::LedgerHalted(_)) => Ok(self.halt_of(org_id)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Takes the batch lock, tidies after a writer that left without committing, and
@@ -187,10 +274,30 @@ impl Writer {
     /// is open and a sequence number reserved.
     /// Takes the lock with the organization's row held in the batch.
     async fn acquire_org(&self, org_id: i64) -> Result<Guard> {
+        if let Some(h) = self.halt_of(org_id) {
+            return Err(StoreError::LedgerHalted(h.reason));
+        }
         let mut g = self.acquire().await?;
         if !g.orgs.contains_key(&org_id) {
             match touch(g.tx.as_mut().expect("open"), org_id).await {
                 Ok(Some(org)) => {
+                    let cached = g.frontiers.get(&org_id).cloned();
+                    match self.check(g.tx.as_mut().expect("open"), org_id, &org, cached.as_ref()).await {
+                        Ok(Some(trusted)) => {
+                            g.frontiers.insert(org_id, trusted);
+                        }
+                        Ok(None) => {}
+                        Err(CheckFailure::Halt(reason)) => {
+                            g.frontiers.remove(&org_id);
+                            let e = self.halt(org_id, reason);
+                            self.release(g).await;
+                            return Err(e);
+                        }
+                        Err(CheckFailure::Db(e)) => {
+                            abort(&mut g, &e.to_string()).await;
+                            return Err(e);
+                        }
+                    }
                     g.orgs.insert(org_id, org);
                 }
                 Ok(None) => {
@@ -425,6 +532,183 @@ pub fn origin(key: &LedgerKey, org_code: &str) -> String {
     format!("{}/{}", key.name(), org_code)
 }
 
+impl Writer {
+    /// Checks the stored tree of `org_id` against its latest signed checkpoint, `org`
+    /// being what the batch just read of the organization's row and `cached` the frontier
+    /// this writer holds from its own last commit. Returns the frontier to append to
+    /// (`None` without a key: such a store cannot write anyway).
+    async fn check(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org_id: i64,
+        org: &OrgBatch,
+        cached: Option<&Frontier>,
+    ) -> std::result::Result<Option<Frontier>, CheckFailure> {
+        let Some(key) = self.key.as_ref() else { return Ok(None) };
+        // One round trip: the latest checkpoint (sizes are unique per organization), and the
+        // largest event number and stored-hash index, which the unique keys answer from the
+        // end of their index; counting the rows beyond a size may scan them when PostgreSQL
+        // plans the prepared statement generically.
+        let latest = sqlx::query(
+            "SELECT c.id, c.size, c.root, c.note,
+                    (SELECT MAX(e.seq) FROM events e WHERE e.org_id = $1) AS max_seq,
+                    (SELECT MAX(h.idx) FROM ledger_hashes h WHERE h.org_id = $1) AS max_idx
+             FROM ledger_checkpoints c WHERE c.org_id = $1 ORDER BY c.size DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(latest) = latest else {
+            // No checkpoint at all: a database from before the ledger (its events are signed
+            // at the first write, ARCHITECTURE "Decisions"), unless anything shows a ledger
+            // was kept and its checkpoints removed.
+            let hashes: i64 =
+                sqlx::query("SELECT COUNT(*) FROM ledger_hashes WHERE org_id = $1").bind(org_id).fetch_one(&mut *conn).await?.try_get(0)?;
+            if org.ledger_size != 0 || hashes != 0 || cached.is_some_and(|f| f.size() > 0) {
+                return Err(CheckFailure::Halt(format!(
+                    "署名付きチェックポイントが1件もないのに、台帳の件数 {} と保存ハッシュ {hashes} 件があります（チェックポイントが削除されています）",
+                    org.ledger_size.max(cached.map_or(0, Frontier::size))
+                )));
+            }
+            return Ok(Some(Frontier::new()));
+        };
+        let id: i64 = latest.try_get("id")?;
+        let size = latest.try_get::<i64, _>("size")?.max(0) as u64;
+        let note: String = latest.try_get("note")?;
+        let label = format!("チェックポイント #{id}（件数 {size}）");
+        let known = self.known_notes.lock().ok().and_then(|k| k.get(&org_id).cloned()).is_some_and(|k| k == note);
+        let root = if known {
+            to_hash(latest.try_get("root")?)?
+        } else {
+            let chain = crate::ledger::key_chain(conn, org_id, key.verifying_key(), &origin(key, &org.code))
+                .await?
+                .map_err(|e| CheckFailure::Halt(format!("鍵の引き継ぎを確認できません: {e}")))?;
+            if chain.current().text() != key.verifying_key().text() {
+                return Err(CheckFailure::Halt(format!(
+                    "このサーバーの署名鍵 {} は台帳の最新の鍵 {} ではありません（引き継ぎ済みの古い鍵です）",
+                    key.verifying_key().text(),
+                    chain.current().text()
+                )));
+            }
+            let opened = chain
+                .open(&note, Some(&origin(key, &org.code)))
+                .map_err(|e| CheckFailure::Halt(format!("最新の{label}を検証できません: {e}")))?;
+            let column_root: Vec<u8> = latest.try_get("root")?;
+            if opened.size != size || opened.root.0.as_slice() != column_root.as_slice() {
+                return Err(CheckFailure::Halt(format!("{label}の件数またはルートの列が署名と一致しません")));
+            }
+            opened.root
+        };
+        let stored = org.ledger_size.max(org.base_seq.max(0) as u64);
+        if stored > size {
+            return Err(CheckFailure::Halt(format!(
+                "署名されていない記録 index {size}–{}（台帳の件数 {stored} に対し、最新の署名付きチェックポイントは件数 {size}）",
+                stored - 1
+            )));
+        }
+        if org.ledger_size < size || (org.base_seq.max(0) as u64) < size {
+            return Err(CheckFailure::Halt(format!(
+                "台帳の件数 {} が最新の署名付きチェックポイントの件数 {size} より小さくなっています（記録が削除されています）",
+                org.ledger_size.min(org.base_seq.max(0) as u64)
+            )));
+        }
+        let max_seq: Option<i64> = latest.try_get("max_seq")?;
+        let max_idx: Option<i64> = latest.try_get("max_idx")?;
+        let (last_event, last_hash) = (max_seq.unwrap_or(0).max(0) as u64, max_idx.map_or(0, |i| i.max(0) as u64 + 1));
+        if last_event > size || last_hash > stored_hash_count(size) {
+            return Err(CheckFailure::Halt(format!(
+                "最新の署名付きチェックポイント（件数 {size}）より後に、署名されていない記録（最大の番号 {last_event}）か保存ハッシュ（{last_hash} 件）があります"
+            )));
+        }
+        let trusted = match cached {
+            Some(f) if f.size() == size => {
+                if f.root() != root {
+                    return Err(CheckFailure::Halt(format!(
+                        "{label}のルートが、このサーバーが書き込んで署名した木と一致しません（チェックポイントが差し替えられています）"
+                    )));
+                }
+                f.clone()
+            }
+            Some(f) if f.size() > size => {
+                return Err(CheckFailure::Halt(format!(
+                    "このサーバーは件数 {} まで署名しましたが、最新の署名付きチェックポイントは件数 {size} です（チェックポイントと記録が巻き戻されています）",
+                    f.size()
+                )));
+            }
+            Some(f) => {
+                // Another instance appended since this writer's last commit: recompute its
+                // leaves from their events onto the frontier this writer holds.
+                let mut extended = f.clone();
+                let mut sink = Vec::new();
+                for r in crate::ledger::event_rows(conn, org_id, f.size() as i64, size as i64).await? {
+                    extended.append(r.leaf()?.hash(), &mut sink);
+                    sink.clear();
+                }
+                if extended.size() != size || extended.root() != root {
+                    return Err(CheckFailure::Halt(format!(
+                        "件数 {} から {size} までの記録を計算し直したルートが{label}と一致しません（記録が改変されています）",
+                        f.size()
+                    )));
+                }
+                extended
+            }
+            None => {
+                let loaded = load_frontier(conn, org_id, size).await?;
+                if loaded.root() != root {
+                    return Err(CheckFailure::Halt(format!(
+                        "保存ハッシュから計算したルートが{label}と一致しません（保存ハッシュが改変されています）"
+                    )));
+                }
+                loaded
+            }
+        };
+        if let Ok(mut k) = self.known_notes.lock() {
+            k.insert(org_id, note);
+        }
+        Ok(Some(trusted))
+    }
+
+    /// Just before signing: nothing but this batch was added since [`Writer::check`], and
+    /// the latest checkpoint is still the one checked.
+    async fn recheck(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org_id: i64,
+        org: &OrgBatch,
+        from: u64,
+    ) -> std::result::Result<(), CheckFailure> {
+        // Event numbers are unique per organization, so with this batch's events in place the
+        // largest number is this batch's last unless someone else added one beyond it.
+        let r = sqlx::query(
+            "SELECT (SELECT MAX(seq) FROM events WHERE org_id = $1) AS max_seq, (SELECT MAX(size) FROM ledger_checkpoints WHERE org_id = $1) AS latest",
+        )
+        .bind(org_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let (max_seq, latest): (Option<i64>, Option<i64>) = (r.try_get("max_seq")?, r.try_get("latest")?);
+        let (max_seq, latest) = (max_seq.unwrap_or(0), latest.unwrap_or(0));
+        if max_seq != org.next_seq || latest.max(0) as u64 != from {
+            return Err(CheckFailure::Halt(format!(
+                "署名の直前に、このサーバーが書いていない記録が見つかりました（最大の番号 {max_seq}、この書き込みの最後は {}。最新のチェックポイントは件数 {latest}、確認したときは {from}）",
+                org.next_seq
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// How many stored hashes a tree of `n` leaves has (tlog's `StoredHashCount`).
+pub(crate) fn stored_hash_count(n: u64) -> u64 {
+    let Some(last) = n.checked_sub(1) else { return 0 };
+    let mut index = 0;
+    let mut m = last;
+    while m > 0 {
+        index += m;
+        m >>= 1;
+    }
+    index + 1 + u64::from(last.trailing_ones())
+}
+
 /// Appends one organization's batch to its tree inside the batch transaction.
 async fn append(tx: &mut sqlx::AnyConnection, writer: &Writer, cached: Option<&Frontier>, org_id: i64, org: &OrgBatch) -> Result<Frontier> {
     let key = writer.key.as_ref().ok_or_else(|| StoreError::Ledger("台帳の署名鍵が読み込まれていません".into()))?;
@@ -432,6 +716,7 @@ async fn append(tx: &mut sqlx::AnyConnection, writer: &Writer, cached: Option<&F
         Some(f) if f.size() == org.ledger_size => f.clone(),
         _ => load_frontier(tx, org_id, org.ledger_size).await?,
     };
+    let checked_size = frontier.size();
     let mut stored: Vec<(u64, Hash)> = Vec::with_capacity(org.leaves.len() * 2 + 8);
     // A database written before the ledger existed: its earlier events become leaves first.
     if (frontier.size() as i64) < org.base_seq {
@@ -454,6 +739,10 @@ async fn append(tx: &mut sqlx::AnyConnection, writer: &Writer, cached: Option<&F
     for leaf in &org.leaves {
         frontier.append(*leaf, &mut stored);
     }
+    writer.recheck(tx, org_id, org, checked_size).await.map_err(|f| match f {
+        CheckFailure::Halt(reason) => writer.halt(org_id, reason),
+        CheckFailure::Db(e) => e,
+    })?;
     insert_hashes(tx, writer.backend, org_id, &stored).await?;
     let checkpoint = key.sign(&origin(key, &org.code), frontier.size(), frontier.root());
     sqlx::query("INSERT INTO ledger_checkpoints (org_id, size, root, note, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -464,6 +753,11 @@ async fn append(tx: &mut sqlx::AnyConnection, writer: &Writer, cached: Option<&F
         .bind(crate::now_text())
         .execute(&mut *tx)
         .await?;
+    // Remembered before the commit is known to succeed; a failed batch's note is never the
+    // stored latest, so it never matches and the next check opens the real one.
+    if let Ok(mut k) = writer.known_notes.lock() {
+        k.insert(org_id, checkpoint.text.clone());
+    }
     sqlx::query("UPDATE organizations SET event_seq = $1, ledger_size = $2 WHERE id = $3")
         .bind(org.next_seq)
         .bind(frontier.size() as i64)

@@ -1,4 +1,5 @@
-//! `mamori ledger …`: verify, checkpoint, prove, export, public-key, purge-personal.
+//! `mamori ledger …`: verify, checkpoint, prove, export, export-checkpoint, public-key,
+//! purge-personal; witnesses and key rotation live in `witness_cmd.rs`.
 
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -34,16 +35,43 @@ pub enum LedgerCommand {
         /// Verify an exported bundle instead of the database.
         #[arg(long)]
         bundle: Option<PathBuf>,
+        #[command(flatten)]
+        witnesses: WitnessArgs,
     },
-    /// Print the latest signed checkpoint, and record that it was taken as an anchor.
+    /// Print the latest signed checkpoint with its witnesses' cosignatures. Never signs
+    /// and writes nothing: keep what it prints outside mamori as an anchor.
     Checkpoint {
         #[command(flatten)]
         db: DbArgs,
         #[command(flatten)]
         org: OrgArg,
-        /// Print only; do not record the anchor.
-        #[arg(long)]
+        /// Accepted for older scripts; the command never records anything now.
+        #[arg(long, hide = true)]
         no_record: bool,
+    },
+    /// Write what a witness needs (the latest checkpoint and the consistency proof from the
+    /// size it last cosigned), for a witness with no network path to the server.
+    ExportCheckpoint {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+        /// The size the witness last cosigned (its `mamori ledger witness status`).
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Witnesses: register one, list them, make a witness key, cosign as a witness, import
+    /// a cosignature.
+    Witness {
+        #[command(subcommand)]
+        command: crate::witness_cmd::WitnessCommand,
+    },
+    /// The signing key: rotate it (the old key introduces the new one).
+    Key {
+        #[command(subcommand)]
+        command: crate::witness_cmd::KeyCommand,
     },
     /// An inclusion proof (--index N) or a consistency proof (--from A --to B).
     Prove {
@@ -92,6 +120,44 @@ pub enum LedgerCommand {
     },
 }
 
+/// What `verify` requires of witnesses.
+#[derive(Args, Clone, Default)]
+pub struct WitnessArgs {
+    /// A witness's public key (name+id+base64, cosignature/v1) whose cosignatures count.
+    /// May be given more than once.
+    #[arg(long = "witness")]
+    keys: Vec<String>,
+    /// How many of the --witness keys must have cosigned a recent checkpoint the ledger is
+    /// consistent with (default: 1 when --witness is given).
+    #[arg(long)]
+    min_witnesses: Option<usize>,
+    /// How old, in hours, the deciding cosignature may be (0: no limit).
+    #[arg(long, default_value_t = 24)]
+    max_witness_age_hours: u64,
+}
+
+impl WitnessArgs {
+    fn policy(&self) -> Result<Option<mamori_ledger::WitnessPolicy>> {
+        if self.keys.is_empty() {
+            if self.min_witnesses.is_some_and(|n| n > 0) {
+                bail!("--min-witnesses には --witness で立会人の公開鍵を指定してください");
+            }
+            return Ok(None);
+        }
+        let mut keys = Vec::new();
+        for k in &self.keys {
+            keys.push(mamori_ledger::cosignature::WitnessPublicKey::parse(k).map_err(|e| anyhow::anyhow!("--witness {k}: {e}"))?);
+        }
+        let min = self.min_witnesses.unwrap_or(1);
+        if min > keys.len() {
+            bail!("--min-witnesses {min} が --witness で指定した鍵の数 {} を超えています", keys.len());
+        }
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+        let max_age = (self.max_witness_age_hours > 0).then_some(self.max_witness_age_hours * 3600);
+        Ok(Some(mamori_ledger::WitnessPolicy { keys, min, now, max_age }))
+    }
+}
+
 #[derive(Args, Clone)]
 pub struct OrgArg {
     /// Organization code (may be left out when there is only one).
@@ -113,26 +179,34 @@ impl OrgArg {
 
 pub async fn run(command: LedgerCommand) -> Result<()> {
     match command {
-        LedgerCommand::Verify { db, org, anchor, public_key, bundle } => verify(db, org, anchor, public_key, bundle).await,
-        LedgerCommand::Checkpoint { db, org, no_record } => {
-            let store = db.open_existing().await?;
+        LedgerCommand::Verify { db, org, anchor, public_key, bundle, witnesses } => {
+            verify(db, org, anchor, public_key, bundle, witnesses).await
+        }
+        LedgerCommand::Checkpoint { db, org, no_record: _ } => {
+            // Read-only, and without the signing key: printing a checkpoint must never be
+            // a way to get a tail signed (ARCHITECTURE "Decisions").
+            let store = db.open_read_only().await?;
             let org = org.resolve(&store).await?;
-            let latest = store
-                .checkpoints(org.id, 1)
-                .await?
-                .into_iter()
-                .next()
-                .context("チェックポイントがまだありません（最初の変更で作成されます）")?;
-            print!("{}", latest.note);
-            if !no_record {
-                store.record_anchor(org.id, &latest, "cli", &Actor::system("cli")).await.context("アンカー取得の記録")?;
-                eprintln!(
-                    "このチェックポイント（件数 {}）をアンカーとして取得したことを記録しました。mamori の外に保管してください。",
-                    latest.size
-                );
-            }
+            let (size, text) =
+                store.latest_cosigned(org.id).await?.context("チェックポイントがまだありません（最初の変更で作成されます）")?;
+            print!("{text}");
+            eprintln!("最新の署名付きチェックポイント（件数 {size}）です。mamori の外に保管してください（アンカー）。");
             Ok(())
         }
+        LedgerCommand::ExportCheckpoint { db, org, from, output } => {
+            let store = db.open_read_only().await?;
+            let org = org.resolve(&store).await?;
+            if output.exists() {
+                bail!("{} はすでにあります。別の --output を指定してください", output.display());
+            }
+            let request = store.witness_request(org.id, from).await?;
+            std::fs::write(&output, request.to_text()).with_context(|| format!("{} を書けません", output.display()))?;
+            println!("件数 {from} からの一貫性証明と最新のチェックポイントを {} に書き出しました。", output.display());
+            println!("立会人の側で: mamori ledger witness cosign --checkpoint-file {} …", output.display());
+            Ok(())
+        }
+        LedgerCommand::Witness { command } => crate::witness_cmd::run(command).await,
+        LedgerCommand::Key { command } => crate::witness_cmd::run_key(command).await,
         LedgerCommand::Prove { db, org, index, size, from, to } => {
             let store = db.open_existing().await?;
             let org = org.resolve(&store).await?;
@@ -214,7 +288,15 @@ pub async fn run(command: LedgerCommand) -> Result<()> {
     }
 }
 
-async fn verify(db: DbArgs, org: OrgArg, anchors: Vec<PathBuf>, public_key: Option<String>, bundle: Option<PathBuf>) -> Result<()> {
+async fn verify(
+    db: DbArgs,
+    org: OrgArg,
+    anchors: Vec<PathBuf>,
+    public_key: Option<String>,
+    bundle: Option<PathBuf>,
+    witnesses: WitnessArgs,
+) -> Result<()> {
+    let policy = witnesses.policy()?;
     let mut anchor_texts = Vec::new();
     for path in &anchors {
         let text = std::fs::read_to_string(path).with_context(|| format!("アンカー {} を読めません", path.display()))?;
@@ -227,8 +309,8 @@ async fn verify(db: DbArgs, org: OrgArg, anchors: Vec<PathBuf>, public_key: Opti
     let started = std::time::Instant::now();
     let report = if let Some(path) = bundle {
         let file = std::fs::File::open(&path).with_context(|| format!("{} を開けません", path.display()))?;
-        let (header, report) =
-            mamori_ledger::bundle::verify(BufReader::new(file), pinned.as_ref(), &anchor_texts).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (header, report) = mamori_ledger::bundle::verify_with(BufReader::new(file), pinned.as_ref(), &anchor_texts, policy)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("bundle {} を検証しました（origin {}、{} 書き出し）", path.display(), header.origin, header.exported_at);
         if pinned.is_none() {
             println!("注意: 公開鍵は bundle 自身が示すもの（{}）です。別の経路で受け取った公開鍵を --public-key で指定すると、鍵のすり替えも検出できます。", header.public_key);
@@ -239,7 +321,8 @@ async fn verify(db: DbArgs, org: OrgArg, anchors: Vec<PathBuf>, public_key: Opti
         let org = org.resolve(&store).await?;
         let key = db.verifying_key(&store, pinned)?;
         println!("団体 {}（{}）の台帳を検証しました（公開鍵 {}）", org.name, org.code, key.text());
-        store.verify_ledger(org.id, &key, &anchor_texts).await?
+        let options = mamori_store::ledger::VerifyOptions { anchors: anchor_texts, witnesses: policy };
+        store.verify_ledger_with(org.id, &key, &options).await?
     };
     print_report(&report, started.elapsed());
     if !report.ok() {
@@ -263,6 +346,12 @@ fn print_report(r: &Report, took: std::time::Duration) {
     match &r.latest {
         Some(c) => println!("  検証できた最新の署名付きチェックポイント: 件数 {}", c.size),
         None => println!("  検証できた署名付きチェックポイントはありません"),
+    }
+    if r.cosignatures > 0 || r.witnessed.is_some() {
+        println!("  立会人の連署 {} 件を検証しました", r.cosignatures);
+    }
+    if let Some((size, at)) = r.witnessed {
+        println!("  立会人が連署した最新のチェックポイント: 件数 {size}（連署 {at}）");
     }
     if r.warning_count > 0 {
         println!("  時刻の注意 {} 件:", r.warning_count);

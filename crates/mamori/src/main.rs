@@ -13,6 +13,7 @@ mod ledger_cmd;
 mod policy_cmd;
 mod profile_cmd;
 mod token_cmd;
+mod witness_cmd;
 
 #[derive(Parser)]
 #[command(name = "mamori", version, about = "mamori (守り) — 情報セキュリティポリシーを運用するシステム")]
@@ -36,11 +37,11 @@ pub(crate) struct DbArgs {
 }
 
 impl DbArgs {
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| mamori_store::sqlite_url_in(&self.data_dir))
     }
 
-    fn key_path(&self) -> PathBuf {
+    pub(crate) fn key_path(&self) -> PathBuf {
         self.ledger_key.clone().unwrap_or_else(|| mamori_store::keyfile::default_path(&self.data_dir))
     }
 
@@ -61,7 +62,7 @@ impl DbArgs {
     /// Opens the database for writing: with `create`, a new SQLite file; the signing key is
     /// created on first start, but never beside a database whose checkpoints another key
     /// signed.
-    async fn open(&self, create: bool) -> Result<Store> {
+    pub(crate) async fn open(&self, create: bool) -> Result<Store> {
         if self.database_url.is_none() && create {
             std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
         }
@@ -71,12 +72,17 @@ impl DbArgs {
             .with_context(|| format!("opening the database ({})", redact(&url)))?;
         probe.migrate().await.context("applying migrations")?;
         let existing = first_checkpoint(&probe).await?;
+        let loaded = self.load_key(false)?;
+        let fits = match &loaded {
+            Some(key) => probe.key_fits(key).await?,
+            None => Ok(()),
+        };
         probe.close().await;
-        let key = match (self.load_key(false)?, existing) {
-            (Some(key), Some(note)) => {
-                if mamori_ledger::checkpoint::open(&note, key.verifying_key(), None).is_err() {
+        let key = match (loaded, existing) {
+            (Some(key), Some(_)) => {
+                if let Err(why) = fits {
                     bail!(
-                        "署名鍵 {} では、このデータベースの既存のチェックポイントを検証できません。正しい鍵ファイルを --ledger-key で指定してください",
+                        "署名鍵 {} では、このデータベースの既存のチェックポイントを検証できません（{why}）。正しい鍵ファイルを --ledger-key で指定してください",
                         self.key_path().display()
                     );
                 }
@@ -93,6 +99,56 @@ impl DbArgs {
             .await
             .with_context(|| format!("opening the database ({})", redact(&url)))?;
         Ok(store)
+    }
+
+    /// Opens an existing database without the signing key: it can read and verify, and
+    /// every write is refused.
+    pub(crate) async fn open_read_only(&self) -> Result<Store> {
+        let url = self.url();
+        let store = Store::open(&url, OpenOptions { create: false, ledger_key: None, ..Default::default() })
+            .await
+            .with_context(|| format!("opening the database ({})", redact(&url)))?;
+        store.migrate().await.context("applying migrations")?;
+        Ok(store)
+    }
+
+    /// Where the signing key is kept, as warnings: inside the data directory (or beside the
+    /// SQLite file), or in a directory others may write to.
+    pub(crate) fn key_warnings(&self) -> Vec<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut out = Vec::new();
+        let key = self.key_path();
+        let Ok(key_abs) = key.canonicalize() else { return out };
+        let mut homes: Vec<PathBuf> = Vec::new();
+        if self.database_url.is_none() {
+            homes.extend(self.data_dir.canonicalize().ok());
+        } else if let Some(path) =
+            self.database_url.as_deref().and_then(|u| u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:")))
+        {
+            let file = Path::new(path.split('?').next().unwrap_or(path));
+            homes.extend(file.parent().and_then(|d| d.canonicalize().ok()));
+        }
+        if let Some(home) = homes.iter().find(|h| key_abs.starts_with(h)) {
+            out.push(format!(
+                "台帳の署名鍵 {} がデータの置き場所（{}）の中にあります。データベースを書き換えられる人が鍵も使えると、改ざんした記録に署名し直せます。\
+                 鍵は別の利用者だけが読める別の場所に置き、--ledger-key（MAMORI_LEDGER_KEY）で指定してください。",
+                key_abs.display(),
+                home.display()
+            ));
+        }
+        if let Some(dir) = key_abs.parent() {
+            if let Ok(meta) = std::fs::metadata(dir) {
+                let mode = meta.permissions().mode();
+                if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+                    out.push(format!(
+                        "台帳の署名鍵のディレクトリ {} は所有者以外も書き込めます（権限 {:o}）。鍵ファイルを差し替えられないよう、所有者だけが書き込めるようにしてください。",
+                        dir.display(),
+                        mode & 0o777
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// Opens an existing database; the signing key is loaded if its file exists (reading
@@ -170,6 +226,20 @@ struct ServerArgs {
     /// The address people open mamori at, for links in notices.
     #[arg(long, env = "MAMORI_BASE_URL")]
     base_url: Option<String>,
+    /// Mail the latest checkpoint to these addresses once a day (the auditors' anchor);
+    /// comma-separated. Needs --smtp-url.
+    #[arg(long, env = "MAMORI_ANCHOR_MAIL_TO", value_delimiter = ',')]
+    anchor_mail_to: Vec<String>,
+    /// A registered witness that has not cosigned for this many hours raises an alarm.
+    #[arg(long, env = "MAMORI_WITNESS_MAX_AGE_HOURS", default_value_t = 24)]
+    witness_max_age_hours: u64,
+    /// Push the latest checkpoint to this witness (`mamori ledger witness serve`), e.g.
+    /// http://kansa.town.lg.jp:8081; comma-separated or repeated.
+    #[arg(long = "witness-url", env = "MAMORI_WITNESS_URLS", value_delimiter = ',')]
+    witness_urls: Vec<String>,
+    /// Minutes between pushes to each witness.
+    #[arg(long, env = "MAMORI_WITNESS_PUSH_MINUTES", default_value_t = 60)]
+    witness_push_minutes: u64,
 }
 
 impl ServerArgs {
@@ -193,11 +263,30 @@ impl ServerArgs {
             }
             None => None,
         };
+        let anchor_mail_to: Vec<String> = self.anchor_mail_to.iter().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect();
+        if !anchor_mail_to.is_empty() && mail.is_none() {
+            bail!("--anchor-mail-to には --smtp-url（メールサーバー）が必要です");
+        }
+        for a in &anchor_mail_to {
+            if !mamori_server::notify::is_mailbox(a) {
+                bail!("--anchor-mail-to {a:?} is not a mail address");
+            }
+        }
+        if self.witness_max_age_hours < 1 {
+            bail!("--witness-max-age-hours must be at least 1");
+        }
         Ok(Settings {
             lockout_limit: self.lockout_limit,
             session_idle: Duration::from_secs(self.session_idle_minutes * 60),
             secure_cookies: self.secure_cookies,
             mail,
+            ledger: mamori_server::LedgerSettings {
+                witness_max_age: Duration::from_secs(self.witness_max_age_hours * 3600),
+                anchor_mail_to,
+                key_warnings: Vec::new(),
+                witness_urls: self.witness_urls.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect(),
+                witness_push_every: Duration::from_secs(self.witness_push_minutes.max(1) * 60),
+            },
             ..Settings::default()
         })
     }
@@ -310,7 +399,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { db, server, create } => {
             let store = db.open(create).await?;
             store.migrate().await.context("applying migrations")?;
-            serve(store, &server, None).await
+            let warnings = db.key_warnings();
+            serve(store, &server, None, warnings).await
         }
         Command::Demo { data_dir, profile, server, no_serve } => demo(data_dir, &profile, &server, no_serve).await,
         Command::Migrate { db, create } => {
@@ -442,11 +532,23 @@ async fn demo(data_dir: Option<PathBuf>, profile_arg: &str, server: &ServerArgs,
         println!("データディレクトリを準備しました。起動: mamori serve --data-dir {}", data_dir.display());
         return Ok(());
     }
-    serve(store, server, Some(&org.name)).await
+    let warnings = db.key_warnings();
+    serve(store, server, Some(&org.name), warnings).await
 }
 
-async fn serve(store: Store, server: &ServerArgs, banner: Option<&str>) -> Result<()> {
-    let settings = server.settings()?;
+async fn serve(store: Store, server: &ServerArgs, banner: Option<&str>, key_warnings: Vec<String>) -> Result<()> {
+    let mut settings = server.settings()?;
+    for w in &key_warnings {
+        tracing::warn!("{w}");
+        eprintln!("警告: {w}");
+    }
+    settings.ledger.key_warnings = key_warnings;
+    // The writer checks the stored tree against its latest signed checkpoint before it
+    // signs anything; doing it now reports a mismatch at once (and mails it, below).
+    for (org_id, halt) in store.check_ledger_at_startup().await.context("checking the ledger at start-up")? {
+        tracing::error!(org_id, reason = %halt.reason, "the ledger does not match what this server signed; writes are refused");
+        eprintln!("警告: 団体 id {org_id} の台帳が署名済みの記録と一致しないため、書き込みを停止しました: {}", halt.reason);
+    }
     let listener = tokio::net::TcpListener::bind(server.listen).await.with_context(|| format!("listening on {}", server.listen))?;
     let addr = listener.local_addr()?;
     println!("http://{addr}/ で待ち受けています{}（Ctrl+C で終了）", banner.map(|b| format!("（{b}）")).unwrap_or_default());

@@ -120,15 +120,82 @@ fn time_before(a: &str, b: &str) -> bool {
     }
 }
 
+/// What is wrong with the ledger right now, for `/ledger` and the dashboards of the CISO
+/// and the 統括: the writer halted, entries no signed checkpoint covers, witnesses that
+/// have not cosigned for longer than the configured time. Each line is an alarm.
+pub(crate) async fn ledger_alarms(state: &AppState, org_id: i64) -> Result<Vec<String>, AppError> {
+    let mut alarms = Vec::new();
+    if let Some(halt) = state.store.ledger_halt(org_id) {
+        alarms.push(format!(
+            "台帳の書き込みを停止しています（{}から）: {}。閲覧はできますが、変更は受け付けません。",
+            wareki_time(&halt.at),
+            halt.reason
+        ));
+    }
+    let status = state.store.ledger_status(org_id).await?;
+    if let Some((first, last)) = status.unsigned {
+        alarms.push(format!(
+            "署名されていない記録 index {first}–{last}（{} 件）があります。サーバーは変更と同じトランザクションで署名するため、これはサーバーの外で記録が追加されたか、チェックポイントが削除されたことを示します。「mamori ledger verify」で確認してください。",
+            last - first + 1
+        ));
+    }
+    let max_age = state.settings.ledger.witness_max_age;
+    let hours = max_age.as_secs() / 3600;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    for w in state.store.witnesses(org_id).await? {
+        match &w.latest {
+            Some((size, at, _)) if now.saturating_sub(*at) > max_age.as_secs() => alarms.push(format!(
+                "立会人「{}」が {} 時間以上連署していません（最後の連署は件数 {size}、{} 時間前。許容 {hours} 時間）。",
+                w.name,
+                hours,
+                now.saturating_sub(*at) / 3600
+            )),
+            None if registered_for(&w.created_at) > max_age => {
+                alarms.push(format!("立会人「{}」は登録から {hours} 時間以上たっても一度も連署していません。", w.name))
+            }
+            _ => {}
+        }
+    }
+    Ok(alarms)
+}
+
+/// How long ago `at` (a stored time) was.
+fn registered_for(at: &str) -> std::time::Duration {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .and_then(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).to_std().ok())
+        .unwrap_or_default()
+}
+
+fn unix_time_text(secs: u64) -> String {
+    chrono::DateTime::from_timestamp(secs as i64, 0)
+        .map(|t| wareki_time(&t.with_timezone(&mamori_store::jst()).to_rfc3339()))
+        .unwrap_or_else(|| secs.to_string())
+}
+
 pub async fn ledger(State(state): State<AppState>, access: Access) -> Result<impl IntoResponse, AppError> {
     reads_trail(&state, &access).await?;
     let status = state.store.ledger_status(access.org_id()).await?;
     let checkpoints = state.store.checkpoints(access.org_id(), 20).await?;
     let public_key = state.store.ledger_key().map(|k| k.verifying_key().text().to_owned());
+    let alarms = ledger_alarms(&state, access.org_id()).await?;
+    let witnesses = state.store.witnesses(access.org_id()).await?;
+    let org = state.store.organization(access.org_id()).await?;
     Ok(page(
         "台帳（改ざん検知）",
         Some(&access),
         html! {
+            @if !alarms.is_empty() {
+                div.alarm #ledger-alarms {
+                    h2 { "警告" }
+                    ul { @for a in &alarms { li.error { (a) } } }
+                }
+            }
+            @if !state.settings.ledger.key_warnings.is_empty() {
+                div #key-warnings {
+                    @for w in &state.settings.ledger.key_warnings { p.error { (w) } }
+                }
+            }
             dl.facts #ledger-status {
                 dt { "記録件数" } dd #ledger-size { (status.size) }
                 dt { "origin" } dd { code { (status.origin.clone().unwrap_or_else(|| "—".into())) } }
@@ -139,6 +206,33 @@ pub async fn ledger(State(state): State<AppState>, access: Access) -> Result<imp
                         Some((at, size)) => { (wareki_time(at)) "（件数 " (size) "）" }
                         None => { "まだ取得していません" }
                     }
+                }
+                dt { "立会人の連署" } dd #witnessed {
+                    @match &status.witnessed {
+                        Some((size, at, _)) => { "件数 " (size) "（" (unix_time_text(*at)) "に連署）" }
+                        None if status.witnesses == 0 => { "立会人が登録されていません（" code { "mamori ledger witness add" } "）" }
+                        None => { "まだ連署されていません" }
+                    }
+                }
+            }
+            @if !witnesses.is_empty() {
+                h2 { "立会人" }
+                table #witnesses {
+                    thead { tr { th { "名前" } th { "公開鍵" } th { "最後の連署" } } }
+                    tbody { @for w in &witnesses {
+                        tr {
+                            td { (w.name) }
+                            td { code { (w.public_key) } }
+                            td { @match &w.latest {
+                                Some((size, at, _)) => { "件数 " (size) "（" (unix_time_text(*at)) "）" }
+                                None => { "—" }
+                            } }
+                        }
+                    } }
+                }
+                p {
+                    "立会人は " code { "mamori ledger witness cosign --server URL --origin " (status.origin.clone().unwrap_or_else(|| format!("…/{}", org.code))) " …" } " で最新のチェックポイントと一貫性証明を取得し、"
+                    "検証してから連署を送ります（ネットワークで届かない場合は " code { "mamori ledger export-checkpoint" } " のファイルで受け渡します）。"
                 }
             }
             @if let Some(latest) = &status.latest {

@@ -69,6 +69,8 @@ pub async fn dashboard(
         })
         .collect();
     let ledger = state.store.ledger_status(access.org_id()).await?;
+    let ledger_alarms =
+        if sees_ledger_alarms(&access) { crate::routes::events::ledger_alarms(&state, access.org_id()).await? } else { Vec::new() };
     let reminders = crate::routes::requests::reminders(&state, &access).await?;
     let incidents = crate::routes::incidents::reminders(&state, &access).await?;
     let violations = crate::routes::violations::dashboard_card(&state, &access).await?;
@@ -90,6 +92,13 @@ pub async fn dashboard(
                 @if let Some(p) = &access.person { dt { "所属" } dd { (access.department_name(p.department_id)) } }
                 dt { "役割" } dd { @if role_names.is_empty() { "—" } @else { (role_names.join("、")) } }
                 dt { "ポリシー" } dd { (access.profile.profile.source) "（" (access.profile.profile.edition) "）" }
+            }
+            @if !ledger_alarms.is_empty() {
+                div.alarm #ledger-alarms {
+                    h2 { "台帳の警告" }
+                    ul { @for a in &ledger_alarms { li.error { (a) } } }
+                    p { a href="/ledger" { "台帳の詳細" } }
+                }
             }
             (crate::routes::incidents::dashboard_card(&access, &incidents))
             (violations)
@@ -141,4 +150,10 @@ pub async fn dashboard(
             p { a.button href="/assets/new" { "情報資産を登録する" } " " a href="/account/password" { "パスワードを変更する" } }
         },
     ))
+}
+
+/// Whether the dashboard shows the ledger's alarms: to the CISO and the 統括, who answer
+/// for the record (one place, so that the permission layer can take it over).
+fn sees_ledger_alarms(access: &Access) -> bool {
+    access.acts_as(mamori_policy::workflow::WorkflowRole::Ciso) || access.acts_as(mamori_policy::workflow::WorkflowRole::SecurityDirector)
 }

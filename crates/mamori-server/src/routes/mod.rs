@@ -17,6 +17,7 @@ mod requests;
 mod systems;
 mod training;
 mod violations;
+mod witness;
 pub(crate) mod yearly;
 
 use axum::routing::{get, post};
@@ -117,6 +118,8 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(events::list))
         .route("/ledger", get(events::ledger))
         .route("/ledger/anchor", post(events::take_anchor))
+        .route("/ledger/witness/checkpoint", get(witness::checkpoint))
+        .route("/ledger/witness/cosignature", post(witness::cosignature))
         .merge(api::router())
 }
 

@@ -6,6 +6,7 @@ mod decisions;
 mod drafts;
 mod helpers;
 mod incidents;
+mod ledger;
 mod requests;
 mod signin;
 mod stories;

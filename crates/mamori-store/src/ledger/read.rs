@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use mamori_ledger::checkpoint::{CheckpointError, SignedCheckpoint, VerifyingKey};
+use mamori_ledger::checkpoint::{CheckpointError, SignedCheckpoint};
 use mamori_ledger::leaf::LeafView;
 use mamori_ledger::{Hash, Leaf, Verifier};
 use serde::Deserialize;
@@ -815,8 +815,8 @@ fn verify_spans(mut rx: mpsc::Receiver<Span>, mut v: Verifier) -> (Verifier, Res
 /// Opens each signed checkpoint as [`mamori_ledger::checkpoint::open`] (no origin
 /// expected) would, checking their signatures in batches on as many threads as there are
 /// processors, up to four.
-pub(super) fn open_checkpoints(notes: &[&str], key: &VerifyingKey) -> Vec<Result<SignedCheckpoint, CheckpointError>> {
-    mamori_ledger::checkpoint::open_all(notes, key, mamori_ledger::checkpoint::signature_threads())
+pub(super) fn open_checkpoints(notes: &[&str], keys: &mamori_ledger::keys::KeyChain) -> Vec<Result<SignedCheckpoint, CheckpointError>> {
+    keys.open_all(notes, mamori_ledger::checkpoint::signature_threads())
 }
 
 /// How many stored hashes a tree of `n` leaves has (tlog's `StoredHashCount`): those of

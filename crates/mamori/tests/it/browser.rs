@@ -294,7 +294,7 @@ async fn acceptance_in_headless_chromium() {
     let client = connect_browser(&webdriver, &profile_dir).await;
     let b = Browser { c: client.clone(), base: server.base.clone() };
 
-    run_scenario(client, Duration::from_secs(120), async move { scenario(&b, &admin_temp).await }).await;
+    run_scenario(client, Duration::from_secs(180), async move { scenario(&b, &admin_temp, &data).await }).await;
     eprintln!("browser acceptance test took {:.1} s", started.elapsed().as_secs_f64());
     drop(server);
 }
@@ -313,13 +313,14 @@ async fn run_scenario(client: Client, limit: Duration, scenario: impl std::futur
     }
 }
 
-async fn scenario(b: &Browser, admin_temp: &str) {
+async fn scenario(b: &Browser, admin_temp: &str, data: &Path) {
     let base = b.base.clone();
 
     // 1. The administrator: temporary password → forced TOTP setup → forced password change.
     b.sign_in("admin", admin_temp).await;
     b.wait_path("/account/totp").await;
     let secret = b.text("pre#totp-secret").await;
+    let mut admin_step = totp_step();
     b.fill("#code", &current_totp(&secret, "admin")).await;
     b.submit("form[action='/account/totp']").await;
     b.change_password(admin_temp, "Kanri-Sekkyoku-2026!").await;
@@ -527,6 +528,42 @@ async fn scenario(b: &Browser, admin_temp: &str) {
     assert!(asset_ids(&list).contains(&asset_id), "A's API list should contain asset {asset_id}: {list}");
 
     take_out_request(b, asset_id, asset_name, &c_temp, a_password).await;
+    b.sign_out().await;
+    ledger_alarm(b, data, &secret, &mut admin_step).await;
+}
+
+/// Issue 20, last because it stops the server's writes: an entry slipped into the database
+/// behind the server's back (no key needed for that) is an unsigned tail. `/ledger` raises
+/// the alarm, the server refuses to write with the 503 page, and reading goes on.
+async fn ledger_alarm(b: &Browser, data: &Path, admin_secret: &str, admin_step: &mut u64) {
+    let url = format!("sqlite://{}", data.join("mamori.sqlite").display());
+    let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(&url).await.expect("open the server's SQLite file");
+    sqlx::raw_sql(
+        "INSERT INTO events (org_id, seq, at, clock_synced, actor, role, action, target_kind, target_id, payload, request_id)
+             SELECT id, event_seq + 1, '2026-12-03T10:00:00.000+09:00', 1, 'admin', '', 'asset.note', 'asset', '1', '{\"note\":\"後から足した記録\"}', ''
+             FROM organizations WHERE code = 'testtown';
+         UPDATE organizations SET event_seq = event_seq + 1, ledger_size = ledger_size + 1 WHERE code = 'testtown';",
+    )
+    .execute(&pool)
+    .await
+    .expect("slip an event in");
+    pool.close().await;
+
+    sign_in_with_totp(b, "admin", "Kanri-Sekkyoku-2026!", admin_secret, admin_step).await;
+    b.goto("/ledger").await;
+    let alarm = b.expect_text("#ledger-alarms", "署名されていない記録").await;
+    if !alarm.contains("書き込みを停止") {
+        fail!(b, "signing in met the tail, so the writer has halted and /ledger says so:\n{alarm}");
+    }
+    screenshot(b, "browser-ledger-alarm.png").await;
+    // A write is refused with the 503 page; reading goes on.
+    b.goto("/org").await;
+    b.fill("form[action='/org/departments'] input[name=code]", "kaikei").await;
+    b.fill("form[action='/org/departments'] input[name=name]", "会計課").await;
+    b.submit("form[action='/org/departments']").await;
+    b.expect_text("p.error", "変更の受付を停止しています").await;
+    b.goto("/events").await;
+    b.expect_text("#events", "未署名").await;
 }
 
 /// 11–13. C, a staff member of 住民課, files a 持出 request for the 3B asset; C cannot

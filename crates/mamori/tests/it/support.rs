@@ -140,6 +140,10 @@ pub struct ChildGuard {
 }
 
 impl ChildGuard {
+    pub fn new(name: &'static str, child: Child, log: PathBuf) -> Self {
+        Self { name, child, log }
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
