@@ -120,36 +120,35 @@ pub struct Round {
     pub anchors: usize,
     /// Cosignatures stored from witnesses the latest checkpoint was pushed to.
     pub witnessed: usize,
+    /// Steps that failed this round (logged with their organization; retried next round).
+    pub failures: usize,
 }
 
 /// Escalates the notices due at `now`, then mails what is unsent.
+///
+/// Each notice, each mail and each organization's step fails alone: the error is logged with
+/// the organization and counted in [`Round::failures`], and the next round retries it. One
+/// organization's broken profile or one store error never stops another's escalations.
 pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Round, AppError> {
     let mut round = Round::default();
-    let actor = Actor::system("notifier");
     let now_text = now.with_timezone(&jst()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
     let mut dirs: HashMap<i64, Directory> = HashMap::new();
-    for n in state.store.due_notices(&now_text).await? {
-        let Some((_, profile)) = state.profile(n.org_id).await? else { continue };
-        let next = incident::escalation_role(&profile, &n.role);
-        let to = match &next {
-            Some(role) => {
-                let dir = match dirs.entry(n.org_id) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(v) => v.insert(directory(state, n.org_id, &now_text[..10]).await?),
-                };
-                let already: HashSet<(i64, String)> =
-                    state.store.incident_notices(n.org_id, n.incident_id).await?.into_iter().map(|x| (x.person_id, x.role)).collect();
-                notices_for(&profile, &[(role.clone(), Reason::Escalation)], n.incident_department_id, dir, now, &already, Some(n.id)).0
+    let due = match state.store.due_notices(&now_text).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the notices due failed; the next round retries");
+            round.failures += 1;
+            Vec::new()
+        }
+    };
+    for n in due {
+        match escalate(state, &n, now, &now_text, &mut dirs).await {
+            Ok(true) => round.escalated += 1,
+            Ok(false) => {}
+            Err(e) => {
+                round.failures += 1;
+                tracing::error!(org_id = n.org_id, notice = n.id, error = %e, "escalating a notice failed; the next round retries");
             }
-            None => Vec::new(),
-        };
-        match state.store.escalate_notice(&n, &to, next.as_deref(), mail_status(state), &actor).await {
-            Ok(()) => round.escalated += 1,
-            // Acknowledged or escalated by someone else meanwhile.
-            Err(mamori_store::StoreError::WrongState(_)) => {}
-            // The ledger writer halted for this organization: its CISO and 統括 are mailed.
-            Err(mamori_store::StoreError::LedgerHalted(_)) => {}
-            Err(e) => return Err(e.into()),
         }
     }
     round.witnessed = push_to_witnesses(state, now).await;
@@ -158,23 +157,25 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
         // First, and whatever else fails: a halted writer refuses the writes below.
         round.ledger_alarms = mail_ledger_halts(state, &mailer, mail).await;
         round.anchors = mail_anchors(state, &mailer, now).await;
-        round.reminded = remind_deadlines(state, &mailer, mail, now).await?;
-        round.digests = mail_yearly_digests(state, &mailer, mail, now).await?;
-        for n in state.store.unmailed_notices(200).await? {
-            let profile = state.profile(n.org_id).await?.map(|(_, p)| p);
-            if n.person_email.trim().is_empty() {
-                state.store.set_notice_mail(&n, "no_address", "", &actor).await?;
-                continue;
-            }
-            match mailer.send(&n, profile.as_deref(), mail).await {
-                Ok(()) => {
-                    round.mailed += 1;
-                    state.store.set_notice_mail(&n, "sent", "", &actor).await?;
-                }
+        let (reminded, failed) = remind_deadlines(state, &mailer, mail, now).await;
+        round.reminded = reminded;
+        round.failures += failed;
+        let (digests, failed) = mail_yearly_digests(state, &mailer, mail, now).await;
+        round.digests = digests;
+        round.failures += failed;
+        let unmailed = state.store.unmailed_notices(200).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading the unmailed notices failed; the next round retries");
+            round.failures += 1;
+            Vec::new()
+        });
+        for n in unmailed {
+            match mail_notice(state, &mailer, mail, &n).await {
+                Ok(Some(true)) => round.mailed += 1,
+                Ok(Some(false)) => round.mail_failed += 1,
+                Ok(None) => {}
                 Err(e) => {
-                    round.mail_failed += 1;
-                    tracing::warn!(notice = n.id, error = %e, "mailing an incident notice failed");
-                    state.store.set_notice_mail(&n, "failed", &e, &actor).await?;
+                    round.failures += 1;
+                    tracing::error!(org_id = n.org_id, notice = n.id, error = %e, "recording a notice's mail failed; the next round retries");
                 }
             }
         }
@@ -182,21 +183,111 @@ pub async fn run_due(state: &AppState, now: DateTime<FixedOffset>) -> Result<Rou
     Ok(round)
 }
 
+/// Escalates one unacknowledged notice; `false` when someone acknowledged or escalated it
+/// meanwhile, or the organization's ledger writer is halted (its officers are mailed).
+async fn escalate(
+    state: &AppState,
+    n: &mamori_store::incidents::Notice,
+    now: DateTime<FixedOffset>,
+    now_text: &str,
+    dirs: &mut HashMap<i64, Directory>,
+) -> Result<bool, AppError> {
+    let actor = Actor::system("notifier");
+    let Some((_, profile)) = state.profile(n.org_id).await? else { return Ok(false) };
+    let next = incident::escalation_role(&profile, &n.role);
+    let to = match &next {
+        Some(role) => {
+            let dir = match dirs.entry(n.org_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(directory(state, n.org_id, &now_text[..10]).await?),
+            };
+            let already: HashSet<(i64, String)> =
+                state.store.incident_notices(n.org_id, n.incident_id).await?.into_iter().map(|x| (x.person_id, x.role)).collect();
+            notices_for(&profile, &[(role.clone(), Reason::Escalation)], n.incident_department_id, dir, now, &already, Some(n.id)).0
+        }
+        None => Vec::new(),
+    };
+    match state.store.escalate_notice(n, &to, next.as_deref(), mail_status(state), &actor).await {
+        Ok(()) => Ok(true),
+        // Acknowledged or escalated by someone else meanwhile.
+        Err(mamori_store::StoreError::WrongState(_)) => Ok(false),
+        // The ledger writer halted for this organization: its CISO and 統括 are mailed.
+        Err(mamori_store::StoreError::LedgerHalted(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Mails one notice and records the outcome: `Some(true)` sent, `Some(false)` refused by the
+/// mail server, `None` no address.
+async fn mail_notice(
+    state: &AppState,
+    mailer: &Mailer,
+    mail: &MailSettings,
+    n: &mamori_store::incidents::Notice,
+) -> Result<Option<bool>, AppError> {
+    let actor = Actor::system("notifier");
+    let profile = state.profile(n.org_id).await?.map(|(_, p)| p);
+    if n.person_email.trim().is_empty() {
+        state.store.set_notice_mail(n, "no_address", "", &actor).await?;
+        return Ok(None);
+    }
+    match mailer.send(n, profile.as_deref(), mail).await {
+        Ok(()) => {
+            state.store.set_notice_mail(n, "sent", "", &actor).await?;
+            Ok(Some(true))
+        }
+        Err(e) => {
+            tracing::warn!(org_id = n.org_id, notice = n.id, error = %e, "mailing an incident notice failed");
+            state.store.set_notice_mail(n, "failed", &e, &actor).await?;
+            Ok(Some(false))
+        }
+    }
+}
+
 /// Mails the holders of each external report's responsible role once a day from the day
 /// before its deadline until it is filed.
-async fn remind_deadlines(state: &AppState, mailer: &Mailer, mail: &MailSettings, now: DateTime<FixedOffset>) -> Result<usize, AppError> {
+/// Returns (sent, failed steps); each incident fails alone.
+async fn remind_deadlines(state: &AppState, mailer: &Mailer, mail: &MailSettings, now: DateTime<FixedOffset>) -> (usize, usize) {
+    let incidents = match state.store.confirmed_open_incidents().await {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the open incidents failed; the next round retries");
+            return (0, 1);
+        }
+    };
+    let (mut sent, mut failed) = (0, 0);
+    for (org_id, i) in incidents {
+        match remind_incident(state, mailer, mail, now, org_id, &i).await {
+            Ok(n) => sent += n,
+            Err(e) => {
+                failed += 1;
+                tracing::error!(org_id, incident = i.id, error = %e, "a deadline reminder failed; the next round retries");
+            }
+        }
+    }
+    (sent, failed)
+}
+
+async fn remind_incident(
+    state: &AppState,
+    mailer: &Mailer,
+    mail: &MailSettings,
+    now: DateTime<FixedOffset>,
+    org_id: i64,
+    i: &Incident,
+) -> Result<usize, AppError> {
     let actor = Actor::system("notifier");
     let today = now.with_timezone(&jst()).date_naive();
     let mut sent = 0;
-    for (org_id, i) in state.store.confirmed_open_incidents().await? {
-        let Some((_, profile)) = state.profile(org_id).await? else { continue };
+    {
+        let Some((_, profile)) = state.profile(org_id).await? else { return Ok(0) };
         let filed: HashSet<String> = state.store.external_filings(org_id, i.id).await?.into_iter().map(|f| f.report_id).collect();
-        let soon: Vec<DueReport> = due_reports(&profile, &i)
+        let soon: Vec<DueReport> = due_reports(&profile, i)
             .into_iter()
             .filter(|d| !filed.contains(&d.id) && d.due_on.is_some_and(|x| x <= today + chrono::Days::new(1)))
             .collect();
         if soon.is_empty() {
-            continue;
+            return Ok(0);
         }
         let dir = directory(state, org_id, &today.to_string()).await?;
         for d in soon {
@@ -209,7 +300,7 @@ async fn remind_deadlines(state: &AppState, mailer: &Mailer, mail: &MailSettings
                 if person.email.trim().is_empty() {
                     continue;
                 }
-                match mailer.send_reminder(&person, &i, &d, today, &mail.base_url).await {
+                match mailer.send_reminder(&person, i, &d, today, &mail.base_url).await {
                     Ok(()) => sent += 1,
                     Err(e) => tracing::warn!(incident = i.id, report = %d.id, error = %e, "mailing a deadline reminder failed"),
                 }
@@ -221,27 +312,50 @@ async fn remind_deadlines(state: &AppState, mailer: &Mailer, mail: &MailSettings
 
 /// Mails each person, once a week, what they owe in the yearly cycle: training not taken,
 /// self-assessment items unanswered, improvement plans overdue, checks asked of them.
-async fn mail_yearly_digests(
+/// Returns (sent, failed organizations); each organization fails alone.
+async fn mail_yearly_digests(state: &AppState, mailer: &Mailer, mail: &MailSettings, now: DateTime<FixedOffset>) -> (usize, usize) {
+    let orgs = match state.store.organizations().await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the organizations failed; the next round retries");
+            return (0, 1);
+        }
+    };
+    let (mut sent, mut failed) = (0, 0);
+    for org in orgs {
+        match digests_of(state, mailer, mail, now, org.id).await {
+            Ok(n) => sent += n,
+            Err(e) => {
+                failed += 1;
+                tracing::error!(org_id = org.id, error = %e, "the weekly digests failed; the next round retries");
+            }
+        }
+    }
+    (sent, failed)
+}
+
+async fn digests_of(
     state: &AppState,
     mailer: &Mailer,
     mail: &MailSettings,
     now: DateTime<FixedOffset>,
+    org_id: i64,
 ) -> Result<usize, AppError> {
     use chrono::Datelike;
     let actor = Actor::system("notifier");
     let today = now.with_timezone(&jst()).date_naive();
     let week_of = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
     let mut sent = 0;
-    for org in state.store.organizations().await? {
-        let claimed: HashSet<i64> = state.store.yearly_digests_sent(org.id, week_of).await?.into_iter().collect();
-        let data = crate::routes::yearly::year_data(state, org.id, today).await?;
+    {
+        let claimed: HashSet<i64> = state.store.yearly_digests_sent(org_id, week_of).await?.into_iter().collect();
+        let data = crate::routes::yearly::year_data(state, org_id, today).await?;
         for s in &data.standings {
             let person = &s.member;
             if person.email.trim().is_empty() || claimed.contains(&person.id) {
                 continue;
             }
             let lines = crate::routes::yearly::reminder_lines(&data, person.id);
-            if lines.is_empty() || !state.store.claim_yearly_digest(org.id, person.id, week_of, &actor).await? {
+            if lines.is_empty() || !state.store.claim_yearly_digest(org_id, person.id, week_of, &actor).await? {
                 continue;
             }
             match mailer.send_digest(&person.name, &person.email, &lines, &mail.base_url).await {
@@ -478,10 +592,19 @@ struct Mailer {
     from: Mailbox,
 }
 
+/// Checks the mail settings at start-up, so that a wrong URL or sender stops the server with
+/// a clear message instead of failing every round. The message never shows the URL's password.
+pub fn check_mail_settings(mail: &MailSettings) -> Result<(), String> {
+    Mailer::new(mail).map(|_| ()).map_err(|e| match e {
+        AppError::Internal(m) => m,
+        other => other.to_string(),
+    })
+}
+
 impl Mailer {
     fn new(mail: &MailSettings) -> Result<Self, AppError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&mail.smtp_url)
-            .map_err(|e| AppError::internal(format!("MAMORI_SMTP_URL {}: {e}", mail.smtp_url)))?
+            .map_err(|e| AppError::internal(format!("MAMORI_SMTP_URL {}: {e}", crate::settings::redact_url(&mail.smtp_url))))?
             .timeout(Some(Duration::from_secs(20)))
             .build();
         let from = mail.from.parse().map_err(|e| AppError::internal(format!("MAMORI_MAIL_FROM {}: {e}", mail.from)))?;

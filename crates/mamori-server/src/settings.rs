@@ -49,8 +49,24 @@ impl Default for LedgerSettings {
     }
 }
 
+/// A URL with its password (if any) replaced by `***`, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// Outgoing mail for notices (インシデントの通知).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MailSettings {
     /// `smtp://host:port` (plain, for a relay on the local network), `smtp://host?tls=required`
     /// (STARTTLS) or `smtps://host` — lettre's URL form.
@@ -72,5 +88,30 @@ impl Default for Settings {
             mail: None,
             ledger: LedgerSettings::default(),
         }
+    }
+}
+
+/// The URL's password never reaches a log through `{:?}`.
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &redact_url(&self.smtp_url))
+            .field("from", &self.from)
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(redact_url("smtps://mamori:s3cret@mail.town.lg.jp:465"), "smtps://mamori:***@mail.town.lg.jp:465");
+        assert_eq!(redact_url("smtp://relay:25?tls=required"), "smtp://relay:25?tls=required");
+        assert_eq!(redact_url("smtp://u:p@h/x?tls=required"), "smtp://u:***@h/x?tls=required");
+        let m = MailSettings { smtp_url: "smtps://a:b@c".into(), from: "x@y".into(), base_url: String::new() };
+        assert!(!format!("{m:?}").contains(":b@"));
     }
 }

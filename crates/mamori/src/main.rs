@@ -218,7 +218,7 @@ struct ServerArgs {
     secure_cookies: bool,
     /// Mail server for incident notices: smtp://host:port (plain, local relay),
     /// smtp://host?tls=required (STARTTLS) or smtps://host. Without it, notices stay in the app.
-    #[arg(long, env = "MAMORI_SMTP_URL")]
+    #[arg(long, env = "MAMORI_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// The sender of notices, e.g. "mamori <mamori@town.example.lg.jp>".
     #[arg(long, env = "MAMORI_MAIL_FROM", default_value = "mamori <mamori@localhost>")]
@@ -255,11 +255,15 @@ impl ServerArgs {
                 if !mamori_server::notify::is_mailbox(&self.mail_from) {
                     bail!("--mail-from {:?} is not a mail address (e.g. \"mamori <mamori@town.example.lg.jp>\")", self.mail_from);
                 }
-                Some(mamori_server::MailSettings {
+                let mail = mamori_server::MailSettings {
                     smtp_url: url.clone(),
                     from: self.mail_from.clone(),
                     base_url: self.base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)),
-                })
+                };
+                if let Err(e) = mamori_server::notify::check_mail_settings(&mail) {
+                    bail!("メールの設定が読めません: {e}");
+                }
+                Some(mail)
             }
             None => None,
         };

@@ -544,6 +544,54 @@ async fn notices_are_mailed_and_unacknowledged_ones_escalate_after_the_profiles_
     app.finish().await;
 }
 
+/// One organization's broken profile (its stored text changed behind mamori's back) fails
+/// that organization's steps alone: another organization's notices still escalate and are
+/// mailed in the same round, and the failure is counted for the operator.
+#[tokio::test]
+async fn one_organizations_broken_profile_does_not_stop_anothers_escalations() {
+    let sink = SmtpSink::start().await;
+    let mail = MailSettings {
+        smtp_url: format!("smtp://127.0.0.1:{}", sink.port),
+        from: "mamori <mamori@town.example>".into(),
+        base_url: "https://mamori.town.example".into(),
+    };
+    let app = TestApp::sqlite(Settings { mail: Some(mail), ..Settings::default() }).await;
+    town(&app).await;
+    for login in ["kacho", "hosa", "csirt1", "csirt2", "director", "ciso"] {
+        app.set_email(login, &format!("{login}@town.example")).await;
+    }
+    // A second organization whose active profile no longer parses.
+    let actor = Actor::system("test");
+    let text = mamori_policy::bundled::bundled("yokote").unwrap();
+    let profile = mamori_policy::parse_profile("yokote.toml", text).unwrap();
+    let other = app.store().create_organization("other", &profile.organization.name, &actor).await.unwrap();
+    app.store().activate_profile(other.id, "yokote.toml", text, &profile, &actor).await.unwrap();
+    sqlx::query("UPDATE profile_versions SET content = 'schema = ' WHERE org_id = ?")
+        .bind(other.id)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    assert!(app.state.profile(other.id).await.is_err(), "the other organization's profile is broken");
+
+    let (staff, csrf) = signed_in(&app, "staff").await;
+    let (status, l1) = staff.post_json("/api/v1/incidents", &report(1), Some(&csrf)).await;
+    assert_eq!(status, 201, "{l1}");
+    let reported = chrono::Utc::now().with_timezone(&mamori_store::jst());
+    let round = mamori_server::notify::run_due(&app.state, reported).await.unwrap();
+    assert_eq!(round.mailed, 3, "{round:?}");
+    assert!(round.failures >= 1, "the broken organization's digests are counted as failed: {round:?}");
+    wait_for(&sink, 3).await;
+    // Nobody acknowledges: 31 minutes on, the town's three notices escalate (the 課長's to
+    // the 統括, both CSIRT members' to the CISO, who is told once) and are mailed.
+    let round = mamori_server::notify::run_due(&app.state, reported + chrono::Duration::minutes(31)).await.unwrap();
+    assert_eq!((round.escalated, round.mailed), (3, 2), "{round:?}");
+    assert!(round.failures >= 1, "{round:?}");
+    let all = wait_for(&sink, 5).await;
+    assert!(all.iter().any(|m| m.0 == "ciso@town.example" && m.1.contains("未確認のため通知")), "{all:?}");
+    drop(sink);
+    app.finish().await;
+}
+
 async fn wait_for(sink: &SmtpSink, n: usize) -> Vec<(String, String, String)> {
     for _ in 0..50 {
         let m = sink.incident_mail();
