@@ -105,7 +105,7 @@ async fn create_asset(
     access: Access,
     body: axum::body::Bytes,
 ) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
-    let input: AssetInput = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))?;
+    let input: AssetInput = crate::routes::body::object(&body)?;
     let (fields, classes) = input.validate(&access).map_err(|p| AppError::BadRequest(p.join(" ")))?;
     check_system(&state, &access, fields.system_id).await?;
     let asset = state.store.create_asset(access.org_id(), &fields, &classes, None, &access.actor()).await?;

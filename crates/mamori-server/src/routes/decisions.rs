@@ -53,8 +53,11 @@ enum Caller {
 }
 
 fn decide_body(caller: &Caller, body: &[u8]) -> Result<Value, AppError> {
-    let mut input: RequestInput = serde_json::from_slice(body).map_err(|e| {
-        AppError::BadRequest(format!("JSONを読めません（{e}）。action, subject, object, context を持つオブジェクトを送ってください"))
+    let mut input: RequestInput = crate::routes::body::object(body).map_err(|e| match e {
+        AppError::BadRequest(m) => {
+            AppError::BadRequest(format!("{m}。action, subject, object, context を持つオブジェクトを送ってください"))
+        }
+        other => other,
     })?;
     let engine = match caller {
         Caller::Person(access) => {

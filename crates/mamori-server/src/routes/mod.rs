@@ -6,6 +6,7 @@ mod assessment;
 mod assets;
 mod audits;
 mod auth_pages;
+mod body;
 mod decisions;
 mod drafts;
 mod events;

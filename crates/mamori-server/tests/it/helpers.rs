@@ -224,4 +224,18 @@ impl Client {
         let res = req.send().await.unwrap();
         (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
     }
+
+    /// Posts `body` as it is, typed as JSON.
+    pub async fn post_raw(&self, path: &str, body: &str, csrf: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("x-csrf-token", csrf)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }

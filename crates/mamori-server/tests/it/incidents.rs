@@ -544,6 +544,40 @@ async fn notices_are_mailed_and_unacknowledged_ones_escalate_after_the_profiles_
     app.finish().await;
 }
 
+/// Each write API takes the one JSON object it documents: an empty body, an array, a string,
+/// a number or `null` is a 400 with a Japanese message, and nothing is created.
+async fn api_bodies_must_be_objects(app: TestApp) {
+    town(&app).await;
+    let (staff, csrf) = signed_in(&app, "staff").await;
+    let tables = ["incidents", "requests", "assets", "events"];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(count(&app, &format!("SELECT count(*) FROM {t}")).await);
+    }
+    for path in ["/api/v1/incidents", "/api/v1/requests", "/api/v1/assets", "/api/v1/decisions"] {
+        for body in ["", "[]", "[{}]", "\"報告\"", "1", "null"] {
+            let (status, v) = staff.post_raw(path, body, &csrf).await;
+            assert_eq!(status, 400, "{path} {body:?}: {v}");
+            let message = v["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("JSON"), "{path} {body:?}: {v}");
+        }
+    }
+    for (t, n) in tables.iter().zip(before) {
+        assert_eq!(count(&app, &format!("SELECT count(*) FROM {t}")).await, n, "{t}");
+    }
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn api_bodies_must_be_objects_sqlite() {
+    api_bodies_must_be_objects(TestApp::sqlite(Settings::default()).await).await;
+}
+
+#[tokio::test]
+async fn api_bodies_must_be_objects_postgres() {
+    api_bodies_must_be_objects(TestApp::postgres(Settings::default()).await).await;
+}
+
 /// One organization's broken profile (its stored text changed behind mamori's back) fails
 /// that organization's steps alone: another organization's notices still escalate and are
 /// mailed in the same round, and the failure is counted for the operator.

@@ -241,7 +241,7 @@ pub async fn api_assign(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let f: AssignForm = crate::routes::incidents::json_body(&body)?;
+    let f: AssignForm = crate::routes::body::object(&body)?;
     let a = assign(&state, &access, id, &f).await?;
     Ok(Json(json!({"assignment": a})))
 }

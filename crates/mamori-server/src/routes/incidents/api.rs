@@ -2,13 +2,6 @@
 
 use super::*;
 
-pub(crate) fn json_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
-    if body.is_empty() {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))
-}
-
 pub(super) async fn full(state: &AppState, access: &Access, id: i64) -> Result<Value, AppError> {
     let (i, notices) = load(state, access, id).await?;
     let tasks = state.store.incident_tasks(access.org_id(), id).await?;
@@ -29,7 +22,7 @@ pub async fn api_create(
     access: Access,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let f: ReportForm = json_body(&body)?;
+    let f: ReportForm = crate::routes::body::object(&body)?;
     match save(&state, &access, None, &f).await? {
         Saved::Incident { incident, missing } => {
             let mut v = full(&state, &access, incident.id).await?;
@@ -46,7 +39,7 @@ pub async fn api_update(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let f: ReportForm = json_body(&body)?;
+    let f: ReportForm = crate::routes::body::object(&body)?;
     load(&state, &access, id).await?;
     match save(&state, &access, Some(id), &f).await? {
         Saved::Incident { incident, missing } => {
@@ -77,7 +70,7 @@ pub async fn api_triage(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let f: TriageForm = json_body(&body)?;
+    let f: TriageForm = crate::routes::body::object(&body)?;
     triage(&state, &access, id, &f).await?;
     Ok(Json(full(&state, &access, id).await?))
 }
@@ -88,7 +81,7 @@ pub async fn api_add_task(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let f: TaskForm = json_body(&body)?;
+    let f: TaskForm = crate::routes::body::object(&body)?;
     add_task(&state, &access, id, &f).await?;
     Ok(Json(full(&state, &access, id).await?))
 }
@@ -99,7 +92,7 @@ pub async fn api_file_external(
     Path((id, report_id)): Path<(i64, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let f: FilingForm = json_body(&body)?;
+    let f: FilingForm = crate::routes::body::object(&body)?;
     file_external(&state, &access, id, &report_id, &f).await?;
     Ok(Json(full(&state, &access, id).await?))
 }

@@ -30,7 +30,7 @@ pub async fn api_create(
     access: Access,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let f: RequestForm = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))?;
+    let f: RequestForm = crate::routes::body::object(&body)?;
     match file(&state, &access, &f).await? {
         Ok(r) => Ok((StatusCode::CREATED, Json(json!({"request": r})))),
         Err(Refusal::Problems(p)) => Err(AppError::BadRequest(p.join(" ")).into()),
@@ -46,10 +46,7 @@ pub async fn api_show(State(state): State<AppState>, access: Access, Path(id): P
 }
 
 pub(super) fn verdict_body(body: &[u8]) -> Result<VerdictForm, AppError> {
-    if body.is_empty() {
-        return Ok(VerdictForm::default());
-    }
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("JSONを読めません（{e}）")))
+    crate::routes::body::object_or_empty(body)
 }
 
 pub async fn api_approve(
