@@ -198,23 +198,15 @@ fn draft(c: &Compilation) -> Draft {
         .collect();
     if roles.is_empty() {
         // The document sets up no organization (a 基本方針 alone): the standard one, marked so.
+        let ids: Vec<String> = STANDARD_ROLE_IDS.iter().map(|id| (*id).to_owned()).collect();
         for id in STANDARD_ROLE_IDS {
-            let t = role_term(id).expect("standard roles are in the glossary");
-            roles.push(RoleOut {
-                id: id.to_owned(),
-                name: t.name.to_owned(),
-                abbreviation: t.abbreviation.map(str::to_owned),
-                scope: t.scope,
-                posts: Vec::new(),
-                notes: vec!["本文に役割の定めがないため標準の体制を仮に置いた。役職への割当ては運用時に設定する".to_owned()],
-                deputy: (id == "ciso").then(|| "security_director".to_owned()),
-                reports_to: t.reports_to.filter(|r| STANDARD_ROLE_IDS.contains(r)).map(str::to_owned),
-                requires_mfa: t.requires_mfa,
-                clause: t.standard_clause.to_owned(),
-                provenance: STANDARD,
-            });
+            let note = "本文に役割の定めがないため標準の体制を仮に置いた。役職への割当ては運用時に設定する".to_owned();
+            let mut r = standard_role(id, note, &ids).expect("standard roles are in the glossary");
+            r.deputy = (id == "ciso").then(|| "security_director".to_owned());
+            roles.push(r);
         }
     }
+    complete_roles(&mut roles);
     let role_ids: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
     let known_role = |r: &Option<String>| r.clone().filter(|r| role_ids.contains(r));
     let clauses: Vec<ClauseOut> = catalogue
@@ -340,6 +332,55 @@ fn draft(c: &Compilation) -> Draft {
         },
         approval_rules,
         clauses,
+    }
+}
+
+/// A standard role in the draft: the glossary's name, scope and clause, marked `standard`.
+fn standard_role(id: &str, note: String, present: &[String]) -> Option<RoleOut> {
+    let t = role_term(id)?;
+    Some(RoleOut {
+        id: id.to_owned(),
+        name: t.name.to_owned(),
+        abbreviation: t.abbreviation.map(str::to_owned),
+        scope: t.scope,
+        posts: Vec::new(),
+        notes: vec![note],
+        deputy: None,
+        reports_to: t.reports_to.filter(|r| present.iter().any(|p| p == r)).map(str::to_owned),
+        requires_mfa: t.requires_mfa,
+        clause: t.standard_clause.to_owned(),
+        provenance: STANDARD,
+    })
+}
+
+/// Every job mamori's workflows need must fall to some role, or the profile cannot run (an
+/// incident nobody may triage). Where the text names nobody for a step, the standard
+/// model's role for it is added, marked `standard` with a note saying which step needed
+/// it, so the reviewer either maps the body's own role onto it (`acts_as`) or keeps it.
+fn complete_roles(roles: &mut Vec<RoleOut>) {
+    use mamori_policy::workflow::{StepKind, WorkflowRole, STANDARD};
+    loop {
+        let does = |job: WorkflowRole| roles.iter().any(|r| WorkflowRole::parse(&r.id) == Some(job));
+        let missing = STANDARD.iter().find(|rule| {
+            matches!(rule.step.kind(), StepKind::Permission { .. })
+                && !rule.administrators
+                && !rule.roles.is_empty()
+                && !rule.roles.iter().any(|&j| does(j))
+        });
+        let Some(rule) = missing else { return };
+        let present: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
+        let added = rule.roles.iter().find_map(|j| {
+            let note = format!(
+                "本文に定めがないため標準対策基準の役割を仮に置いた（「{}」を行う者が必要）。本文の役割が行うなら acts_as で示し、この役割を削除すること",
+                rule.step.label_ja()
+            );
+            standard_role(j.id(), note, &present)
+        });
+        match added {
+            Some(r) => roles.push(r),
+            // No glossary entry for any wanted job: the loader will name the step.
+            None => return,
+        }
     }
 }
 

@@ -18,7 +18,7 @@ mod write;
 
 pub use attendance::{parse_attendance_csv, AttendanceRow, MAX_ATTENDANCE_ROWS};
 pub use mamori_store::org::StaffRow;
-pub use parse::parse_staff_csv;
+pub use parse::{parse_staff_csv, parse_staff_csv_against};
 pub use write::{escape_cell, write_staff_csv};
 
 /// Files larger than this many bytes are rejected without being read.
@@ -90,6 +90,17 @@ impl StaffField {
         }
     }
 
+    /// The text rule of a cell: one line, bounded by the kind of value.
+    pub fn text_rule(self) -> mamori_text::Field {
+        use mamori_text::limits;
+        let max = match self {
+            StaffField::StaffNo | StaffField::DepartmentCode | StaffField::ParentDepartmentCode | StaffField::Employment => limits::CODE,
+            StaffField::Name | StaffField::Kana | StaffField::DepartmentName | StaffField::Post => limits::NAME,
+            StaffField::Email => limits::EMAIL,
+        };
+        mamori_text::Field::line(self.header_ja(), max)
+    }
+
     /// Whether every row must have a value in this column (and the column must exist).
     pub fn required(self) -> bool {
         matches!(self, StaffField::StaffNo | StaffField::Name | StaffField::DepartmentCode | StaffField::DepartmentName)
@@ -154,6 +165,10 @@ pub enum CsvProblemKind {
     DepartmentNameConflict { code: String, first_name: String, first_line: usize, name: String },
     /// A department named as its own parent.
     SelfParentDepartment { code: String },
+    /// A 上位所属コード that names no department of this file nor of the organization.
+    UnknownParentDepartment { code: String },
+    /// A cell the text policy refuses (a control character, or longer than the column allows).
+    Text { field: StaffField, problem: mamori_text::Problem },
     /// A 任用区分 value that maps to no employment kind.
     UnknownEmployment { value: String },
     /// A cell starting with `=`, `+`, `-` or `@`: a spreadsheet would run it as a formula.

@@ -84,6 +84,11 @@ impl CsvProblem {
                 shown(name),
                 shown(first_name)
             ),
+            CsvProblemKind::UnknownParentDepartment { code } => format!(
+                "{at}: 上位所属コード「{}」の所属が、このファイルにも登録済みの所属にもありません。上位の所属の行を加えるか、正しいコードにするか、空欄にしてください。",
+                shown(code)
+            ),
+            CsvProblemKind::Text { field, problem } => format!("{at}: {}", problem.message_ja(field.header_ja())),
             CsvProblemKind::SelfParentDepartment { code } => format!(
                 "{at}: 上位所属コードが、その行の所属コード「{}」自身になっています。上位の所属（課なら部など）のコードを入力するか、空欄にしてください。",
                 shown(code)

@@ -2,7 +2,7 @@
 
 use crate::decode::{decode, Decoded};
 use crate::{CsvProblem, CsvProblemKind, CsvRejection, StaffField, StaffRow, TextEncoding, MAX_FILE_BYTES, MAX_ROWS};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Reads a staff list exported from Excel (or written by hand) into rows for
 /// `Store::import_staff`.
@@ -22,7 +22,24 @@ use std::collections::HashMap;
 ///   `fiscal_year`; 委託/委託事業者/contractor → `contractor`.
 /// * A cell starting with `=`, `+`, `-` or `@` is rejected as a possible formula.
 /// * At most [`MAX_FILE_BYTES`] bytes and [`MAX_ROWS`] data rows.
+/// * A line break inside a quoted cell becomes one space.
+/// * Each cell passes mamori's text policy (`mamori_text`): NFC, no control characters,
+///   bidi and zero-width characters removed, bounded by the column's kind.
+///
+/// A 上位所属コード is not checked against the organization's departments here; see
+/// [`parse_staff_csv_against`].
 pub fn parse_staff_csv(bytes: &[u8]) -> Result<Vec<StaffRow>, CsvRejection> {
+    parse(bytes, None)
+}
+
+/// [`parse_staff_csv`], and each 上位所属コード must name a department of the file (on any
+/// row) or one for which `known` is true (the organization's departments), reported on its
+/// line and column otherwise.
+pub fn parse_staff_csv_against(bytes: &[u8], known: &dyn Fn(&str) -> bool) -> Result<Vec<StaffRow>, CsvRejection> {
+    parse(bytes, Some(known))
+}
+
+fn parse(bytes: &[u8], known: Option<&dyn Fn(&str) -> bool>) -> Result<Vec<StaffRow>, CsvRejection> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(reject(vec![problem(0, None, CsvProblemKind::FileTooLarge { size: bytes.len(), limit: MAX_FILE_BYTES })]));
     }
@@ -31,12 +48,19 @@ pub fn parse_staff_csv(bytes: &[u8]) -> Result<Vec<StaffRow>, CsvRejection> {
         Decoded::Utf16 => return Err(reject(vec![problem(1, None, CsvProblemKind::Utf16NotSupported)])),
     };
     let lines = LineIndex::new(&text);
-    let mut checker = Checker { encoding, had_errors, lines, problems: Vec::new() };
+    let mut checker = Checker { encoding, had_errors, lines, problems: Vec::new(), parents: Vec::new(), defined: HashSet::new() };
     if let Some(offset) = unterminated_quote_offset(&text) {
         let line = checker.lines.line_of(offset);
         checker.problems.push(problem(line, None, CsvProblemKind::UnterminatedQuote));
     }
     let rows = checker.check(&text);
+    if let Some(known) = known {
+        for (line, column, code) in std::mem::take(&mut checker.parents) {
+            if !checker.defined.contains(&code) && !known(&code) {
+                checker.problems.push(problem(line, column, CsvProblemKind::UnknownParentDepartment { code }));
+            }
+        }
+    }
     if checker.problems.is_empty() {
         Ok(rows)
     } else {
@@ -68,6 +92,11 @@ struct Checker<'a> {
     had_errors: bool,
     lines: LineIndex<'a>,
     problems: Vec<CsvProblem>,
+    /// Each row's 上位所属コード: (line, column, code), checked once every row is read.
+    parents: Vec<(usize, Option<String>, String)>,
+    /// The 所属コード of every row, those with problems included (a row's own problem is
+    /// reported once, not again as an unknown parent on another row).
+    defined: HashSet<String>,
 }
 
 /// Physical line numbers by byte offset. The csv crate's own line count skips blank lines
@@ -221,7 +250,7 @@ impl Checker<'_> {
     ) -> Option<StaffRow> {
         let before = self.problems.len();
         // Per field: the trimmed value and its column name, for cells that passed the cell checks.
-        let mut values: HashMap<StaffField, (&str, &str)> = HashMap::new();
+        let mut values: HashMap<StaffField, (String, &str)> = HashMap::new();
         // Fields whose cell already has a problem (so it is not also reported as empty).
         let mut bad: Vec<StaffField> = Vec::new();
         for (i, raw) in record.iter().enumerate() {
@@ -251,12 +280,20 @@ impl Checker<'_> {
                         self.problems.push(problem(line, column_name(), CsvProblemKind::FormulaLike { value: value.to_owned() }));
                         bad.push(field);
                     } else {
-                        values.insert(field, (value, name));
+                        match mamori_text::clean(&fold_line_breaks(value), &field.text_rule()) {
+                            Ok(cleaned) => {
+                                values.insert(field, (cleaned, name));
+                            }
+                            Err(text_problem) => {
+                                self.problems.push(problem(line, column_name(), CsvProblemKind::Text { field, problem: text_problem }));
+                                bad.push(field);
+                            }
+                        }
                     }
                 }
             }
         }
-        let get = |field: StaffField| values.get(&field).map_or("", |&(v, _)| v);
+        let get = |field: StaffField| values.get(&field).map_or("", |(v, _)| v.as_str());
         let column_of = |field: StaffField| values.get(&field).map(|&(_, n)| n.to_owned());
 
         for field in StaffField::ALL {
@@ -299,6 +336,9 @@ impl Checker<'_> {
         }
 
         let code = get(StaffField::DepartmentCode);
+        if !code.is_empty() {
+            self.defined.insert(code.to_owned());
+        }
         let department_name = get(StaffField::DepartmentName);
         if !code.is_empty() && !department_name.is_empty() {
             match departments.get(code) {
@@ -329,6 +369,8 @@ impl Checker<'_> {
                 column_of(StaffField::ParentDepartmentCode),
                 CsvProblemKind::SelfParentDepartment { code: code.to_owned() },
             ));
+        } else if !parent.is_empty() {
+            self.parents.push((line, column_of(StaffField::ParentDepartmentCode), parent.to_owned()));
         }
 
         if self.problems.len() > before {
@@ -346,6 +388,28 @@ impl Checker<'_> {
             employment: employment.to_owned(),
         })
     }
+}
+
+/// Every cell is one line: a line break typed in a cell (Alt+Enter in Excel, to wrap a long
+/// 所属名 on screen) becomes one space, as the cell reads.
+fn fold_line_breaks(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.contains(['\r', '\n']) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut in_break = false;
+    for c in value.chars() {
+        if c == '\r' || c == '\n' {
+            if !in_break {
+                out.push(' ');
+            }
+            in_break = true;
+        } else {
+            out.push(c);
+            in_break = false;
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Trims whitespace, full-width spaces (U+3000) included.

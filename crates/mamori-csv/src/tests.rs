@@ -114,7 +114,7 @@ fn accepts_encodings_and_layouts() {
         (
             "quoted cells with commas, quotes and newlines",
             "職員番号,氏名,所属コード,所属名,職名\r\n1,\"山田, 太郎\",10,\"企画課\r\n(分室)\",\"主任 \"\"A\"\"\"\r\n".as_bytes().to_vec(),
-            vec![["1", "山田, 太郎", "", "", "10", "企画課\r\n(分室)", "", "主任 \"A\"", "regular"]],
+            vec![["1", "山田, 太郎", "", "", "10", "企画課 (分室)", "", "主任 \"A\"", "regular"]],
         ),
         (
             "trims ASCII and full-width spaces, in headers too",
@@ -368,7 +368,7 @@ fn export_escapes_formula_cells() {
 #[test]
 fn export_then_parse_round_trips() {
     let mut rows: Vec<StaffRow> = sample_rows().into_iter().map(row).collect();
-    rows.push(row(["2001", "カンマ, と \"引用符\"", "", "", "200", "複数行\r\nの所属", "", "", "regular"]));
+    rows.push(row(["2001", "カンマ, と \"引用符\"", "", "", "200", "空白 のある所属", "", "", "regular"]));
     let written = write_staff_csv(&rows);
     assert!(written.starts_with(b"\xEF\xBB\xBF"));
     let back = ok(&written);
@@ -544,4 +544,51 @@ fn pseudo_random_inputs_never_panic() {
     }
     // The mutations must not be so destructive that the Ok path goes untested.
     assert!(accepted > 500, "only {accepted} inputs were accepted");
+}
+
+#[test]
+fn a_parent_code_must_name_a_department_of_the_file_or_the_organization() {
+    let file = "職員番号,氏名,所属コード,所属名,上位所属コード\n\
+                1,a,410,福祉課,400\n\
+                2,b,400,健康福祉部,\n\
+                3,c,510,建設課,ZZ\n\
+                4,d,520,都市計画課,100\n";
+    let known = |code: &str| code == "100";
+    let rejection = parse_staff_csv_against(file.as_bytes(), &known).unwrap_err();
+    let got: Vec<(usize, Option<String>, CsvProblemKind)> =
+        rejection.problems.iter().map(|p| (p.line, p.column.clone(), p.kind.clone())).collect();
+    // The 課 before its 部 in the file is fine; 100 is the organization's; ZZ is nowhere.
+    assert_eq!(got, want(vec![(4, Some("上位所属コード"), K::UnknownParentDepartment { code: "ZZ".into() })]));
+    let message = rejection.problems[0].message_ja();
+    assert!(message.starts_with("4行目の「上位所属コード」列") && message.contains("「ZZ」"), "{message}");
+    // Without the organization's departments only the file's own codes are checked nowhere.
+    assert!(parse_staff_csv(file.as_bytes()).is_ok());
+    let fixed = file.replace(",ZZ\n", ",400\n");
+    assert_eq!(parse_staff_csv_against(fixed.as_bytes(), &known).map(|r| r.len()), Ok(4));
+}
+
+#[test]
+fn cells_follow_the_text_policy() {
+    // Hidden characters are removed and the text composed: 「山田\u{200B}太郎」 is 「山田太郎」,
+    // a bidi override vanishes from a post, a decomposed ガ becomes one character.
+    let file = format!("{H4},職名\n1,山田\u{200B}太郎,100,総務課,主\u{202E}事\n2,カ\u{3099}ナ,100,総務課,\n");
+    let rows = parse_staff_csv(file.as_bytes()).unwrap();
+    assert_eq!((rows[0].name.as_str(), rows[0].post.as_str(), rows[1].name.as_str()), ("山田太郎", "主事", "ガナ"));
+
+    // A control character or a name ten times too long is refused on its line and column,
+    // with the column's Japanese name; a cell of only invisible characters is empty.
+    let long = "長".repeat(mamori_text::limits::NAME * 10);
+    let file = format!("{H4}\n1,{long},100,総務課\n2,a\u{7},100,総務課\n3,\u{200B}\u{FEFF},100,総務課\n");
+    let got = problems(file.as_bytes());
+    assert_eq!(
+        got,
+        want(vec![
+            (2, Some("氏名"), K::Text { field: F::Name, problem: mamori_text::Problem::TooLong { len: long.chars().count(), max: 100 } }),
+            (3, Some("氏名"), K::Text { field: F::Name, problem: mamori_text::Problem::Control(7) }),
+            (4, Some("氏名"), K::RequiredCellEmpty { field: F::Name }),
+        ])
+    );
+    let rejection = parse_staff_csv(file.as_bytes()).unwrap_err();
+    let m = rejection.problems[0].message_ja();
+    assert!(m.contains("「氏名」は100文字以内"), "{m}");
 }

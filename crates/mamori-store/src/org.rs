@@ -515,23 +515,49 @@ impl Store {
     pub async fn import_staff(&self, org_id: i64, rows: &[StaffRow], source: &str, actor: &Actor) -> Result<ImportSummary> {
         let mut w = self.begin_write(org_id).await?;
         let mut summary = ImportSummary::default();
-        for row in rows {
-            let parent_id = if row.parent_department_code.is_empty() {
-                None
-            } else {
-                Some(
-                    department_id_by_code(w.conn(), org_id, &row.parent_department_code)
-                        .await?
-                        .ok_or_else(|| StoreError::Invalid(format!("parent department {} not found", row.parent_department_code)))?,
-                )
-            };
-            let department_id = match department_id_by_code(w.conn(), org_id, &row.department_code).await? {
-                Some(id) => id,
-                None => {
-                    summary.departments_created += 1;
-                    insert_department(w.conn(), org_id, &row.department_code, &row.department_name, parent_id, "section").await?
+        // Departments first, each after its parent, whatever the order of the rows.
+        let mut pending: Vec<&StaffRow> = rows.iter().collect();
+        while !pending.is_empty() {
+            let mut waiting = Vec::new();
+            for row in pending.iter().copied() {
+                if department_id_by_code(w.conn(), org_id, &row.department_code).await?.is_some() {
+                    continue;
                 }
-            };
+                let parent_id = if row.parent_department_code.is_empty() {
+                    None
+                } else {
+                    match department_id_by_code(w.conn(), org_id, &row.parent_department_code).await? {
+                        Some(id) => Some(id),
+                        None => {
+                            waiting.push(row);
+                            continue;
+                        }
+                    }
+                };
+                insert_department(w.conn(), org_id, &row.department_code, &row.department_name, parent_id, "section").await?;
+                summary.departments_created += 1;
+            }
+            if waiting.len() == pending.len() {
+                let row = waiting[0];
+                return Err(StoreError::Invalid(format!(
+                    "職員番号「{}」の上位所属コード「{}」の所属がありません",
+                    row.staff_no, row.parent_department_code
+                )));
+            }
+            pending = waiting;
+        }
+        for row in rows {
+            let department_id = department_id_by_code(w.conn(), org_id, &row.department_code)
+                .await?
+                .ok_or_else(|| StoreError::Invalid(format!("所属コード「{}」の所属がありません", row.department_code)))?;
+            if !row.parent_department_code.is_empty()
+                && department_id_by_code(w.conn(), org_id, &row.parent_department_code).await?.is_none()
+            {
+                return Err(StoreError::Invalid(format!(
+                    "職員番号「{}」の上位所属コード「{}」の所属がありません",
+                    row.staff_no, row.parent_department_code
+                )));
+            }
             let post_id = if row.post.is_empty() {
                 None
             } else {

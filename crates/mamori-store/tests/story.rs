@@ -253,6 +253,21 @@ async fn story(store: &Store) {
     assert_eq!(store.event_count(org.id).await.unwrap(), count_before);
     let ok = store.import_staff(org.id, &[row("1001", ""), row("1002", "100")], "staff.csv", &admin).await.unwrap();
     assert_eq!((ok.people_created, ok.departments_created, ok.posts_created), (2, 1, 1));
+    // A 課 may come before its 部 in the file: departments are made parents first.
+    let in_dept = |no: &str, code: &str, name: &str, parent: &str| StaffRow {
+        department_code: code.into(),
+        department_name: name.into(),
+        parent_department_code: parent.into(),
+        ..row(no, parent)
+    };
+    let ok = store
+        .import_staff(org.id, &[in_dept("2001", "410", "福祉課", "400"), in_dept("2002", "400", "健康福祉部", "")], "staff.csv", &admin)
+        .await
+        .unwrap();
+    assert_eq!((ok.people_created, ok.departments_created), (2, 2));
+    let departments = store.departments(org.id).await.unwrap();
+    let bu = departments.iter().find(|d| d.code == "400").unwrap();
+    assert_eq!(departments.iter().find(|d| d.code == "410").unwrap().parent_id, Some(bu.id));
 
     // The change record is append-only, even for someone with SQL access.
     let tamper = sqlx::query("UPDATE events SET actor = 'someone else' WHERE org_id = $1").bind(org.id).execute(store.pool()).await;

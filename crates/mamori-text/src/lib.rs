@@ -44,6 +44,23 @@ impl Field {
     }
 }
 
+/// Maximum lengths, in characters, shared by the forms, the APIs and the imports, so that
+/// the same kind of value has the same bound wherever it is typed.
+pub mod limits {
+    /// A code or number: 職員番号, 所属コード, an asset's or system's number.
+    pub const CODE: usize = 32;
+    /// A person's or a department's name, a post, a kana reading.
+    pub const NAME: usize = 100;
+    /// A mail address (RFC 5321's path limit).
+    pub const EMAIL: usize = 254;
+    /// A title or a short one-line value: an asset's name, a request's purpose, a place.
+    pub const TITLE: usize = 200;
+    /// A note or a reason: a justification, a comment, a finding.
+    pub const NOTE: usize = 2_000;
+    /// A description or a report's body.
+    pub const TEXT: usize = 10_000;
+}
+
 /// What is wrong with a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {

@@ -82,7 +82,14 @@ fn regulation_tree() {
     assert_eq!(c.roles.iter().find(|r| r.id == "ciso").and_then(|r| r.deputy.as_deref()), Some("security_director"));
     let terms: Vec<&str> = c.definitions.iter().map(|d| d.term.as_str()).collect();
     assert_eq!(terms, vec!["情報資産", "職員等"]);
-    c.draft_profile().unwrap_or_else(|e| panic!("{e}"));
+    let draft = c.draft_profile().unwrap_or_else(|e| panic!("{e}"));
+    // The text names no CSIRT: the draft still runs, with the standard role marked as such
+    // and a note naming the step that needed it; the text's own roles stay the document's.
+    let csirt = draft.roles.iter().find(|r| r.id.as_str() == "csirt").expect("a CSIRT for the incident steps");
+    assert_eq!(csirt.provenance, mamori_policy::Provenance::Standard);
+    assert!(csirt.notes.iter().any(|n| n.contains("情報セキュリティインシデントであるかの評価")), "{:?}", csirt.notes);
+    let ciso = draft.roles.iter().find(|r| r.id.as_str() == "ciso").expect("the text's CISO");
+    assert_eq!(ciso.provenance, mamori_policy::Provenance::Document);
 }
 
 #[test]

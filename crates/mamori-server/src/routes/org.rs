@@ -368,7 +368,8 @@ pub async fn import(State(state): State<AppState>, access: Access, mut multipart
             (axum::http::StatusCode::BAD_REQUEST, import_page(&access, &["ファイルを選んでください。".to_owned()], None)).into_response()
         );
     };
-    let rows = match mamori_csv::parse_staff_csv(&bytes) {
+    let known: std::collections::HashSet<&str> = access.departments.iter().map(|d| d.code.as_str()).collect();
+    let rows = match mamori_csv::parse_staff_csv_against(&bytes, &|code| known.contains(code)) {
         Ok(rows) => rows,
         Err(rejection) => {
             let problems: Vec<String> = rejection.problems.iter().map(|p| p.message_ja()).collect();
