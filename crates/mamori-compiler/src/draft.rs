@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::glossary::{role as role_term, STANDARD_ROLE_IDS};
+use crate::model_rules::Vocabulary;
 use crate::{Compilation, Force};
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -23,13 +24,27 @@ struct Draft {
     documents: Vec<DocOut>,
     roles: Vec<RoleOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    axes: Vec<AxisOut>,
+    axes: Vec<toml::Table>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     zones: Vec<ZoneOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     incident_levels: Vec<IncidentOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incident_response: Option<toml::Table>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    approval_rules: Vec<ApprovalOut>,
+    approval_rules: Vec<toml::Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    decision_rules: Vec<toml::Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    handling_rules: Vec<toml::Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    obligations: Vec<toml::Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    zone_rules: Vec<toml::Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_reports: Vec<toml::Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    workflow_rules: Vec<toml::Table>,
     clauses: Vec<ClauseOut>,
 }
 
@@ -124,13 +139,13 @@ struct ZoneOut {
 }
 
 #[derive(Serialize)]
-struct IncidentOut {
-    level: u32,
-    name: String,
-    criteria: String,
-    report_to: Vec<String>,
-    clause: String,
-    provenance: &'static str,
+pub(crate) struct IncidentOut {
+    pub(crate) level: u32,
+    pub(crate) name: String,
+    pub(crate) criteria: String,
+    pub(crate) report_to: Vec<String>,
+    pub(crate) clause: String,
+    pub(crate) provenance: &'static str,
 }
 
 #[derive(Serialize)]
@@ -154,8 +169,8 @@ struct ClauseOut {
     provenance: &'static str,
 }
 
-const DOCUMENT: &str = "document";
-const STANDARD: &str = "standard";
+pub(crate) const DOCUMENT: &str = "document";
+pub(crate) const STANDARD: &str = "standard";
 
 fn profile_id(file: &str) -> String {
     let stem = file.rsplit(['/', '\\']).next().unwrap_or(file);
@@ -206,8 +221,76 @@ fn draft(c: &Compilation) -> Draft {
             roles.push(r);
         }
     }
+    let own_axes: Vec<AxisOut> = c
+        .axes
+        .iter()
+        .filter(|a| cited(&a.clause))
+        .map(|a| AxisOut {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            clause: a.clause.clone(),
+            provenance: DOCUMENT,
+            levels: a
+                .levels
+                .iter()
+                .map(|l| LevelOut {
+                    id: l.id.clone(),
+                    name: l.name.clone(),
+                    rank: l.rank,
+                    criteria: l.criteria.clone(),
+                    restrictions: l
+                        .restrictions
+                        .iter()
+                        .map(|r| RestrictionOut { text: r.clone(), clause: a.clause.clone(), provenance: DOCUMENT })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let zones: Vec<ZoneOut> = c
+        .zones
+        .iter()
+        .filter(|z| cited(&z.clause))
+        .map(|z| ZoneOut {
+            id: z.id.clone(),
+            name: z.name.clone(),
+            description: z.description.clone(),
+            requires_mfa: z.requires_mfa,
+            blocks_media_export: z.blocks_media_export,
+            clause: z.clause.clone(),
+            provenance: DOCUMENT,
+        })
+        .collect();
+    let alignments = crate::align::align(c);
+    // A text without a classification table of its own gets the model's, marked standard.
+    let axes: Vec<toml::Table> = if own_axes.is_empty() {
+        crate::model_rules::model_axes(&alignments, &cited)
+    } else {
+        own_axes.iter().filter_map(|a| toml::Table::try_from(a).ok()).collect()
+    };
+    let level_ids = |a: &toml::Table| -> Vec<String> {
+        let levels = a.get("levels").and_then(|v| v.as_array());
+        levels.into_iter().flatten().filter_map(|l| l.get("id").and_then(|v| v.as_str()).map(str::to_owned)).collect()
+    };
+    let vocabulary = Vocabulary {
+        zones: zones.iter().map(|z| (z.id.clone(), z.blocks_media_export)).collect(),
+        levels: axes.iter().filter_map(|a| Some((a.get("id")?.as_str()?.to_owned(), level_ids(a)))).collect(),
+    };
+    let text_of = |id: &str| catalogue.iter().find(|cl| cl.id == id).map(|cl| cl.text.clone()).filter(|t| !t.is_empty());
+    let approver_of = |id: &str| catalogue.iter().find(|cl| cl.id == id).and_then(|cl| cl.approver.clone());
+    let mut model = crate::model_rules::ModelRules::emit(&alignments, &vocabulary, &cited, &text_of, &approver_of);
+    for role in model.needed_roles() {
+        if !roles.iter().any(|r| r.id == role) {
+            let present: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
+            let note = "本文に定めがないため標準対策基準の役割を仮に置いた（標準の規則がこの役割を指定している）。本文の役割が行うなら acts_as で示し、規則の役割を書き換えること".to_owned();
+            if let Some(r) = standard_role(&role, note, &present) {
+                roles.push(r);
+            }
+        }
+    }
     complete_roles(&mut roles);
     let role_ids: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
+    model.keep_roles(&role_ids);
     let known_role = |r: &Option<String>| r.clone().filter(|r| role_ids.contains(r));
     let clauses: Vec<ClauseOut> = catalogue
         .iter()
@@ -220,7 +303,7 @@ fn draft(c: &Compilation) -> Draft {
             provenance: DOCUMENT,
         })
         .collect();
-    let approval_rules = catalogue
+    let own_approvals: Vec<ApprovalOut> = catalogue
         .iter()
         .filter_map(|cl| {
             let approver = known_role(&cl.approver)?;
@@ -235,6 +318,38 @@ fn draft(c: &Compilation) -> Draft {
             provenance: DOCUMENT,
         })
         .collect();
+    let mut approval_rules = std::mem::take(&mut model.approval_rules);
+    for a in own_approvals {
+        let taken = approval_rules.iter().any(|t| t.get("clause").and_then(|v| v.as_str()) == Some(a.clause.as_str()));
+        if !taken {
+            if let Ok(t) = toml::Table::try_from(&a) {
+                approval_rules.push(t);
+            }
+        }
+    }
+    let mut incident_levels: Vec<IncidentOut> = {
+        let mut seen = Vec::new();
+        c.incident_levels
+            .iter()
+            .filter(|l| cited(&l.clause) && !l.report_to.is_empty())
+            .filter(|l| {
+                let fresh = !seen.contains(&l.level);
+                seen.push(l.level);
+                fresh
+            })
+            .map(|l| IncidentOut {
+                level: l.level,
+                name: l.name.clone(),
+                criteria: l.criteria.clone(),
+                report_to: l.report_to.iter().filter(|r| role_ids.contains(r)).cloned().collect(),
+                clause: l.clause.clone(),
+                provenance: DOCUMENT,
+            })
+            .collect()
+    };
+    if incident_levels.is_empty() {
+        incident_levels = model.incident_levels.drain(..).map(|l| l.into_out()).collect();
+    }
     Draft {
         profile: Meta {
             format: mamori_policy::FORMAT_VERSION,
@@ -270,67 +385,17 @@ fn draft(c: &Compilation) -> Draft {
             docs
         },
         roles,
-        axes: c
-            .axes
-            .iter()
-            .filter(|a| cited(&a.clause))
-            .map(|a| AxisOut {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                clause: a.clause.clone(),
-                provenance: DOCUMENT,
-                levels: a
-                    .levels
-                    .iter()
-                    .map(|l| LevelOut {
-                        id: l.id.clone(),
-                        name: l.name.clone(),
-                        rank: l.rank,
-                        criteria: l.criteria.clone(),
-                        restrictions: l
-                            .restrictions
-                            .iter()
-                            .map(|r| RestrictionOut { text: r.clone(), clause: a.clause.clone(), provenance: DOCUMENT })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        zones: c
-            .zones
-            .iter()
-            .filter(|z| cited(&z.clause))
-            .map(|z| ZoneOut {
-                id: z.id.clone(),
-                name: z.name.clone(),
-                description: z.description.clone(),
-                requires_mfa: z.requires_mfa,
-                blocks_media_export: z.blocks_media_export,
-                clause: z.clause.clone(),
-                provenance: DOCUMENT,
-            })
-            .collect(),
-        incident_levels: {
-            let mut seen = Vec::new();
-            c.incident_levels
-                .iter()
-                .filter(|l| cited(&l.clause) && !l.report_to.is_empty())
-                .filter(|l| {
-                    let fresh = !seen.contains(&l.level);
-                    seen.push(l.level);
-                    fresh
-                })
-                .map(|l| IncidentOut {
-                    level: l.level,
-                    name: l.name.clone(),
-                    criteria: l.criteria.clone(),
-                    report_to: l.report_to.iter().filter(|r| role_ids.contains(r)).cloned().collect(),
-                    clause: l.clause.clone(),
-                    provenance: DOCUMENT,
-                })
-                .collect()
-        },
+        axes,
+        zones,
+        incident_levels,
+        incident_response: model.incident_response.take(),
         approval_rules,
+        decision_rules: model.decision_rules,
+        handling_rules: model.handling_rules,
+        obligations: model.obligations,
+        zone_rules: model.zone_rules,
+        external_reports: model.external_reports,
+        workflow_rules: model.workflow_rules,
         clauses,
     }
 }
@@ -382,6 +447,42 @@ fn complete_roles(roles: &mut Vec<RoleOut>) {
             None => return,
         }
     }
+}
+
+/// What the draft took from the standard model, for the review report.
+pub(crate) struct FillSummary {
+    /// Body clauses aligned to a model clause.
+    pub aligned: usize,
+    /// Rule family (Japanese), rules citing the body's clause, rules citing the model.
+    pub families: Vec<(&'static str, usize, usize)>,
+    /// Standard roles put in the draft: id, name, why.
+    pub standard_roles: Vec<(String, String, String)>,
+}
+
+pub(crate) fn fill_summary(c: &Compilation) -> FillSummary {
+    let d = draft(c);
+    let count = |tables: &[toml::Table]| {
+        let document = tables.iter().filter(|t| t.get("provenance").and_then(|v| v.as_str()) == Some(DOCUMENT)).count();
+        (document, tables.len() - document)
+    };
+    let mut families = Vec::new();
+    for (name, tables) in [
+        ("判断規則", &d.decision_rules),
+        ("取扱規則", &d.handling_rules),
+        ("承認規則", &d.approval_rules),
+        ("定期の義務", &d.obligations),
+        ("領域間の規則", &d.zone_rules),
+        ("外部への報告", &d.external_reports),
+        ("ワークフロー", &d.workflow_rules),
+    ] {
+        let (document, standard) = count(tables);
+        families.push((name, document, standard));
+    }
+    let levels_document = d.incident_levels.iter().filter(|l| l.provenance == DOCUMENT).count();
+    families.push(("インシデントのレベル", levels_document, d.incident_levels.len() - levels_document));
+    let standard_roles =
+        d.roles.iter().filter(|r| r.provenance == STANDARD).map(|r| (r.id.clone(), r.name.clone(), r.notes.join(" / "))).collect();
+    FillSummary { aligned: crate::align::align(c).len(), families, standard_roles }
 }
 
 pub fn draft_toml(c: &Compilation) -> String {

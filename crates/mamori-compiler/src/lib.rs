@@ -15,6 +15,7 @@
 //! the classification tables are read. Every line ends up in an item or in
 //! [`Compilation::unrecognized`], so nothing is dropped silently.
 
+pub mod align;
 mod analyze;
 mod checklist;
 mod draft;
@@ -22,6 +23,7 @@ pub mod eval;
 mod extract;
 mod glossary;
 mod lines;
+mod model_rules;
 mod report;
 mod text;
 mod tree;
@@ -337,6 +339,11 @@ pub enum LineUse {
 
 impl Compilation {
     /// The clauses that belong in the catalogue (not 附則).
+    /// Each clause aligned to the standard model's clause that says the same.
+    pub fn align(&self) -> align::Alignments {
+        align::align(self)
+    }
+
     pub fn catalogue(&self) -> impl Iterator<Item = &Clause> {
         self.clauses.iter().filter(|c| c.is_clause)
     }

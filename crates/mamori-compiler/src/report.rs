@@ -98,6 +98,30 @@ pub fn report(c: &Compilation) -> String {
         }
     }
     let _ = writeln!(out);
+    let fill = crate::draft::fill_summary(c);
+    if !fill.standard_roles.is_empty() {
+        let _ = writeln!(out, "本文に定めがなく、下書きに標準の役割を仮に置いたもの（provenance = \"standard\"。本文の役割が行うなら acts_as で示してください）:");
+        let _ = writeln!(out);
+        for (id, name, why) in &fill.standard_roles {
+            let _ = writeln!(out, "- `{id}` {}: {}", md_cell(name), md_cell(why));
+        }
+        let _ = writeln!(out);
+    }
+
+    let _ = writeln!(out, "## 標準対策基準との対応と実行規則");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "本文の条項のうち {} 件が標準対策基準（総務省ガイドラインの対策基準例）の条項に対応しました（文言の一致度と番号による）。判断・取扱い・承認などの規則は標準対策基準の規則を、対応した本文の条項を根拠として出力し（provenance = \"document\"）、本文に対応する条項がないものは標準対策基準を根拠として出力しました（provenance = \"standard\"。本文が定めるまでは標準が適用されます）。本文にない領域・分類区分を使う規則は出力していません。",
+        fill.aligned
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| 規則の種類 | 本文の条項を根拠 | 標準対策基準を根拠 |");
+    let _ = writeln!(out, "| --- | --- | --- |");
+    for (family, document, standard) in &fill.families {
+        let _ = writeln!(out, "| {family} | {document} | {standard} |");
+    }
+    let _ = writeln!(out);
 
     let _ = writeln!(out, "## 領域");
     let _ = writeln!(out);

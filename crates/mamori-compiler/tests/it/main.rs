@@ -4,6 +4,7 @@
 
 mod coverage;
 mod drafts;
+mod model;
 mod regulation;
 mod robustness;
 mod seeds;

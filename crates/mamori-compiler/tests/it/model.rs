@@ -1,0 +1,124 @@
+//! The draft runs: every rule family comes from the standard model, re-cited to the body's
+//! own clauses through the alignment, and 志免町's compiled text decides like its bundled
+//! profile.
+
+use mamori_policy::{Profile, Provenance};
+
+use crate::support::compile_seed;
+
+fn bundled(id: &str) -> Profile {
+    let text = mamori_policy::bundled::bundled(id).expect("bundled");
+    mamori_policy::parse_profile(&format!("{id}.toml"), text).expect("the bundled profile loads")
+}
+
+#[test]
+fn shime_aligns_to_the_model_clause_by_clause() {
+    let c = compile_seed("004_e5ba308fd86ab30f.txt");
+    let a = c.align();
+    // 志免町's 対策基準 is the model text: its duties align to the same numbers.
+    for (model, body) in [
+        ("標準対策基準5.3(3)①", "対策基準5.3(3)①"),
+        ("標準対策基準5.1(1)③(ア)", "対策基準5.1(1)③(ア)"),
+        ("標準対策基準9.1(3)①", "対策基準9.1(3)①"),
+        ("標準対策基準2(2)⑦(イ)", "対策基準2(2)⑦(イ)"),
+    ] {
+        assert_eq!(a.body_clause(model).map(|x| x.clause.as_str()), Some(body), "{model}");
+    }
+    let same = a.pairs.iter().filter(|p| p.model.strip_prefix("標準") == Some(p.clause.as_str())).count();
+    assert!(same * 100 >= a.len() * 95, "{same} of {} pairs keep their number", a.len());
+    assert!(a.len() >= 500, "only {} model clauses aligned", a.len());
+}
+
+#[test]
+fn the_compiled_shime_text_decides_like_its_bundled_profile() {
+    let draft = compile_seed("004_e5ba308fd86ab30f.txt").draft_profile().unwrap_or_else(|e| panic!("{e}"));
+    let want = bundled("shime");
+    assert_eq!(draft.decision_rules.len(), want.decision_rules.len());
+    assert_eq!(draft.handling_rules.len(), want.handling_rules.len());
+    assert_eq!(draft.obligations.len(), want.obligations.len());
+    assert_eq!(draft.zone_rules.len(), want.zone_rules.len());
+    assert_eq!(draft.external_reports.len(), want.external_reports.len());
+    assert!(draft.approval_rules.len() >= want.approval_rules.len());
+    assert!(!draft.incident_levels.is_empty());
+    // The rules cite 志免町's own clauses, as the document's.
+    let take_out = draft.approval_rules.iter().find(|r| r.id.as_str() == "take_out").expect("take-out approval");
+    assert_eq!(take_out.clause.get_ref().to_string(), "対策基準5.1(1)③(ア)");
+    assert_eq!(take_out.provenance, Provenance::Document);
+    let matrix = mamori_engine::matrix::compare(&want, &draft).expect("both compile");
+    let listed: Vec<String> = matrix
+        .changes
+        .iter()
+        .take(20)
+        .map(|c| format!("{} {:?}: {} → {}", c.sample.action.id(), c.sample.classes, c.old.label_ja(), c.new.label_ja()))
+        .collect();
+    assert!(
+        matrix.agreement() >= 0.99,
+        "agreement {:.4} over {} samples; first changes:\n{}",
+        matrix.agreement(),
+        matrix.total,
+        listed.join("\n")
+    );
+}
+
+#[test]
+fn a_body_without_the_my_number_zone_gets_no_rule_about_it_and_silent_duties_stay_standard() {
+    // A short regulation: a CISO, a 統括, a classification table, no zones, no take-out clause.
+    let text = "○テスト村情報セキュリティ規程\n第1条 この規程は、村の情報資産を守るために必要な事項を定める。\n第2条 村に最高情報セキュリティ責任者（以下「CISO」という。）を置き、副村長をもって充てる。\n第3条 統括情報セキュリティ責任者は、総務課長をもって充てる。\n";
+    let c = mamori_compiler::compile("test.txt", text);
+    let draft = c.draft_profile().unwrap_or_else(|e| panic!("{e}"));
+    assert!(draft.zone_rules.is_empty(), "no zones in the text, no zone rules");
+    assert!(draft.decision_rules.iter().all(|r| r.zones.is_empty()), "no rule names a zone the body lacks");
+    let take_out = draft.approval_rules.iter().find(|r| r.id.as_str() == "take_out").expect("the model's take-out approval");
+    assert_eq!(take_out.provenance, Provenance::Standard);
+    assert!(take_out.clause.get_ref().to_string().starts_with("標準対策基準"), "{}", take_out.clause.get_ref());
+    assert!(!draft.obligations.is_empty() && draft.obligations.iter().all(|o| o.provenance == Provenance::Standard));
+    // The roles the standard rules need are there, marked as the standard's.
+    let manager = draft.roles.iter().find(|r| r.id.as_str() == "security_manager").expect("the take-out approver's role");
+    assert_eq!(manager.provenance, Provenance::Standard);
+}
+
+#[test]
+fn the_review_lists_what_came_from_the_standard() {
+    let text = "○テスト村情報セキュリティ規程\n第1条 この規程は、村の情報資産を守るために必要な事項を定める。\n第2条 村に最高情報セキュリティ責任者（以下「CISO」という。）を置き、副村長をもって充てる。\n";
+    let report = mamori_compiler::compile("test.txt", text).report_markdown();
+    assert!(report.contains("## 標準対策基準との対応と実行規則"), "{report}");
+    assert!(report.contains("| 承認規則 | 0 |"), "no approval rule cites this short text: {report}");
+    assert!(report.contains("本文に定めがなく、下書きに標準の役割を仮に置いたもの"), "{report}");
+    assert!(report.contains("`csirt`"), "the CSIRT the incident steps need is listed: {report}");
+}
+
+#[test]
+fn the_other_seeds_decide_like_their_bundled_profiles() {
+    // Their texts are 基本方針 only: the rules come from the standard model (with the model's
+    // classification, as the bundled profiles do), in the zones each text sets up.
+    for (file, id, floor) in [
+        ("001_d279ced92ad6e4eb.txt", "nakaniikawa", 0.99),
+        ("003_398dfb7b61648d7e.txt", "yokote", 0.99),
+        // 南薩 has two zones of its own (介護認定事務系, インターネット接続系); its bundled profile
+        // was written by hand with its own zone ids and clauses, so requests naming a zone
+        // differ where the ids do.
+        ("002_3ef65d8e86db7538.txt", "nansatsu", 0.94),
+    ] {
+        let draft = compile_seed(file).draft_profile().unwrap_or_else(|e| panic!("{e}"));
+        let want = bundled(id);
+        let m = mamori_engine::matrix::compare(&want, &draft).expect("both compile");
+        let first: Vec<String> = m
+            .changes
+            .iter()
+            .take(10)
+            .map(|c| {
+                format!(
+                    "{} {:?} {:?}: {} → {}",
+                    c.sample.action.id(),
+                    c.sample.classes,
+                    c.sample.circumstance,
+                    c.old.label_ja(),
+                    c.new.label_ja()
+                )
+            })
+            .collect();
+        assert!(m.agreement() >= floor, "{id}: agreement {:.4} of {}:\n{}", m.agreement(), m.total, first.join("\n"));
+        assert!(!draft.decision_rules.is_empty() && !draft.approval_rules.is_empty() && !draft.obligations.is_empty(), "{id}");
+        assert!(draft.axes.iter().all(|a| a.provenance == Provenance::Standard), "{id}: the classification is the model's");
+    }
+}
