@@ -12,7 +12,7 @@
 //! The executable rules attach to model clauses ([`crate::draft`] re-cites them through this
 //! alignment), so a renumbered or reworded policy still cites its own clause for each rule.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
@@ -26,6 +26,9 @@ const MIN_SCORE_SAME_NUMBER: f32 = 0.25;
 const SAME_NUMBER_BONUS: f32 = 0.15;
 /// Texts shorter than this many bigrams carry too little to compare by wording alone.
 const MIN_BIGRAMS: usize = 4;
+/// A bigram found in more than this share of the model's clauses (情報, セキ, ュリ …) says
+/// nothing about which clause a text is; both sides are compared without such bigrams.
+const COMMON_SHARE: usize = 12;
 
 /// One model clause and the body clause that says the same.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +84,9 @@ fn clause_text(title: Option<&str>, text: &str) -> String {
 /// What alignment needs of the model, computed once: each clause's bigrams, an index from
 /// bigram to clauses, clauses by number, and each clause's children.
 struct ModelIndex {
+    /// Each clause's bigrams, without the common ones.
     grams: Vec<Vec<Bigram>>,
+    common: HashSet<Bigram>,
     index: HashMap<Bigram, Vec<u32>>,
     by_number: HashMap<&'static str, usize>,
     children: Vec<Vec<usize>>,
@@ -91,33 +96,38 @@ fn model_index() -> &'static ModelIndex {
     static INDEX: OnceLock<ModelIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
         let model = mamori_policy::standard::clauses();
-        let grams: Vec<Vec<Bigram>> = model.iter().map(|m| bigrams(&clause_text(m.title.as_deref(), &m.text))).collect();
+        let all: Vec<Vec<Bigram>> = model.iter().map(|m| bigrams(&clause_text(m.title.as_deref(), &m.text))).collect();
         let mut index: HashMap<Bigram, Vec<u32>> = HashMap::new();
-        for (i, g) in grams.iter().enumerate() {
+        for (i, g) in all.iter().enumerate() {
             for b in g {
                 index.entry(*b).or_default().push(i as u32);
             }
         }
+        let limit = model.len() * COMMON_SHARE / 100;
+        let common: HashSet<Bigram> = index.iter().filter(|(_, list)| list.len() > limit).map(|(b, _)| *b).collect();
+        index.retain(|b, _| !common.contains(b));
+        let grams = all.into_iter().map(|g| g.into_iter().filter(|b| !common.contains(b)).collect()).collect();
         let by_number = model.iter().enumerate().map(|(i, m)| (m.number.as_str(), i)).collect();
         let children = model
             .iter()
             .map(|parent| model.iter().enumerate().filter(|(_, c)| is_child_number(&parent.number, &c.number)).map(|(k, _)| k).collect())
             .collect();
-        ModelIndex { grams, index, by_number, children }
+        ModelIndex { grams, common, index, by_number, children }
     })
 }
 
 /// Aligns every clause of the compilation's catalogue to the model.
 pub fn align(c: &Compilation) -> Alignments {
     let model = mamori_policy::standard::clauses();
-    let ModelIndex { grams: model_grams, index, by_number: model_by_number, .. } = model_index();
+    let ModelIndex { grams: model_grams, common: common_grams, index, by_number: model_by_number, .. } = model_index();
     let body: Vec<&crate::Clause> = c.catalogue().collect();
     // Candidate pairs (score, model index, body index).
     let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
     let mut common = vec![0u16; model.len()];
     let mut touched: Vec<usize> = Vec::new();
     for (b, cl) in body.iter().enumerate() {
-        let grams = bigrams(&clause_text(cl.title.as_deref(), &cl.text));
+        let mut grams = bigrams(&clause_text(cl.title.as_deref(), &cl.text));
+        grams.retain(|g| !common_grams.contains(g));
         let same_number = number_of(c, cl).and_then(|n| model_by_number.get(n).copied());
         for g in &grams {
             if let Some(list) = index.get(g) {

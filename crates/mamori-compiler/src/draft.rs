@@ -261,10 +261,10 @@ fn draft(c: &Compilation) -> Draft {
             provenance: DOCUMENT,
         })
         .collect();
-    let alignments = crate::align::align(c);
+    let alignments = c.align();
     // A text without a classification table of its own gets the model's, marked standard.
     let axes: Vec<toml::Table> = if own_axes.is_empty() {
-        crate::model_rules::model_axes(&alignments, &cited)
+        crate::model_rules::model_axes(alignments, &cited)
     } else {
         own_axes.iter().filter_map(|a| toml::Table::try_from(a).ok()).collect()
     };
@@ -278,7 +278,7 @@ fn draft(c: &Compilation) -> Draft {
     };
     let text_of = |id: &str| catalogue.iter().find(|cl| cl.id == id).map(|cl| cl.text.clone()).filter(|t| !t.is_empty());
     let approver_of = |id: &str| catalogue.iter().find(|cl| cl.id == id).and_then(|cl| cl.approver.clone());
-    let mut model = crate::model_rules::ModelRules::emit(&alignments, &vocabulary, &cited, &text_of, &approver_of);
+    let mut model = crate::model_rules::ModelRules::emit(alignments, &vocabulary, &cited, &text_of, &approver_of);
     for role in model.needed_roles() {
         if !roles.iter().any(|r| r.id == role) {
             let present: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
@@ -482,7 +482,7 @@ pub(crate) fn fill_summary(c: &Compilation) -> FillSummary {
     families.push(("インシデントのレベル", levels_document, d.incident_levels.len() - levels_document));
     let standard_roles =
         d.roles.iter().filter(|r| r.provenance == STANDARD).map(|r| (r.id.clone(), r.name.clone(), r.notes.join(" / "))).collect();
-    FillSummary { aligned: crate::align::align(c).len(), families, standard_roles }
+    FillSummary { aligned: c.align().len(), families, standard_roles }
 }
 
 pub fn draft_toml(c: &Compilation) -> String {

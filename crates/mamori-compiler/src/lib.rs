@@ -21,6 +21,7 @@ mod checklist;
 mod draft;
 pub mod eval;
 mod extract;
+pub mod gaps;
 mod glossary;
 mod lines;
 mod model_rules;
@@ -54,6 +55,9 @@ pub struct Compilation {
     pub unrecognized: Vec<UnusedLine>,
     pub warnings: Vec<Warning>,
     pub blank_lines: usize,
+    /// The alignment to the standard model, computed on first use (the draft, the report
+    /// and the gap report all read it).
+    alignment: std::sync::OnceLock<align::Alignments>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -323,6 +327,7 @@ pub fn compile(file: &str, text: &str) -> Compilation {
         unrecognized,
         warnings,
         blank_lines,
+        alignment: std::sync::OnceLock::new(),
     }
 }
 
@@ -340,8 +345,13 @@ pub enum LineUse {
 impl Compilation {
     /// The clauses that belong in the catalogue (not 附則).
     /// Each clause aligned to the standard model's clause that says the same.
-    pub fn align(&self) -> align::Alignments {
-        align::align(self)
+    pub fn align(&self) -> &align::Alignments {
+        self.alignment.get_or_init(|| align::align(self))
+    }
+
+    /// What the text lacks against the standard model, and where it differs from it.
+    pub fn gaps(&self) -> Vec<gaps::Gap> {
+        gaps::gaps(self, self.align())
     }
 
     pub fn catalogue(&self) -> impl Iterator<Item = &Clause> {

@@ -123,6 +123,10 @@ pub fn report(c: &Compilation) -> String {
     }
     let _ = writeln!(out);
 
+    let _ = writeln!(out, "## 標準対策基準との差（ギャップ）");
+    let _ = writeln!(out);
+    let _ = write!(out, "{}", crate::gaps::gaps_markdown(&c.gaps()));
+
     let _ = writeln!(out, "## 領域");
     let _ = writeln!(out);
     for z in &c.zones {

@@ -122,3 +122,54 @@ fn the_other_seeds_decide_like_their_bundled_profiles() {
         assert!(draft.axes.iter().all(|a| a.provenance == Provenance::Standard), "{id}: the classification is the model's");
     }
 }
+
+/// 志免町's text with three model duties removed and one period changed.
+fn shime_with_gaps() -> String {
+    let text = crate::support::read("seeds", "004_e5ba308fd86ab30f.txt");
+    let removed = [
+        "統括情報セキュリティ責任者は、電子メールの送受信容量の上限を設定し",
+        "統括情報セキュリティ責任者は、職員等が使用できる電子メールボックスの容量の上限を設定し",
+        "職員等は、複数人に電子メールを送信する場合",
+    ];
+    let mut out = String::new();
+    for line in text.lines() {
+        if removed.iter().any(|r| line.contains(r)) {
+            continue;
+        }
+        out.push_str(
+            &line.replace("CISO は、毎年度1回、情報セキュリティ委員会に対して", "CISO は、2年度に1回、情報セキュリティ委員会に対して"),
+        );
+        out.push('\n');
+    }
+    assert_eq!(out.lines().count() + 3, text.lines().count(), "three lines removed");
+    out
+}
+
+#[test]
+fn the_gap_report_lists_exactly_what_was_removed_or_weakened() {
+    use mamori_compiler::gaps::Gap;
+    let before = compile_seed("004_e5ba308fd86ab30f.txt").gaps();
+    let after = mamori_compiler::compile("shime_gaps.txt", &shime_with_gaps()).gaps();
+    let new: Vec<&Gap> = after.iter().filter(|g| !before.contains(g)).collect();
+    let mut missing: Vec<&str> = new.iter().filter(|g| matches!(g, Gap::Missing { .. })).map(|g| g.model()).collect();
+    missing.sort();
+    assert_eq!(missing, vec!["標準対策基準6.1(14)③", "標準対策基準6.1(14)④", "標準対策基準6.1(15)③"], "{new:#?}");
+    let changed: Vec<&&Gap> = new.iter().filter(|g| !matches!(g, Gap::Missing { .. })).collect();
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    let Gap::Quantity { model, clause, model_values, body_values } = changed[0] else { panic!("{changed:#?}") };
+    assert_eq!((model.as_str(), clause.as_str()), ("標準対策基準5.2(2)⑦", "対策基準5.2(2)⑦"));
+    assert_eq!((model_values.clone(), body_values.clone()), (vec!["1回".to_owned()], vec!["2年".to_owned(), "1回".to_owned()]));
+    // 志免町's own text is the model: nothing is missing from it.
+    assert!(before.iter().filter(|g| matches!(g, Gap::Missing { .. })).count() <= 5, "{before:#?}");
+    let report = mamori_compiler::gaps::gaps_markdown(&after);
+    assert!(report.contains("標準対策基準6.1(14)③") && report.contains("対策基準5.2(2)⑦: 2年・1回"), "{report}");
+}
+
+#[test]
+fn a_basic_policy_leaves_the_standards_duties_to_its_measures() {
+    // 横手市's text is a 基本方針: the model's duties are left to the 対策基準 it announces.
+    let gaps = compile_seed("003_398dfb7b61648d7e.txt").gaps();
+    let missing = gaps.iter().filter(|g| matches!(g, mamori_compiler::gaps::Gap::Missing { .. })).count();
+    assert!(missing >= 300, "{missing}");
+    assert!(gaps.iter().any(|g| g.model() == "標準対策基準5.3(3)①"), "the CSIRT's triage duty is among them");
+}

@@ -177,12 +177,48 @@ fn items_view(c: &Compilation) -> Markup {
                 h3 { "警告" }
                 ul id="draft-warnings" { @for w in &c.warnings { li { (line_link(w.line)) " " (w.message) } } }
             }
+            (gaps_view(c))
             h3 { "義務・禁止の条項（自己点検の項目になります）" }
             table id="draft-duties" {
                 thead { tr { th { "条項" } th { "種類" } th { "担当" } th { "行" } } }
                 tbody { @for k in c.catalogue().filter(|k| matches!(k.force, mamori_policy::Force::Mandatory | mamori_policy::Force::Prohibited)) { tr {
                     td.clause { (k.id) } td { (k.force.label_ja()) } td { (k.role.as_deref().unwrap_or("")) } td { (line_link(k.line)) }
                 } } }
+            }
+        }
+    }
+}
+
+/// What the text lacks against the standard model and where it says otherwise; the rules
+/// the draft takes from the model cite the text's clause where one corresponds.
+fn gaps_view(c: &Compilation) -> Markup {
+    use mamori_compiler::gaps::Gap;
+    let gaps = c.gaps();
+    let missing: Vec<&Gap> = gaps.iter().filter(|g| matches!(g, Gap::Missing { .. })).collect();
+    let differing: Vec<&Gap> = gaps.iter().filter(|g| !matches!(g, Gap::Missing { .. })).collect();
+    html! {
+        h3 { "標準対策基準との差（ギャップ）" }
+        p id="gap-summary" {
+            "標準対策基準の義務・禁止のうち本文に対応する条項がないもの " (missing.len()) " 件、本文の定めが標準と異なるもの " (differing.len())
+            " 件。下書きの規則は、対応する本文の条項があればそれを根拠に、なければ標準対策基準を根拠（provenance = \"standard\"）にしています。"
+        }
+        @if !differing.is_empty() {
+            ul id="draft-differences" { @for g in &differing { li {
+                @match g {
+                    Gap::Force { model, clause, model_force, body_force } => {
+                        span.clause { (clause) } "：" (body_force.label_ja()) "（標準 " span.clause { (model) } "：" (model_force.label_ja()) "）"
+                    }
+                    Gap::Quantity { model, clause, model_values, body_values } => {
+                        span.clause { (clause) } "：" (body_values.join("・")) "（標準 " span.clause { (model) } "：" (model_values.join("・")) "）"
+                    }
+                    Gap::Missing { .. } => {}
+                }
+            } } }
+        }
+        @if !missing.is_empty() {
+            details id="draft-gaps" {
+                summary { "本文に定めのない標準の義務・禁止（" (missing.len()) " 件）" }
+                ul { @for g in &missing { @if let Gap::Missing { model, text, .. } = g { li { span.clause { (model) } " " (text) } } } }
             }
         }
     }

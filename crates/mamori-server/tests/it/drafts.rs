@@ -59,6 +59,7 @@ async fn compile_review_activate(app: TestApp) {
     {
         assert!(body.contains(needle), "the draft page should show {needle:?}");
     }
+    assert!(body.contains("id=\"gap-summary\""), "the gap report against the standard model is on the page");
     assert!(body.contains("id=\"accept\""), "a valid draft can be accepted");
     assert!(!body.contains("id=\"activate\""), "not activated before it is accepted");
 

@@ -92,6 +92,32 @@ fn policy_compile_writes_a_draft_that_validates_and_a_report_of_every_line() {
     run(&["policy", "compile", missing.to_str().expect("UTF-8 path")]).assert_failure().assert_stderr_contains("ポリシー文書");
 }
 
+#[test]
+fn policy_gaps_lists_what_a_basic_policy_leaves_to_its_measures() {
+    let seed = workspace_root().join("crates/mamori-compiler/tests/seeds/003_398dfb7b61648d7e.txt");
+    run(&["policy", "gaps", seed.to_str().expect("UTF-8 path")])
+        .assert_success()
+        .assert_stdout_contains("本文に定めのない標準の義務・禁止")
+        .assert_stdout_contains("標準対策基準5.3(3)①");
+}
+
+/// A reader that stops early (`mamori policy gaps … | head`) ends the output quietly.
+#[test]
+fn policy_output_into_a_closed_pipe_does_not_panic() {
+    use std::process::Stdio;
+    let seed = workspace_root().join("crates/mamori-compiler/tests/seeds/003_398dfb7b61648d7e.txt");
+    let mut child = crate::support::mamori(&["policy", "gaps", seed.to_str().expect("UTF-8 path")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mamori starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("mamori ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+}
+
 /// 志免町's profile without one rule family: the diff names the family and the decisions it
 /// changes, and exits non-zero; a profile compared with itself exits 0.
 #[test]
