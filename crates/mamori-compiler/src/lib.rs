@@ -354,6 +354,17 @@ impl Compilation {
         gaps::gaps(self, self.align())
     }
 
+    /// Posts the text gives both an auditing role and a role the audit looks at (兼務), with
+    /// the text's own 兼務 clause.
+    pub fn post_conflicts(&self) -> Vec<mamori_policy::conflicts::PostConflict> {
+        use mamori_policy::conflicts::{conflicts_among, ClauseFacts, RoleFacts};
+        use mamori_policy::workflow::WorkflowRole;
+        let roles: Vec<RoleFacts> =
+            self.roles.iter().map(|r| RoleFacts { id: &r.id, name: &r.name, job: WorkflowRole::parse(&r.id), posts: &r.posts }).collect();
+        let clauses: Vec<ClauseFacts> = self.catalogue().map(|c| ClauseFacts { id: &c.id, text: &c.text, force: c.force }).collect();
+        conflicts_among(&roles, &clauses)
+    }
+
     pub fn catalogue(&self) -> impl Iterator<Item = &Clause> {
         self.clauses.iter().filter(|c| c.is_clause)
     }

@@ -98,6 +98,16 @@ pub fn report(c: &Compilation) -> String {
         }
     }
     let _ = writeln!(out);
+    let _ = writeln!(out, "### 兼務の確認");
+    let _ = writeln!(out);
+    let conflicts = c.post_conflicts();
+    if conflicts.is_empty() {
+        let _ = writeln!(out, "監査する役割と監査される役割を同じ職に充てている箇所はありません。");
+    }
+    for k in &conflicts {
+        let _ = writeln!(out, "- {}", md_cell(&k.message_ja()));
+    }
+    let _ = writeln!(out);
     let fill = crate::draft::fill_summary(c);
     if !fill.standard_roles.is_empty() {
         let _ = writeln!(out, "本文に定めがなく、下書きに標準の役割を仮に置いたもの（provenance = \"standard\"。本文の役割が行うなら acts_as で示してください）:");

@@ -284,6 +284,8 @@ impl Builder {
         let title_text = match &kind {
             LineKind::Text(t) => Some(t.as_str()),
             LineKind::Marker { marker: Marker::Part(_), content } => Some(content.as_str()),
+            // A 例規集's title line: 「○○○町情報セキュリティ規程」.
+            LineKind::Bullet(content) if stripped.starts_with('○') => Some(content.as_str()),
             _ => None,
         };
         if let Some(prefix) = title_text.and_then(doc_title) {

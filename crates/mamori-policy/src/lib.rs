@@ -5,6 +5,7 @@
 //! values (a file name and its text, an asset's classes) and returns values.
 
 pub mod bundled;
+pub mod conflicts;
 pub mod diff;
 pub mod duties;
 pub mod handling;

@@ -93,6 +93,9 @@ fn check(file: &std::path::Path) -> Result<()> {
                 p.workflow_rules.len(),
                 p.clauses.len()
             );
+            for c in mamori_policy::conflicts::post_conflicts(&p) {
+                println!("注意: {}", c.message_ja());
+            }
             Ok(())
         }
         Err(errors) => {

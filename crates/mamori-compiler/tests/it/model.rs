@@ -173,3 +173,15 @@ fn a_basic_policy_leaves_the_standards_duties_to_its_measures() {
     assert!(missing >= 300, "{missing}");
     assert!(gaps.iter().any(|g| g.model() == "標準対策基準5.3(3)①"), "the CSIRT's triage duty is among them");
 }
+
+#[test]
+fn a_post_that_audits_itself_is_reported_with_the_text_s_own_clause() {
+    let text = "○テスト町情報セキュリティ規程\n（目的）\n第1条 この規程は、町の情報資産を守るために必要な事項を定める。\n（最高情報セキュリティ責任者）\n第2条 町に最高情報セキュリティ責任者（以下「CISO」という。）を置き、副町長をもって充てる。\n（統括情報セキュリティ責任者）\n第3条 統括情報セキュリティ責任者は、総務課長をもって充てる。\n（情報セキュリティ監査統括責任者）\n第4条 情報セキュリティ監査統括責任者は、総務課長をもって充てる。\n（兼務の禁止）\n第5条 監査を受ける者とその監査を実施する者は、同じ者が兼務してはならない。\n";
+    let c = mamori_compiler::compile("kenmu.txt", text);
+    let conflicts = c.post_conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?} from roles {:?}", c.roles.iter().map(|r| (&r.id, &r.posts)).collect::<Vec<_>>());
+    assert_eq!(conflicts[0].clause.as_deref(), Some("規程第5条"));
+    assert!(conflicts[0].forbidden, "the text forbids it without exception");
+    let report = c.report_markdown();
+    assert!(report.contains("兼務: 「総務課長」"), "{report}");
+}

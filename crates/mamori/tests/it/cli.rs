@@ -92,6 +92,21 @@ fn policy_compile_writes_a_draft_that_validates_and_a_report_of_every_line() {
     run(&["policy", "compile", missing.to_str().expect("UTF-8 path")]).assert_failure().assert_stderr_contains("ポリシー文書");
 }
 
+/// A post holding the audit director's role and the 統括's: `profile check` passes but says
+/// so, citing the profile's own 兼務 clause.
+#[test]
+fn profile_check_reports_a_post_that_audits_itself() {
+    let original = std::fs::read_to_string(workspace_root().join("profiles/shime.toml")).expect("reading profiles/shime.toml");
+    let extra = "\n[[roles]]\nid = \"audit_director\"\nname = \"情報セキュリティ監査統括責任者\"\nscope = \"organization\"\nposts = [\"総務課長\"]\nclause = \"対策基準1(2)①\"\nprovenance = \"document\"\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("kenmu.toml");
+    std::fs::write(&file, format!("{original}{extra}")).expect("writing the profile");
+    run(&["profile", "check", file.to_str().expect("UTF-8 path")])
+        .assert_success()
+        .assert_stdout_contains("注意: 兼務: 「総務課長」")
+        .assert_stdout_contains("対策基準1(8)②");
+}
+
 #[test]
 fn policy_gaps_lists_what_a_basic_policy_leaves_to_its_measures() {
     let seed = workspace_root().join("crates/mamori-compiler/tests/seeds/003_398dfb7b61648d7e.txt");
