@@ -47,8 +47,29 @@ pub fn sentence_ending(sentence: &str) -> Ending {
     if ends(&["望ましい"]) {
         return Ending::Recommended;
     }
-    if ends(&["ことができる", "ことができるものとする"]) {
+    if ends(&[
+        "ことができる",
+        "ことができるものとする",
+        "てもよいものとする",
+        "でもよいものとする",
+        "てもよい",
+        "でもよい",
+        "差し支えない",
+        "妨げない",
+    ]) {
         return Ending::Permitted;
+    }
+    // Setting up an organ (「委員会を置く」「CSIRTを設置する」) establishes, it does not oblige.
+    if ends(&["置く", "置くものとする", "設置する", "設置するものとする", "設ける", "設けるものとする", "組織する", "組織するものとする"])
+        && ["委員会", "責任者", "管理者", "担当者", "CSIRT", "チーム", "本部", "事務局", "窓口", "アドバイザー", "CISO", "CIO"]
+            .iter()
+            .any(|organ| s.contains(organ))
+    {
+        return Ending::Structural;
+    }
+    // A remit list's item (「情報セキュリティ対策に関すること」) names a matter, not a duty.
+    if ends(&["に関すること", "に係ること", "に関する事項"]) {
+        return Ending::Noun;
     }
     if ends(&["ものとする", "こととする"]) {
         return Ending::Mandatory;
@@ -61,6 +82,7 @@ pub fn sentence_ending(sentence: &str) -> Ending {
         "による",
         "よる",
         "有する",
+        "責任を負う",
         "充てる",
         "別に定める",
         "限りでない",
@@ -503,6 +525,12 @@ mod tests {
             ("副町長を、CISOとする", Ending::Structural),
             ("仕組みをいう", Ending::Structural),
             ("権限及び責任を有する", Ending::Structural),
+            ("対策の実施について責任を負う", Ending::Structural),
+            ("私物の端末を使用してもよいものとする", Ending::Permitted),
+            ("本町に情報セキュリティ委員会を置く", Ending::Structural),
+            ("CSIRTを設置するものとする", Ending::Structural),
+            ("情報セキュリティ対策の推進に関すること", Ending::Noun),
+            ("パスワードの有効期間を設ける", Ending::Declarative),
             ("組織体制を確立する", Ending::Declarative),
             ("最新のセキュリティ基準を満たしているかどうか", Ending::Criterion),
             ("関係者の連絡先", Ending::Noun),
