@@ -255,6 +255,73 @@ impl RoleEvidence {
     }
 }
 
+/// Where a role names its post in a sentence: `充て` (「をもって充てる」, 「を充て、」) or a
+/// closing `とする` after 「Xは、」.
+const ANCHORS: [&str; 2] = ["をもって充て", "を充て"];
+
+/// The role a segment's subject names, and where its post list starts: `Xは、`, `Xは`,
+/// `X(以下「…」という。)を置き、`.
+fn subjects(segment: &str) -> Vec<(usize, &'static str, usize)> {
+    let mut out: Vec<(usize, &'static str, usize)> = Vec::new();
+    for (at, r, name) in mentions(segment) {
+        let mut after = at + name.len();
+        // A parenthetical right after the name: `(以下「CISO」という。)`.
+        if segment[after..].starts_with('(') {
+            if let Some(close) = segment[after..].find(')') {
+                after += close + 1;
+            }
+        }
+        let rest = &segment[after..];
+        let lead = ["は、", "は", "を置き、", "を置き", "を置いて、"].iter().find(|l| rest.starts_with(*l));
+        if let Some(lead) = lead {
+            // The longest name at a position wins (統括情報セキュリティ責任者, not 情報セキュリティ責任者).
+            if out.last().is_some_and(|(a, _, end)| at < *end && *a <= at) {
+                continue;
+            }
+            out.push((at, r.id, after + lead.len()));
+        }
+    }
+    out
+}
+
+/// The role → post lists one sentence assigns: 「XはYをもって充てる」, 「Xは、Yを充て、…」,
+/// 「Aは各部の次長を、Bは各課等の課長をもって充て」, 「Xを置き、Yをもって充てる」, 「Xは、○○町副町長とする」.
+fn assignments(sentence: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while from < sentence.len() {
+        let next = ANCHORS.iter().filter_map(|a| sentence[from..].find(a).map(|k| (from + k, a.len()))).min();
+        let Some((anchor, anchor_len)) = next else { break };
+        let segment = &sentence[from..anchor];
+        let subjects = subjects(segment);
+        for (k, (_, role, start)) in subjects.iter().enumerate() {
+            let end = subjects.get(k + 1).map(|(at, _, _)| *at).unwrap_or(segment.len());
+            if *start > end {
+                continue;
+            }
+            let list = segment[*start..end].trim_end_matches('、').trim_end_matches('を').trim_matches('、');
+            if !list.is_empty() && roles_in(list).is_empty() {
+                out.push((*role, list.to_owned()));
+            }
+        }
+        from = anchor + anchor_len;
+    }
+    // 「Xは、○○町副町長とする」: a post, not a duty (no verb before とする).
+    if out.is_empty() {
+        if let Some(stem) = sentence.strip_suffix("とする") {
+            if let Some(&(_, role, start)) = subjects(stem).first() {
+                let post = stem[start..].trim_matches('、');
+                let noun_end = post.chars().last().is_some_and(|c| matches!(c, '長' | '官' | '監' | '役' | '員' | '者' | '事' | '理'));
+                let one_phrase = !post.contains(['を', 'が', 'で', 'は', '。']) && post.chars().count() <= 30;
+                if noun_end && one_phrase && roles_in(post).is_empty() && !post.ends_with("もの") {
+                    out.push((role, post.to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn roles(p: &Parsed, analyses: &[Analysis], incident: &[IncidentLevel]) -> Vec<RoleItem> {
     let mut ev: Vec<RoleEvidence> = ROLES.iter().map(|_| RoleEvidence::default()).collect();
     let index = |id: &str| ROLES.iter().position(|r| r.id == id);
@@ -287,19 +354,16 @@ pub fn roles(p: &Parsed, analyses: &[Analysis], incident: &[IncidentLevel]) -> V
                     }
                 }
             }
-            if let Some(stem) = body.strip_suffix("をもって充てる") {
-                let (subject, list) = match stem.rfind("は、").or_else(|| stem.rfind('、')) {
-                    Some(k) => (&stem[..k], &stem[k..]),
-                    None => (stem, ""),
-                };
-                let list = list.trim_start_matches(['は', '、']);
-                if let Some(role) = roles_in(subject).last().copied() {
-                    let r = index(role).expect("glossary role");
-                    let (list, notes) = take_parentheticals(list);
-                    ev[r].posts.extend(split_posts(&list));
-                    ev[r].notes.extend(notes);
-                    ev[r].cite(0, &n.id, n.line);
-                }
+            let assigned = assignments(body);
+            for (role, list) in &assigned {
+                let r = index(role).expect("glossary role");
+                let (list, notes) = take_parentheticals(list);
+                ev[r].posts.extend(split_posts(&list));
+                ev[r].notes.extend(notes);
+                ev[r].cite(0, &n.id, n.line);
+            }
+            if !assigned.is_empty() {
+                continue;
             }
             // Appointments: `専門家を最高情報セキュリティアドバイザーとして置き`, `CSIRT責任者を置`,
             // `クラウドサービス管理者を指名`, `体制(CSIRT:…)を整備`: what follows a mention of the role.

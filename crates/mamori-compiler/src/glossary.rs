@@ -273,3 +273,71 @@ pub fn zone_id(name: &str) -> Option<&'static str> {
         None
     }
 }
+
+/// Abbreviations a text sets up for roles: 「統括情報セキュリティ責任者（以下「統括責任者」という。）」
+/// → (`統括責任者`, the role's full name). Names the glossary already knows are left out.
+pub fn abbreviations(texts: &[&str]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for text in texts {
+        for (at, r, name) in mentions(text) {
+            let after = &text[at + name.len()..];
+            let Some(rest) = after.strip_prefix("(以下「").or_else(|| after.strip_prefix("(以下、「")) else { continue };
+            let Some(end) = rest.find('」') else { continue };
+            let abbreviation = &rest[..end];
+            let known = ROLES.iter().any(|t| names(t).any(|n| n == abbreviation));
+            if abbreviation.is_empty() || known || abbreviation.chars().count() > 20 {
+                continue;
+            }
+            if !out.iter().any(|(a, _)| a == abbreviation) {
+                out.push((abbreviation.to_owned(), r.name));
+            }
+        }
+    }
+    // Longest first, so that 「統括責任者」 is replaced before a shorter 「責任者」.
+    out.sort_by_key(|(a, _)| std::cmp::Reverse(a.chars().count()));
+    out
+}
+
+/// A text with each abbreviation written out as the role's full name, except where the
+/// abbreviation is already part of a full name or of its own definition.
+pub fn expand_abbreviations(text: &str, abbreviations: &[(String, &'static str)]) -> String {
+    let mut out = text.to_owned();
+    for (abbreviation, full) in abbreviations {
+        if !out.contains(abbreviation.as_str()) {
+            continue;
+        }
+        let spans: Vec<(usize, usize)> = out.match_indices(full).map(|(k, f)| (k, k + f.len())).collect();
+        let mut next = String::with_capacity(out.len() + 64);
+        let mut copied = 0;
+        for (k, _) in out.match_indices(abbreviation.as_str()) {
+            let end = k + abbreviation.len();
+            let inside_full = spans.iter().any(|&(a, b)| a <= k && end <= b);
+            let defined_here = out[..k].ends_with('「');
+            if inside_full || defined_here || k < copied {
+                continue;
+            }
+            next.push_str(&out[copied..k]);
+            next.push_str(full);
+            copied = end;
+        }
+        next.push_str(&out[copied..]);
+        out = next;
+    }
+    out
+}
+
+#[cfg(test)]
+mod abbreviation_tests {
+    use super::*;
+
+    #[test]
+    fn an_abbreviation_reads_as_the_role() {
+        let texts = ["統括情報セキュリティ責任者(以下「統括責任者」という。)は、総務課長をもって充てる。"];
+        let found = abbreviations(&texts);
+        assert_eq!(found, vec![("統括責任者".to_owned(), "統括情報セキュリティ責任者")]);
+        assert_eq!(
+            expand_abbreviations("統括責任者は、研修計画を定める。統括情報セキュリティ責任者(以下「統括責任者」という。)", &found),
+            "統括情報セキュリティ責任者は、研修計画を定める。統括情報セキュリティ責任者(以下「統括責任者」という。)"
+        );
+    }
+}

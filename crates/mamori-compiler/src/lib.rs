@@ -231,7 +231,19 @@ pub struct Warning {
 
 /// Compiles a policy text. `file` is only used in the report and the draft's `source`.
 pub fn compile(file: &str, text: &str) -> Compilation {
-    let parsed = tree::parse(text);
+    let mut parsed = tree::parse(text);
+    // Abbreviations the text sets up for roles (以下「統括責任者」という) read as the role.
+    let texts: Vec<&str> = parsed.nodes.iter().map(|n| n.norm_text.as_str()).collect();
+    let abbreviations = glossary::abbreviations(&texts);
+    if !abbreviations.is_empty() {
+        for n in &mut parsed.nodes {
+            n.norm_text = glossary::expand_abbreviations(&n.norm_text, &abbreviations);
+            n.norm_prose = glossary::expand_abbreviations(&n.norm_prose, &abbreviations);
+            if let Some(t) = &n.norm_title {
+                n.norm_title = Some(glossary::expand_abbreviations(t, &abbreviations));
+            }
+        }
+    }
     let analyses = analyze::analyze(&parsed);
     let definitions = extract::definitions(&parsed);
     let zones = extract::zones(&parsed, &definitions);

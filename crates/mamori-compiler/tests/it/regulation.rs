@@ -137,3 +137,18 @@ fn guideline_with_markdown_and_artifacts() {
     assert_eq!(c.clause("基本方針2(2)②").and_then(|cl| cl.approver.as_deref()), Some("security_manager"));
     assert_eq!(c.unrecognized.iter().filter(|u| u.reason == "目次").count(), 3);
 }
+
+/// Post sentences of other bodies' texts, each a pattern (not one document's wording).
+#[test]
+fn posts_from_every_assignment_form() {
+    let text = "○テスト市情報セキュリティ規程\n（体制）\n第2条 本市に最高情報セキュリティ責任者（以下「CISO」という。）を置き、副市長をもって充て、その職務を統括させる。\n2 統括情報セキュリティ責任者（以下「統括責任者」という。）は、総務部長とする。\n3 情報セキュリティ責任者は各部の次長を、情報セキュリティ管理者は各課等の課長をもって充てる。\n4 統括責任者は、情報セキュリティ対策の実施状況を確認しなければならない。\n5 情報システム管理者は、情報政策課長を充て、情報システムを管理させる。\n";
+    let c = mamori_compiler::compile("forms.txt", text);
+    let posts = |id: &str| c.roles.iter().find(|r| r.id == id).map(|r| r.posts.clone()).unwrap_or_default();
+    assert_eq!(posts("ciso"), vec!["副市長"], "「…をもって充て、その…」");
+    assert_eq!(posts("security_director"), vec!["総務部長"], "「Xは、Yとする」");
+    assert_eq!(posts("security_manager"), vec!["各課等の課長"], "two assignments in one sentence");
+    assert_eq!(posts("system_manager"), vec!["情報政策課長"], "「Xは、Yを充て、…」");
+    // The abbreviation reads as the role: the duty of 第2条第4項 falls on the 統括.
+    let duty = c.clause("規程第2条第4項").expect("the duty");
+    assert_eq!(duty.role.as_deref(), Some("security_director"));
+}
