@@ -45,6 +45,47 @@ pub fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("mamori-no-such-user").unwrap_or_default())
 }
 
+/// Where argon2 runs in the server: on tokio's blocking threads, at most one per core at
+/// a time, so that a burst of sign-ins waits its turn instead of stalling the async
+/// workers that serve every other page.
+pub struct PasswordWork {
+    permits: tokio::sync::Semaphore,
+}
+
+impl Default for PasswordWork {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Self { permits: tokio::sync::Semaphore::new(cores) }
+    }
+}
+
+impl PasswordWork {
+    /// Checks `password` against `hash`; with no hash (an unknown or closed account),
+    /// against a dummy hash, so that the answer takes as long and says the same.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        let (password, hash) = (password.to_owned(), hash.map(str::to_owned));
+        self.run(move || match hash {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                verify_password(&password, dummy_hash());
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+        let password = password.to_owned();
+        self.run(move || hash_password(&password)).await?
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+    }
+}
+
 /// A random token, URL-safe base64 of 32 bytes.
 pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
