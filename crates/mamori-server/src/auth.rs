@@ -163,6 +163,16 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
     (SET_COOKIE, HeaderValue::from_str(&c).expect("cookie is ASCII"))
 }
 
+/// Whether a session has ended by time at `now`: unused for longer than the idle timeout, or
+/// older than the absolute lifetime however much it was used.
+pub fn session_expired(settings: &crate::Settings, session: &Session, now: chrono::DateTime<chrono::Utc>) -> Result<bool, AppError> {
+    let time = |t: &str| mamori_store::parse_time(t).ok_or_else(|| AppError::internal("bad session time"));
+    let longer = |since: chrono::DateTime<chrono::FixedOffset>, limit: std::time::Duration| {
+        now.signed_duration_since(since).to_std().is_ok_and(|d| d > limit)
+    };
+    Ok(longer(time(&session.last_seen_at)?, settings.session_idle) || longer(time(&session.created_at)?, settings.session_lifetime))
+}
+
 /// A session, whether or not sign-in is complete (second factor, password change).
 #[derive(Clone)]
 pub struct SignedIn {
@@ -179,9 +189,7 @@ impl FromRequestParts<AppState> for SignedIn {
         }
         let token = cookie_value(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
         let session = state.store.session_by_token_hash(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
-        let last = mamori_store::parse_time(&session.last_seen_at).ok_or_else(|| AppError::internal("bad session time"))?;
-        let idle = chrono::Utc::now().signed_duration_since(last);
-        if idle.to_std().map(|d| d > state.settings.session_idle).unwrap_or(false) {
+        if session_expired(&state.settings, &session, chrono::Utc::now())? {
             state.store.end_session(session.id).await?;
             return Err(AppError::Unauthenticated);
         }

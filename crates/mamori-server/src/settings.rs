@@ -22,6 +22,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     /// A session unused for this long ends (6.2(4) アクセスタイムアウト).
     pub session_idle: Duration,
+    /// A session ends this long after sign-in, however much it is used.
+    pub session_lifetime: Duration,
     /// Send cookies with `Secure`: on whenever mamori is reached over HTTPS.
     pub secure_cookies: bool,
     /// Minimum password length (5.4(3)③ パスワードは十分な長さとし).
@@ -111,6 +113,7 @@ impl Default for Settings {
             login_throttle_window: Duration::from_secs(600),
             trusted_proxies: Vec::new(),
             session_idle: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             min_password_length: 12,
             totp_issuer: "mamori".to_owned(),

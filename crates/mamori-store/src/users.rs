@@ -49,7 +49,27 @@ pub struct Session {
     pub mfa_passed: bool,
     pub created_at: String,
     pub last_seen_at: String,
+    /// The browser's `User-Agent` at sign-in, shortened; empty when unknown.
+    pub user_agent: String,
+    /// The client's address at sign-in; empty when unknown.
+    pub client_address: String,
 }
+
+fn session(r: &AnyRow) -> Result<Session> {
+    Ok(Session {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        csrf_token: r.try_get("csrf_token")?,
+        mfa_passed: flag(r, "mfa_passed")?,
+        created_at: r.try_get("created_at")?,
+        last_seen_at: r.try_get("last_seen_at")?,
+        user_agent: r.try_get("user_agent")?,
+        client_address: r.try_get("client_address")?,
+    })
+}
+
+/// The longest `User-Agent` kept with a session.
+const USER_AGENT_MAX_CHARS: usize = 300;
 
 fn user(r: &AnyRow) -> Result<User> {
     Ok(User {
@@ -317,8 +337,26 @@ impl Store {
     }
 
     /// Sets a new password. `temporary` passwords (issued by an administrator) must be
-    /// changed at the next sign-in.
+    /// changed at the next sign-in. Every session of the account ends in the same
+    /// transaction: whoever held the old password is signed out.
     pub async fn set_password(&self, user: &User, password_hash: &str, temporary: bool, actor: &Actor) -> Result<()> {
+        self.set_password_keeping(user, password_hash, temporary, None, actor).await
+    }
+
+    /// A person's own change of password: the session they changed it from stays, every
+    /// other session of the account ends in the same transaction.
+    pub async fn change_own_password(&self, user: &User, password_hash: &str, current_session: i64, actor: &Actor) -> Result<()> {
+        self.set_password_keeping(user, password_hash, false, Some(current_session), actor).await
+    }
+
+    async fn set_password_keeping(
+        &self,
+        user: &User,
+        password_hash: &str,
+        temporary: bool,
+        keep: Option<i64>,
+        actor: &Actor,
+    ) -> Result<()> {
         let mut w = self.begin_write(user.org_id).await?;
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
             .bind(password_hash)
@@ -326,7 +364,17 @@ impl Store {
             .bind(user.id)
             .execute(w.conn())
             .await?;
-        w.commit(actor, NewEvent::new("user.password", "user", user.id, serde_json::json!({"temporary": temporary}))).await?;
+        let ended = sqlx::query("UPDATE sessions SET ended = 1 WHERE user_id = $1 AND ended = 0 AND id <> $2")
+            .bind(user.id)
+            .bind(keep.unwrap_or(-1))
+            .execute(w.conn())
+            .await?
+            .rows_affected();
+        w.commit(
+            actor,
+            NewEvent::new("user.password", "user", user.id, serde_json::json!({"temporary": temporary, "sessions_ended": ended})),
+        )
+        .await?;
         Ok(())
     }
 
@@ -366,15 +414,33 @@ impl Store {
     }
 
     pub async fn create_session(&self, user_id: i64, token_hash: &str, csrf_token: &str, mfa_passed: bool) -> Result<i64> {
+        self.create_session_from(user_id, token_hash, csrf_token, mfa_passed, "", "").await
+    }
+
+    /// A new session, with the browser and address it was opened from (shown on the
+    /// person's list of sessions).
+    pub async fn create_session_from(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        csrf_token: &str,
+        mfa_passed: bool,
+        user_agent: &str,
+        client_address: &str,
+    ) -> Result<i64> {
         let now = now_text();
+        let user_agent: String = user_agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX_CHARS).collect();
         Ok(sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, mfa_passed, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, mfa_passed, created_at, last_seen_at, user_agent, client_address)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(csrf_token)
         .bind(i64::from(mfa_passed))
         .bind(now)
+        .bind(user_agent)
+        .bind(client_address)
         .fetch_one(&self.pool)
         .await?
         .try_get(0)?)
@@ -383,17 +449,57 @@ impl Store {
     pub async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<Session>> {
         let r =
             sqlx::query("SELECT * FROM sessions WHERE token_hash = $1 AND ended = 0").bind(token_hash).fetch_optional(&self.pool).await?;
-        r.map(|r| {
-            Ok(Session {
-                id: r.try_get("id")?,
-                user_id: r.try_get("user_id")?,
-                csrf_token: r.try_get("csrf_token")?,
-                mfa_passed: flag(&r, "mfa_passed")?,
-                created_at: r.try_get("created_at")?,
-                last_seen_at: r.try_get("last_seen_at")?,
-            })
-        })
-        .transpose()
+        r.as_ref().map(session).transpose()
+    }
+
+    /// The account's sessions that have not ended, the most recently used first. Sessions
+    /// past the idle or absolute limit are ended when next used; the caller filters them.
+    pub async fn open_sessions(&self, user_id: i64) -> Result<Vec<Session>> {
+        let rows = sqlx::query("SELECT * FROM sessions WHERE user_id = $1 AND ended = 0 ORDER BY last_seen_at DESC, id DESC")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(session).collect()
+    }
+
+    /// Ends one of `user`'s own sessions from the list of sessions (a lost or shared
+    /// device), recorded. `NotFound` when it is not theirs or has already ended.
+    pub async fn end_own_session(&self, user: &User, session_id: i64, actor: &Actor) -> Result<()> {
+        let mut w = self.begin_write(user.org_id).await?;
+        let n = sqlx::query("UPDATE sessions SET ended = 1 WHERE id = $1 AND user_id = $2 AND ended = 0")
+            .bind(session_id)
+            .bind(user.id)
+            .execute(w.conn())
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound("session"));
+        }
+        w.commit(actor, NewEvent::new("session.end", "user", user.id, serde_json::json!({"session_id": session_id}))).await?;
+        Ok(())
+    }
+
+    /// An administrator ends every session of an account of their organization; recorded
+    /// with how many ended.
+    pub async fn end_all_sessions(&self, org_id: i64, user_id: i64, actor: &Actor) -> Result<u64> {
+        let mut w = self.begin_write(org_id).await?;
+        let found: Option<i64> = sqlx::query("SELECT id FROM users WHERE id = $1 AND org_id = $2")
+            .bind(user_id)
+            .bind(org_id)
+            .fetch_optional(w.conn())
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if found.is_none() {
+            return Err(StoreError::NotFound("user"));
+        }
+        let ended = sqlx::query("UPDATE sessions SET ended = 1 WHERE user_id = $1 AND ended = 0")
+            .bind(user_id)
+            .execute(w.conn())
+            .await?
+            .rows_affected();
+        w.commit(actor, NewEvent::new("user.sessions_end", "user", user_id, serde_json::json!({"sessions_ended": ended}))).await?;
+        Ok(ended)
     }
 
     pub async fn touch_session(&self, id: i64) -> Result<()> {

@@ -230,6 +230,9 @@ struct ServerArgs {
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 30)]
     session_idle_minutes: u64,
+    /// Hours after sign-in at which a session ends however much it is used.
+    #[arg(long, env = "MAMORI_SESSION_LIFETIME_HOURS", default_value_t = 12)]
+    session_lifetime_hours: u64,
     /// Mark cookies Secure (set when mamori is reached over HTTPS).
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -273,6 +276,9 @@ impl ServerArgs {
         if self.session_idle_minutes < 1 {
             bail!("--session-idle-minutes must be at least 1");
         }
+        if self.session_lifetime_hours < 1 {
+            bail!("--session-lifetime-hours must be at least 1");
+        }
         let mail = match &self.smtp_url {
             Some(url) => {
                 if !mamori_server::notify::is_mailbox(&self.mail_from) {
@@ -310,6 +316,7 @@ impl ServerArgs {
             login_throttle_window: Duration::from_secs(self.login_throttle_minutes * 60),
             trusted_proxies: self.trusted_proxies.clone(),
             session_idle: Duration::from_secs(self.session_idle_minutes * 60),
+            session_lifetime: Duration::from_secs(self.session_lifetime_hours * 3600),
             secure_cookies: self.secure_cookies,
             mail,
             ledger: mamori_server::LedgerSettings {

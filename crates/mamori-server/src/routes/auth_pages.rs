@@ -85,7 +85,9 @@ pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form
         return Ok(refused());
     }
     let token = auth::random_token();
-    state.store.create_session(user.id, &auth::token_hash(&token), &auth::random_token(), false).await?;
+    let user_agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let client = address.map(|a| a.to_string()).unwrap_or_default();
+    state.store.create_session_from(user.id, &auth::token_hash(&token), &auth::random_token(), false, user_agent, &client).await?;
     // The sign-in is complete (and recorded) only after the second factor, if there is one.
     if !user.totp_enabled && !auth::mfa_required(&state, &user).await? {
         state.store.record_login_success(&user).await?;
@@ -293,7 +295,8 @@ pub async fn password_change(State(state): State<AppState>, s: SignedIn, Form(fo
         return Ok((axum::http::StatusCode::BAD_REQUEST, password_page(&s, min, cite.as_ref(), Some(&p))).into_response());
     }
     let hash = state.passwords.hash(&form.new).await?;
-    state.store.set_password(&s.user, &hash, false, &actor(&s)).await?;
+    // Whoever else holds the old password is signed out; this session stays.
+    state.store.change_own_password(&s.user, &hash, s.session.id, &actor(&s)).await?;
     Ok(Redirect::to("/?password_changed=1").into_response())
 }
 

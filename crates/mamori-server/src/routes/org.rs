@@ -127,6 +127,7 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
                     td {
                         @if u.locked || u.locked_out_at(now) || u.failed_attempts > 0 { form method="post" action={ "/org/users/" (u.id) "/unlock" } { (csrf_field(csrf)) button type="submit" { "ロック解除" } } }
                         form method="post" action={ "/org/users/" (u.id) "/reset" } { (csrf_field(csrf)) button type="submit" { "仮パスワード発行" } }
+                        form method="post" action={ "/org/users/" (u.id) "/sessions/end" } { (csrf_field(csrf)) button type="submit" { "全端末でログアウト" } }
                     }
                 } } }
             }
@@ -324,6 +325,13 @@ pub async fn reset_password(State(state): State<AppState>, access: Access, Path(
     let hash = state.passwords.hash(&password).await?;
     state.store.set_password(&user, &hash, true, &access.actor()).await?;
     Ok(temporary_password_page(&access, &user.login, &password).into_response())
+}
+
+/// Ends every session of an account (a lost device, a person who left, a suspicion).
+pub async fn end_sessions(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
+    access.require(Step::StaffManage)?;
+    let ended = state.store.end_all_sessions(access.org_id(), id, &access.actor()).await?;
+    Ok(done(&format!("すべての端末でログアウトさせました（{ended}件）。")))
 }
 
 pub async fn import_form(access: Access) -> Result<impl IntoResponse, AppError> {

@@ -8,6 +8,7 @@ mod helpers;
 mod incidents;
 mod ledger;
 mod requests;
+mod sessions;
 mod signin;
 mod stories;
 mod violations;
