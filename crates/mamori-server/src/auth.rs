@@ -95,12 +95,19 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// A temporary password an administrator hands over; easy to type, 16 characters.
+/// A temporary password an administrator (or the CLI, or the demo) hands over; easy to
+/// type, 16 characters, and like every password it meets [`crate::password::check`]
+/// (drawn again in the rare case that chance spelled something guessable).
 pub fn temporary_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    loop {
+        let password: String = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+        if crate::password::check(&password, 12, "", "").is_ok() {
+            return password;
+        }
+    }
 }
 
 pub fn new_totp_secret() -> String {

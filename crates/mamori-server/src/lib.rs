@@ -7,6 +7,7 @@ pub mod auth;
 mod csrf;
 pub mod error;
 pub mod notify;
+pub mod password;
 mod routes;
 pub mod settings;
 pub mod throttle;

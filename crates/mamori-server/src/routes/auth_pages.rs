@@ -249,6 +249,7 @@ fn password_page(s: &SignedIn, min: usize, cite: Option<&Citation>, error: Optio
                 (csrf_field(&s.session.csrf_token))
                 label for="current" { "現在のパスワード" }
                 input #current type="password" name="current" autocomplete="current-password" required;
+                p.small #password-rule { (crate::password::rule_ja(min)) }
                 label for="new" { "新しいパスワード（" (min) "文字以上）" }
                 input #new type="password" name="new" autocomplete="new-password" required minlength=(min);
                 label for="confirm" { "新しいパスワード（確認）" }
@@ -281,14 +282,16 @@ pub async fn password_change(State(state): State<AppState>, s: SignedIn, Form(fo
         Some("現在のパスワードが違います。".to_owned())
     } else if form.new != form.confirm {
         Some("新しいパスワードと確認用の入力が一致しません。".to_owned())
-    } else if form.new.chars().count() < min {
-        Some(format!("新しいパスワードは{min}文字以上にしてください。"))
     } else if form.new == form.current {
         Some("新しいパスワードは現在のものと別にしてください。".to_owned())
-    } else if form.new.to_lowercase().contains(&s.user.login.to_lowercase()) {
-        Some("パスワードにログインIDを含めないでください。".to_owned())
     } else {
-        None
+        // zxcvbn takes a few milliseconds on a long password: off the async workers too.
+        let (new, login, name) = (form.new.clone(), s.user.login.clone(), s.user.display_name.clone());
+        tokio::task::spawn_blocking(move || crate::password::check(&new, min, &login, &name))
+            .await
+            .map_err(AppError::internal)?
+            .err()
+            .map(|p| p.message_ja())
     };
     if let Some(p) = problem {
         let cite = citation(&state, &s, Step::InitialPassword).await?;

@@ -7,6 +7,7 @@ mod drafts;
 mod helpers;
 mod incidents;
 mod ledger;
+mod passwords;
 mod requests;
 mod sessions;
 mod signin;

@@ -191,7 +191,7 @@ async fn a_temporary_password_must_be_changed_and_the_previous_sign_in_is_shown(
         .submit(
             "/account/password",
             "/account/password",
-            &[("current", "temporary-pass-123"), ("new", "a-much-better-one"), ("confirm", "a-much-better-one")],
+            &[("current", "temporary-pass-123"), ("new", "lantern-orchard-quietly-drifts"), ("confirm", "lantern-orchard-quietly-drifts")],
         )
         .await;
     assert_eq!(p.url, "/");
@@ -199,7 +199,7 @@ async fn a_temporary_password_must_be_changed_and_the_previous_sign_in_is_shown(
 
     // The second sign-in shows when the first one was.
     let c2 = app.client();
-    let p = c2.login("tanaka", "a-much-better-one").await;
+    let p = c2.login("tanaka", "lantern-orchard-quietly-drifts").await;
     assert_eq!(p.url, "/");
     assert!(p.body.contains("前回のログイン: 令和"), "{}", p.body);
     app.finish().await;
