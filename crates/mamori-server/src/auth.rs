@@ -45,6 +45,47 @@ pub fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("mamori-no-such-user").unwrap_or_default())
 }
 
+/// Where argon2 runs in the server: on tokio's blocking threads, at most one per core at
+/// a time, so that a burst of sign-ins waits its turn instead of stalling the async
+/// workers that serve every other page.
+pub struct PasswordWork {
+    permits: tokio::sync::Semaphore,
+}
+
+impl Default for PasswordWork {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Self { permits: tokio::sync::Semaphore::new(cores) }
+    }
+}
+
+impl PasswordWork {
+    /// Checks `password` against `hash`; with no hash (an unknown or closed account),
+    /// against a dummy hash, so that the answer takes as long and says the same.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        let (password, hash) = (password.to_owned(), hash.map(str::to_owned));
+        self.run(move || match hash {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                verify_password(&password, dummy_hash());
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+        let password = password.to_owned();
+        self.run(move || hash_password(&password)).await?
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+    }
+}
+
 /// A random token, URL-safe base64 of 32 bytes.
 pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
@@ -54,12 +95,19 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// A temporary password an administrator hands over; easy to type, 16 characters.
+/// A temporary password an administrator (or the CLI, or the demo) hands over; easy to
+/// type, 16 characters, and like every password it meets [`crate::password::check`]
+/// (drawn again in the rare case that chance spelled something guessable).
 pub fn temporary_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    loop {
+        let password: String = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+        if crate::password::check(&password, 12, "", "").is_ok() {
+            return password;
+        }
+    }
 }
 
 pub fn new_totp_secret() -> String {
@@ -122,6 +170,16 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
     (SET_COOKIE, HeaderValue::from_str(&c).expect("cookie is ASCII"))
 }
 
+/// Whether a session has ended by time at `now`: unused for longer than the idle timeout, or
+/// older than the absolute lifetime however much it was used.
+pub fn session_expired(settings: &crate::Settings, session: &Session, now: chrono::DateTime<chrono::Utc>) -> Result<bool, AppError> {
+    let time = |t: &str| mamori_store::parse_time(t).ok_or_else(|| AppError::internal("bad session time"));
+    let longer = |since: chrono::DateTime<chrono::FixedOffset>, limit: std::time::Duration| {
+        now.signed_duration_since(since).to_std().is_ok_and(|d| d > limit)
+    };
+    Ok(longer(time(&session.last_seen_at)?, settings.session_idle) || longer(time(&session.created_at)?, settings.session_lifetime))
+}
+
 /// A session, whether or not sign-in is complete (second factor, password change).
 #[derive(Clone)]
 pub struct SignedIn {
@@ -138,9 +196,7 @@ impl FromRequestParts<AppState> for SignedIn {
         }
         let token = cookie_value(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
         let session = state.store.session_by_token_hash(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
-        let last = mamori_store::parse_time(&session.last_seen_at).ok_or_else(|| AppError::internal("bad session time"))?;
-        let idle = chrono::Utc::now().signed_duration_since(last);
-        if idle.to_std().map(|d| d > state.settings.session_idle).unwrap_or(false) {
+        if session_expired(&state.settings, &session, chrono::Utc::now())? {
             state.store.end_session(session.id).await?;
             return Err(AppError::Unauthenticated);
         }

@@ -7,8 +7,10 @@ pub mod auth;
 mod csrf;
 pub mod error;
 pub mod notify;
+pub mod password;
 mod routes;
 pub mod settings;
+pub mod throttle;
 pub mod views;
 
 use std::collections::HashMap;
@@ -51,6 +53,10 @@ pub struct AppState {
     /// The service-token path of `POST /api/v1/decisions`: checked without a database query
     /// on most calls (see [`FastPath`]).
     fast: Arc<FastPath>,
+    /// Failed sign-ins by client address, in this process's memory.
+    pub login_limiter: Arc<throttle::AddressLimiter>,
+    /// Where password hashing and checking run.
+    pub passwords: Arc<auth::PasswordWork>,
 }
 
 /// Caches for machine clients of the decision API. A token is trusted for
@@ -71,7 +77,15 @@ impl FastPath {
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings), profiles: Arc::default(), fast: Arc::default() }
+        let login_limiter = Arc::new(throttle::AddressLimiter::new(settings.login_throttle_max, settings.login_throttle_window));
+        Self {
+            store,
+            settings: Arc::new(settings),
+            profiles: Arc::default(),
+            fast: Arc::default(),
+            login_limiter,
+            passwords: Arc::default(),
+        }
     }
 
     /// The live service token with this SHA-256, from the cache or the database.
@@ -187,11 +201,12 @@ pub fn app(state: AppState) -> Router {
     router.with_state(state)
 }
 
-/// Serves until `shutdown` completes.
+/// Serves until `shutdown` completes. Handlers see the peer's address (`ConnectInfo`), which
+/// sign-in throttling counts by.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
 }

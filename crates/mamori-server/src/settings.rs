@@ -1,14 +1,29 @@
 //! Server settings. The CLI fills them from defaults, flags and `MAMORI_*` variables.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Consecutive failed sign-ins (password or second factor) that lock an account
-    /// (対策基準6.2(4) ログイン試行回数の制限).
+    /// Consecutive failed sign-ins (password or second factor) from which an account is
+    /// closed for a while (対策基準6.2(4) ログイン試行回数の制限).
     pub lockout_limit: i64,
+    /// How long the first lockout lasts; each further failure doubles it.
+    pub lockout_first: Duration,
+    /// The longest lockout.
+    pub lockout_longest: Duration,
+    /// Failed sign-ins from one client address within `login_throttle_window` after which
+    /// sign-ins from that address are refused before any password is checked. Counted in
+    /// this process's memory (see ARCHITECTURE "Decisions").
+    pub login_throttle_max: usize,
+    pub login_throttle_window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. From any other peer the header
+    /// is ignored and the connection's address is the client's.
+    pub trusted_proxies: Vec<IpAddr>,
     /// A session unused for this long ends (6.2(4) アクセスタイムアウト).
     pub session_idle: Duration,
+    /// A session ends this long after sign-in, however much it is used.
+    pub session_lifetime: Duration,
     /// Send cookies with `Secure`: on whenever mamori is reached over HTTPS.
     pub secure_cookies: bool,
     /// Minimum password length (5.4(3)③ パスワードは十分な長さとし).
@@ -19,6 +34,17 @@ pub struct Settings {
     pub mail: Option<MailSettings>,
     /// The ledger's witnesses, anchor mail and key warnings.
     pub ledger: LedgerSettings,
+}
+
+impl Settings {
+    /// The lockout after failed sign-ins, as the store applies it.
+    pub fn lockout_schedule(&self) -> mamori_store::users::LockoutSchedule {
+        mamori_store::users::LockoutSchedule {
+            after_failures: self.lockout_limit,
+            first: self.lockout_first,
+            longest: self.lockout_longest,
+        }
+    }
 }
 
 /// What the server knows about the ledger beyond the database.
@@ -81,7 +107,13 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             lockout_limit: 5,
+            lockout_first: Duration::from_secs(60),
+            lockout_longest: Duration::from_secs(3600),
+            login_throttle_max: 20,
+            login_throttle_window: Duration::from_secs(600),
+            trusted_proxies: Vec::new(),
             session_idle: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             min_password_length: 12,
             totp_issuer: "mamori".to_owned(),

@@ -45,7 +45,13 @@ pub fn jst() -> FixedOffset {
 
 /// The current time in JST as stored: RFC 3339 with `+09:00`, to the millisecond.
 pub fn now_text() -> String {
-    Utc::now().with_timezone(&jst()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    time_text(Utc::now())
+}
+
+/// An instant as stored: RFC 3339 in JST to the millisecond, so that stored times compare
+/// as text.
+pub fn time_text(t: DateTime<Utc>) -> String {
+    t.with_timezone(&jst()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {

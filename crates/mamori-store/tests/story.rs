@@ -4,7 +4,7 @@ use mamori_store::assets::{AssetFields, AssetFilter, Classes};
 use mamori_store::org::{NewPerson, StaffRow};
 use mamori_store::systems::SystemFields;
 use mamori_store::testing::TestDb;
-use mamori_store::users::FailureOutcome;
+use mamori_store::users::{FailureOutcome, LockoutSchedule};
 use mamori_store::{Actor, NewEvent, Store, StoreError};
 
 const PROFILE: &str = r#"
@@ -117,17 +117,27 @@ async fn story(store: &Store) {
     assert_eq!(roles.len(), 1);
     assert_eq!(roles[0].department_id, Some(jumin.id));
 
-    // Users: lockout after the limit, success resets the counter.
+    // Users: a timed lockout from the limit on, success resets the counter.
     let user = store.create_user(org.id, Some(kacho.id), "yamada", "山田太郎", "hash", false, &admin).await.unwrap();
     assert!(user.must_change_password);
+    let schedule = LockoutSchedule { after_failures: 3, ..LockoutSchedule::default() };
+    let now = chrono::Utc::now();
     for n in 1..=2 {
         let u = store.user(user.id).await.unwrap();
-        assert_eq!(store.record_login_failure(&u, 3, "password").await.unwrap(), FailureOutcome::StillOpen { failed_attempts: n });
+        assert_eq!(
+            store.record_login_failure(&u, &schedule, "password", now).await.unwrap(),
+            FailureOutcome::StillOpen { failed_attempts: n }
+        );
     }
     let u = store.user(user.id).await.unwrap();
-    assert_eq!(store.record_login_failure(&u, 3, "password").await.unwrap(), FailureOutcome::LockedNow);
-    assert!(store.user(user.id).await.unwrap().locked);
+    let outcome = store.record_login_failure(&u, &schedule, "password", now).await.unwrap();
+    assert!(matches!(outcome, FailureOutcome::LockedOut { failed_attempts: 3, .. }), "{outcome:?}");
+    let u = store.user(user.id).await.unwrap();
+    assert!(!u.locked && u.locked_out_at(now) && u.refused_at(now));
+    assert!(!u.locked_out_at(now + chrono::Duration::seconds(61)), "the first lockout lasts a minute");
     store.unlock_user(org.id, user.id, &admin).await.unwrap();
+    let u = store.user(user.id).await.unwrap();
+    assert!(!u.refused_at(now) && u.failed_attempts == 0 && u.locked_until.is_none());
     let u = store.user(user.id).await.unwrap();
     assert!(!u.locked);
     assert_eq!(store.record_login_success(&u).await.unwrap(), None);

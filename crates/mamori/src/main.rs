@@ -13,6 +13,7 @@ mod ledger_cmd;
 mod policy_cmd;
 mod profile_cmd;
 mod token_cmd;
+mod user_cmd;
 mod witness_cmd;
 
 #[derive(Parser)]
@@ -207,12 +208,31 @@ struct ServerArgs {
     /// Address to listen on.
     #[arg(long, env = "MAMORI_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Consecutive failed sign-ins that lock an account.
+    /// Consecutive failed sign-ins from which an account is closed for a while.
     #[arg(long, env = "MAMORI_LOCKOUT_LIMIT", default_value_t = 5)]
     lockout_limit: i64,
+    /// Minutes the first lockout lasts; each further failure doubles it.
+    #[arg(long, env = "MAMORI_LOCKOUT_MINUTES", default_value_t = 1)]
+    lockout_minutes: u64,
+    /// The longest lockout, in minutes.
+    #[arg(long, env = "MAMORI_LOCKOUT_MAX_MINUTES", default_value_t = 60)]
+    lockout_max_minutes: u64,
+    /// Failed sign-ins from one client address, within --login-throttle-minutes, after which
+    /// that address is refused (counted per server process).
+    #[arg(long, env = "MAMORI_LOGIN_THROTTLE", default_value_t = 20)]
+    login_throttle: usize,
+    #[arg(long, env = "MAMORI_LOGIN_THROTTLE_MINUTES", default_value_t = 10)]
+    login_throttle_minutes: u64,
+    /// A reverse proxy whose X-Forwarded-For header names the client (IP address;
+    /// comma-separated or repeated). Without it the header is ignored.
+    #[arg(long = "trusted-proxy", env = "MAMORI_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 30)]
     session_idle_minutes: u64,
+    /// Hours after sign-in at which a session ends however much it is used.
+    #[arg(long, env = "MAMORI_SESSION_LIFETIME_HOURS", default_value_t = 12)]
+    session_lifetime_hours: u64,
     /// Mark cookies Secure (set when mamori is reached over HTTPS).
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -247,8 +267,17 @@ impl ServerArgs {
         if self.lockout_limit < 1 {
             bail!("--lockout-limit must be at least 1");
         }
+        if self.lockout_minutes < 1 || self.lockout_max_minutes < self.lockout_minutes {
+            bail!("--lockout-minutes must be at least 1 and at most --lockout-max-minutes");
+        }
+        if self.login_throttle < 1 || self.login_throttle_minutes < 1 {
+            bail!("--login-throttle and --login-throttle-minutes must be at least 1");
+        }
         if self.session_idle_minutes < 1 {
             bail!("--session-idle-minutes must be at least 1");
+        }
+        if self.session_lifetime_hours < 1 {
+            bail!("--session-lifetime-hours must be at least 1");
         }
         let mail = match &self.smtp_url {
             Some(url) => {
@@ -281,7 +310,13 @@ impl ServerArgs {
         }
         Ok(Settings {
             lockout_limit: self.lockout_limit,
+            lockout_first: Duration::from_secs(self.lockout_minutes * 60),
+            lockout_longest: Duration::from_secs(self.lockout_max_minutes * 60),
+            login_throttle_max: self.login_throttle,
+            login_throttle_window: Duration::from_secs(self.login_throttle_minutes * 60),
+            trusted_proxies: self.trusted_proxies.clone(),
             session_idle: Duration::from_secs(self.session_idle_minutes * 60),
+            session_lifetime: Duration::from_secs(self.session_lifetime_hours * 3600),
             secure_cookies: self.secure_cookies,
             mail,
             ledger: mamori_server::LedgerSettings {
@@ -354,6 +389,12 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: ledger_cmd::LedgerCommand,
+    },
+    /// Accounts: open a locked account, issue a temporary password (when no administrator
+    /// can sign in to do it).
+    User {
+        #[command(subcommand)]
+        command: user_cmd::UserCommand,
     },
     /// Service tokens for machine clients of the decision API.
     Token {
@@ -428,6 +469,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Backup { db, output } => backup(&db, output).await,
         Command::Ledger { command } => ledger_cmd::run(command).await,
         Command::Token { command } => token_cmd::run(command).await,
+        Command::User { command } => user_cmd::run(command).await,
         Command::Policy { command } => policy_cmd::run(command),
     }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, next_step, SignedIn, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::AppError;
+use crate::throttle;
 use crate::views::layout::{bare_page, csrf_field};
 use crate::AppState;
 
@@ -45,28 +46,48 @@ pub async fn login_form(State(state): State<AppState>, parts: Parts) -> Response
     (AppendHeaders([cookie]), login_page(&token, None, notice)).into_response()
 }
 
+/// The one answer to every refused sign-in: an unknown login, a wrong password, an account
+/// closed after failed sign-ins or suspended, an address throttled. The same words and
+/// status for all, so that the page does not tell which logins exist or are closed.
+pub(crate) const SIGN_IN_REFUSED: &str = "ログインIDまたはパスワードが正しくないか、しばらくの間ログインできません。";
+
 pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
     let csrf = auth::cookie_value(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    let fail = |msg: &str| (axum::http::StatusCode::UNAUTHORIZED, login_page(&csrf, Some(msg), None)).into_response();
-    const WRONG: &str = "ログインIDまたはパスワードが違います。続けて誤るとアカウントはロックされます。";
-    let Some(user) = state.store.user_by_login(form.login.trim()).await? else {
-        // Spend the same time as for a real account.
-        auth::verify_password(&form.password, auth::dummy_hash());
-        return Ok(fail(WRONG));
-    };
-    if user.locked {
-        return Ok(fail("このアカウントはロックされています。管理者に解除を依頼してください。"));
+    let refused = || (axum::http::StatusCode::UNAUTHORIZED, login_page(&csrf, Some(SIGN_IN_REFUSED), None)).into_response();
+    let address = throttle::client_address(&parts, &state.settings.trusted_proxies);
+    let (now, instant) = (chrono::Utc::now(), std::time::Instant::now());
+    // An address that keeps failing is refused before any password is checked, whatever
+    // login it tries: the argon2 work is what a guesser would make us spend.
+    if address.is_some_and(|a| state.login_limiter.throttled(a, instant)) {
+        tracing::warn!(address = ?address, "sign-in refused: too many failures from this address");
+        return Ok(refused());
     }
-    if !auth::verify_password(&form.password, &user.password_hash) {
-        return Ok(match state.store.record_login_failure(&user, state.settings.lockout_limit, "password").await? {
-            mamori_store::users::FailureOutcome::LockedNow => {
-                fail("ログインに続けて失敗したため、アカウントをロックしました。管理者に解除を依頼してください。")
+    let failed_from_address = || {
+        if let Some(a) = address {
+            state.login_limiter.record_failure(a, instant);
+        }
+    };
+    let user = match state.store.user_by_login(form.login.trim()).await? {
+        Some(user) if !user.refused_at(now) => user,
+        closed => {
+            // Spend the same time as for an open account's check, and say the same.
+            state.passwords.verify(&form.password, None).await;
+            failed_from_address();
+            if let Some(user) = closed {
+                tracing::info!(login = %user.login, locked_until = ?user.locked_until, suspended = user.locked, "sign-in to a closed account refused");
             }
-            _ => fail(WRONG),
-        });
+            return Ok(refused());
+        }
+    };
+    if !state.passwords.verify(&form.password, Some(&user.password_hash)).await {
+        failed_from_address();
+        state.store.record_login_failure(&user, &state.settings.lockout_schedule(), "password", now).await?;
+        return Ok(refused());
     }
     let token = auth::random_token();
-    state.store.create_session(user.id, &auth::token_hash(&token), &auth::random_token(), false).await?;
+    let user_agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let client = address.map(|a| a.to_string()).unwrap_or_default();
+    state.store.create_session_from(user.id, &auth::token_hash(&token), &auth::random_token(), false, user_agent, &client).await?;
     // The sign-in is complete (and recorded) only after the second factor, if there is one.
     if !user.totp_enabled && !auth::mfa_required(&state, &user).await? {
         state.store.record_login_success(&user).await?;
@@ -101,6 +122,13 @@ fn totp_page(csrf: &str, error: Option<&str>) -> axum::response::Html<String> {
 }
 
 pub async fn totp_verify(State(state): State<AppState>, s: SignedIn, Form(form): Form<CodeForm>) -> Result<Response, AppError> {
+    let now = chrono::Utc::now();
+    // Failed codes close the account like failed passwords; a half-signed-in session of a
+    // closed account ends, and signing in again is refused until the delay has passed.
+    if s.user.locked_out_at(now) {
+        state.store.end_session(s.session.id).await?;
+        return Ok(Redirect::to("/login").into_response());
+    }
     let secret = s.user.totp_secret.as_deref().filter(|_| s.user.totp_enabled).ok_or(AppError::Forbidden)?;
     let totp = auth::totp_for(secret, &state.settings.totp_issuer, &s.user.login)?;
     let step = auth::totp_step_matching(&totp, &form.code, auth::unix_now());
@@ -109,8 +137,8 @@ pub async fn totp_verify(State(state): State<AppState>, s: SignedIn, Form(form):
         None => false,
     };
     if !accepted {
-        let outcome = state.store.record_login_failure(&s.user, state.settings.lockout_limit, "totp").await?;
-        if outcome == mamori_store::users::FailureOutcome::LockedNow {
+        let outcome = state.store.record_login_failure(&s.user, &state.settings.lockout_schedule(), "totp", now).await?;
+        if matches!(outcome, mamori_store::users::FailureOutcome::LockedOut { .. }) {
             state.store.end_session(s.session.id).await?;
             return Ok(Redirect::to("/login").into_response());
         }
@@ -221,6 +249,7 @@ fn password_page(s: &SignedIn, min: usize, cite: Option<&Citation>, error: Optio
                 (csrf_field(&s.session.csrf_token))
                 label for="current" { "現在のパスワード" }
                 input #current type="password" name="current" autocomplete="current-password" required;
+                p.small #password-rule { (crate::password::rule_ja(min)) }
                 label for="new" { "新しいパスワード（" (min) "文字以上）" }
                 input #new type="password" name="new" autocomplete="new-password" required minlength=(min);
                 label for="confirm" { "新しいパスワード（確認）" }
@@ -248,25 +277,29 @@ pub async fn password_change(State(state): State<AppState>, s: SignedIn, Form(fo
         }
     }
     let min = state.settings.min_password_length;
-    let problem = if !auth::verify_password(&form.current, &s.user.password_hash) {
+    let current_ok = state.passwords.verify(&form.current, Some(&s.user.password_hash)).await;
+    let problem = if !current_ok {
         Some("現在のパスワードが違います。".to_owned())
     } else if form.new != form.confirm {
         Some("新しいパスワードと確認用の入力が一致しません。".to_owned())
-    } else if form.new.chars().count() < min {
-        Some(format!("新しいパスワードは{min}文字以上にしてください。"))
     } else if form.new == form.current {
         Some("新しいパスワードは現在のものと別にしてください。".to_owned())
-    } else if form.new.to_lowercase().contains(&s.user.login.to_lowercase()) {
-        Some("パスワードにログインIDを含めないでください。".to_owned())
     } else {
-        None
+        // zxcvbn takes a few milliseconds on a long password: off the async workers too.
+        let (new, login, name) = (form.new.clone(), s.user.login.clone(), s.user.display_name.clone());
+        tokio::task::spawn_blocking(move || crate::password::check(&new, min, &login, &name))
+            .await
+            .map_err(AppError::internal)?
+            .err()
+            .map(|p| p.message_ja())
     };
     if let Some(p) = problem {
         let cite = citation(&state, &s, Step::InitialPassword).await?;
         return Ok((axum::http::StatusCode::BAD_REQUEST, password_page(&s, min, cite.as_ref(), Some(&p))).into_response());
     }
-    let hash = auth::hash_password(&form.new)?;
-    state.store.set_password(&s.user, &hash, false, &actor(&s)).await?;
+    let hash = state.passwords.hash(&form.new).await?;
+    // Whoever else holds the old password is signed out; this session stays.
+    state.store.change_own_password(&s.user, &hash, s.session.id, &actor(&s)).await?;
     Ok(Redirect::to("/?password_changed=1").into_response())
 }
 

@@ -1,5 +1,6 @@
 //! The router: one module per resource.
 
+mod account;
 mod annual;
 mod api;
 mod assessment;
@@ -36,6 +37,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/totp", get(auth_pages::totp_setup_form).post(auth_pages::totp_setup))
         .route("/account/password", get(auth_pages::password_form).post(auth_pages::password_change))
         .route("/logout", post(auth_pages::logout))
+        .route("/account", get(account::overview))
+        .route("/account/sessions", get(account::sessions))
+        .route("/account/sessions/{id}/end", post(account::end_session))
         .route("/assets", get(assets::list).post(assets::create))
         .route("/assets/new", get(assets::new_form))
         .route("/assets/{id}", get(assets::show).post(assets::update))
@@ -106,6 +110,7 @@ pub fn router() -> Router<AppState> {
         .route("/org/users", post(org::create_user))
         .route("/org/users/{id}/unlock", post(org::unlock_user))
         .route("/org/users/{id}/reset", post(org::reset_password))
+        .route("/org/users/{id}/sessions/end", post(org::end_sessions))
         .route("/org/import", get(org::import_form).post(org::import))
         .route("/org/export.csv", get(org::export))
         .route("/policy", get(policy::overview))

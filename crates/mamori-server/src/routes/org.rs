@@ -29,6 +29,7 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
     let org_id = access.org_id();
     let roles = state.store.role_assignments(org_id).await?;
     let users = state.store.users(org_id).await?;
+    let now = chrono::Utc::now();
     let people = state.store.people(org_id, None, 10_000, 0).await?;
     let posts = state.store.posts(org_id).await?;
     let profile = &access.profile;
@@ -121,11 +122,12 @@ pub async fn overview(State(state): State<AppState>, access: Access, Query(n): Q
                     td { (u.login) } td { (u.display_name) }
                     td { @if u.is_admin { "○" } }
                     td { @if u.totp_enabled { "設定済" } @else { "未設定" } }
-                    td { @if u.locked { strong { "ロック中" } } @else if u.must_change_password { "仮パスワード" } @else { "有効" } }
+                    td { @if u.locked { strong { "ロック中" } } @else if u.locked_out_at(now) { strong { "一時ロック中" } } @else if u.must_change_password { "仮パスワード" } @else { "有効" } }
                     td { @if let Some(t) = &u.last_login_at { (wareki_time(t)) } }
                     td {
-                        @if u.locked { form method="post" action={ "/org/users/" (u.id) "/unlock" } { (csrf_field(csrf)) button type="submit" { "ロック解除" } } }
+                        @if u.locked || u.locked_out_at(now) || u.failed_attempts > 0 { form method="post" action={ "/org/users/" (u.id) "/unlock" } { (csrf_field(csrf)) button type="submit" { "ロック解除" } } }
                         form method="post" action={ "/org/users/" (u.id) "/reset" } { (csrf_field(csrf)) button type="submit" { "仮パスワード発行" } }
+                        form method="post" action={ "/org/users/" (u.id) "/sessions/end" } { (csrf_field(csrf)) button type="submit" { "全端末でログアウト" } }
                     }
                 } } }
             }
@@ -302,7 +304,7 @@ pub async fn create_user(State(state): State<AppState>, access: Access, Form(f):
     }
     let person = state.store.person(access.org_id(), f.person_id).await?;
     let password = auth::temporary_password();
-    let hash = auth::hash_password(&password)?;
+    let hash = state.passwords.hash(&password).await?;
     state.store.create_user(access.org_id(), Some(person.id), login, &person.name, &hash, f.admin.is_some(), &access.actor()).await?;
     Ok(temporary_password_page(&access, login, &password).into_response())
 }
@@ -320,8 +322,16 @@ pub async fn reset_password(State(state): State<AppState>, access: Access, Path(
         return Err(AppError::NotFound);
     }
     let password = auth::temporary_password();
-    state.store.set_password(&user, &auth::hash_password(&password)?, true, &access.actor()).await?;
+    let hash = state.passwords.hash(&password).await?;
+    state.store.set_password(&user, &hash, true, &access.actor()).await?;
     Ok(temporary_password_page(&access, &user.login, &password).into_response())
+}
+
+/// Ends every session of an account (a lost device, a person who left, a suspicion).
+pub async fn end_sessions(State(state): State<AppState>, access: Access, Path(id): Path<i64>) -> Result<Response, AppError> {
+    access.require(Step::StaffManage)?;
+    let ended = state.store.end_all_sessions(access.org_id(), id, &access.actor()).await?;
+    Ok(done(&format!("すべての端末でログアウトさせました（{ended}件）。")))
 }
 
 pub async fn import_form(access: Access) -> Result<impl IntoResponse, AppError> {

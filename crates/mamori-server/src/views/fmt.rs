@@ -66,6 +66,8 @@ pub fn action_label(action: &str) -> &str {
         "user.create" => "アカウントの作成",
         "user.password" => "パスワードの設定",
         "user.unlock" => "ロックの解除",
+        "user.sessions_end" => "全端末のログアウト",
+        "session.end" => "端末のログアウト",
         "user.totp_issue" => "二要素認証の鍵の発行",
         "user.totp_enable" => "二要素認証の設定",
         "auth.login" => "ログイン",

@@ -42,7 +42,7 @@ pub fn page(title: &str, access: Option<&Access>, body: Markup) -> Html<String> 
                             }
                         }
                         div.me {
-                            span { (a.user.display_name) }
+                            a href="/account" title="アカウント" { (a.user.display_name) }
                             form method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(a.session.csrf_token);
                                 button type="submit" { "ログアウト" }

@@ -10,3 +10,4 @@ mod citations;
 mod cli;
 mod ledger;
 mod support;
+mod users;
