@@ -10,6 +10,7 @@ pub mod notify;
 pub mod password;
 mod routes;
 pub mod settings;
+mod text_policy;
 pub mod throttle;
 pub mod views;
 
@@ -192,6 +193,7 @@ pub fn app(state: AppState) -> Router {
         (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
     ];
     let mut router = routes::router()
+        .layer(middleware::from_fn(text_policy::apply))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
         .layer(middleware::from_fn(request_id))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(12 * 1024 * 1024));

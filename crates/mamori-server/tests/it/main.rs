@@ -12,5 +12,6 @@ mod requests;
 mod sessions;
 mod signin;
 mod stories;
+mod text_input;
 mod violations;
 mod yearly;
