@@ -30,7 +30,7 @@ pub fn rule(name: &str) -> Option<Field> {
     let line = |label, max| Some(Field::line(label, max));
     let multi = |label, max| Some(Field::multi_line(label, max));
     match name {
-        "password" | "current" | "new" | "confirm_password" | "csrf" => None,
+        "password" | "current" | "new" | "confirm" | "confirm_password" | "csrf" => None,
         // A pasted or edited profile (TOML).
         "text" => multi("内容", PROFILE_TEXT),
         "description" => multi("説明", limits::TEXT),
@@ -90,10 +90,17 @@ fn label_of(name: &str) -> &'static str {
     }
 }
 
+/// Fields checked but kept as typed: a pasted profile is stored and hashed exactly as given
+/// (its own loader reads it).
+const CHECK_ONLY: [&str; 1] = ["text"];
+
 fn clean(name: &str, value: &str) -> Result<Option<String>, AppError> {
     match rule(name) {
         None => Ok(None),
-        Some(field) => mamori_text::clean(value, &field).map(Some).map_err(|p| AppError::BadRequest(p.message_ja(field.label_ja))),
+        Some(field) => {
+            let cleaned = mamori_text::clean(value, &field).map_err(|p| AppError::BadRequest(p.message_ja(field.label_ja)))?;
+            Ok(if CHECK_ONLY.contains(&name) { None } else { Some(cleaned) })
+        }
     }
 }
 
