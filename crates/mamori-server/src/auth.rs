@@ -122,6 +122,15 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
     (SET_COOKIE, HeaderValue::from_str(&c).expect("cookie is ASCII"))
 }
 
+/// How old a session's last-seen time may get before a request writes it again: a thirtieth
+/// of the idle timeout, at most a minute. Writing it on every request made every page a
+/// database write (a durable commit each, one at a time on SQLite). The idle timeout counts
+/// from the last write, so a session ends at most this much sooner than the timeout after
+/// its last request, never later.
+pub fn touch_interval(session_idle: std::time::Duration) -> std::time::Duration {
+    (session_idle / 30).min(std::time::Duration::from_secs(60))
+}
+
 /// A session, whether or not sign-in is complete (second factor, password change).
 #[derive(Clone)]
 pub struct SignedIn {
@@ -137,19 +146,22 @@ impl FromRequestParts<AppState> for SignedIn {
             return Ok(s.clone());
         }
         let token = cookie_value(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
-        let session = state.store.session_by_token_hash(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
+        let (session, user) = state.store.session_with_user(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
         let last = mamori_store::parse_time(&session.last_seen_at).ok_or_else(|| AppError::internal("bad session time"))?;
-        let idle = chrono::Utc::now().signed_duration_since(last);
-        if idle.to_std().map(|d| d > state.settings.session_idle).unwrap_or(false) {
+        // Negative when the clock went back since the last write; then it is written again.
+        let idle = chrono::Utc::now().signed_duration_since(last).to_std().ok();
+        if idle.is_some_and(|d| d > state.settings.session_idle) {
             state.store.end_session(session.id).await?;
             return Err(AppError::Unauthenticated);
         }
-        let user = state.store.user(session.user_id).await?;
         if user.locked {
             state.store.end_session(session.id).await?;
             return Err(AppError::Unauthenticated);
         }
-        state.store.touch_session(session.id).await?;
+        let interval = touch_interval(state.settings.session_idle);
+        if idle.is_none_or(|d| d >= interval) && state.claim_touch(session.id, interval) {
+            state.store.touch_session(session.id).await?;
+        }
         let signed = SignedIn { user, session };
         parts.extensions.insert(signed.clone());
         Ok(signed)

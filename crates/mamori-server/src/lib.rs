@@ -51,6 +51,8 @@ pub struct AppState {
     /// The service-token path of `POST /api/v1/decisions`: checked without a database query
     /// on most calls (see [`FastPath`]).
     fast: Arc<FastPath>,
+    /// When this process last wrote each session's last-seen time (see [`AppState::claim_touch`]).
+    touched: Arc<std::sync::Mutex<HashMap<i64, std::time::Instant>>>,
 }
 
 /// Caches for machine clients of the decision API. A token is trusted for
@@ -71,7 +73,7 @@ impl FastPath {
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings), profiles: Arc::default(), fast: Arc::default() }
+        Self { store, settings: Arc::new(settings), profiles: Arc::default(), fast: Arc::default(), touched: Arc::default() }
     }
 
     /// The live service token with this SHA-256, from the cache or the database.
@@ -143,6 +145,22 @@ impl AppState {
             m.remove(&org_id);
         }
         Ok(Some(cached))
+    }
+
+    /// Whether this request should write the session's last-seen time, which it found older
+    /// than `interval`: yes unless another request of this process has just claimed it, so
+    /// that the requests arriving together with a session's stale time do not all queue to
+    /// write it.
+    pub(crate) fn claim_touch(&self, session_id: i64, interval: std::time::Duration) -> bool {
+        let Ok(mut m) = self.touched.lock() else { return true };
+        if m.get(&session_id).is_some_and(|at| at.elapsed() < interval) {
+            return false;
+        }
+        if m.len() >= 10_000 {
+            m.retain(|_, at| at.elapsed() < interval);
+        }
+        m.insert(session_id, std::time::Instant::now());
+        true
     }
 
     /// The organization's departments and their tree.
