@@ -187,6 +187,9 @@ pub struct Access {
     pub workflow: Arc<Workflow>,
     pub departments: Arc<Vec<Department>>,
     pub tree: Arc<DepartmentTree>,
+    /// The organization's change counter when this was read (see [`crate::OrgData`]): what
+    /// caches of the organization's data are checked against.
+    pub org_seq: i64,
     holdings: Vec<Held>,
     pub request_id: String,
 }
@@ -326,18 +329,23 @@ pub fn holdings(roles: &[RoleAssignment]) -> Vec<Held> {
 
 /// Where a half-signed-in person must go next, if anywhere.
 pub async fn next_step(state: &AppState, s: &SignedIn) -> Result<Option<&'static str>, AppError> {
+    if !s.session.mfa_passed && !s.user.totp_enabled && mfa_required(state, &s.user).await? {
+        return Ok(Some("/account/totp"));
+    }
+    Ok(next_step_known(s, false))
+}
+
+/// [`next_step`] when whether a second factor is required is already known.
+fn next_step_known(s: &SignedIn, mfa_required: bool) -> Option<&'static str> {
     if !s.session.mfa_passed {
         if s.user.totp_enabled {
-            return Ok(Some("/login/totp"));
+            return Some("/login/totp");
         }
-        if mfa_required(state, &s.user).await? {
-            return Ok(Some("/account/totp"));
+        if mfa_required {
+            return Some("/account/totp");
         }
     }
-    if s.user.must_change_password {
-        return Ok(Some("/account/password"));
-    }
-    Ok(None)
+    s.user.must_change_password.then_some("/account/password")
 }
 
 /// A second factor is required for administrators and for the roles the profile marks
@@ -348,8 +356,17 @@ pub async fn mfa_required(state: &AppState, user: &User) -> Result<bool, AppErro
     }
     let Some(person_id) = user.person_id else { return Ok(false) };
     let roles = state.store.roles_of_person(person_id).await?;
-    let Some((_, profile)) = state.profile(user.org_id).await? else { return Ok(false) };
-    Ok(roles.iter().any(|r| profile.role(&r.role).is_some_and(|p| p.requires_mfa)))
+    let profile = state.profile(user.org_id).await?;
+    Ok(mfa_required_by(user, &roles, profile.as_ref().map(|(_, p)| &**p)))
+}
+
+/// [`mfa_required`] from the user's role assignments and the active profile.
+fn mfa_required_by(user: &User, roles: &[RoleAssignment], profile: Option<&Profile>) -> bool {
+    if user.is_admin {
+        return true;
+    }
+    let Some(profile) = profile.filter(|_| user.person_id.is_some()) else { return false };
+    roles.iter().any(|r| profile.role(&r.role).is_some_and(|p| p.requires_mfa))
 }
 
 /// The rejection of [`Access`]: to the sign-in page, or to the next sign-in step.
@@ -383,19 +400,25 @@ impl FromRequestParts<AppState> for Access {
             Err(e) if api => return Err(AccessRejection(e.into_json())),
             Err(e) => return Err(e.into()),
         };
-        if let Some(step) = next_step(state, &signed).await? {
+        // The organization's profile and departments, the person and their roles: read once,
+        // for the second-factor rule and for the access itself, and cached until the
+        // organization's data changes (see `AppState::org_data`).
+        let org_id = signed.user.org_id;
+        let org = state.org_data(org_id).await?;
+        let (person, roles) = match signed.user.person_id {
+            Some(id) => {
+                let found = org.person(&state.store, org_id, id).await?;
+                (Some(found.0.clone()), found.1.clone())
+            }
+            None => (None, Vec::new()),
+        };
+        let mfa = !signed.session.mfa_passed
+            && !signed.user.totp_enabled
+            && mfa_required_by(&signed.user, &roles, org.active.as_ref().map(|a| &*a.profile));
+        if let Some(step) = next_step_known(&signed, mfa) {
             return Err(AccessRejection(if api { AppError::Unauthenticated.into_json() } else { Redirect::to(step).into_response() }));
         }
-        let active = state.active(signed.user.org_id).await?.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
-        let person = match signed.user.person_id {
-            Some(id) => Some(state.store.person(signed.user.org_id, id).await?),
-            None => None,
-        };
-        let roles = match &person {
-            Some(p) => state.store.roles_of_person(p.id).await?,
-            None => Vec::new(),
-        };
-        let (departments, tree) = state.departments(signed.user.org_id).await?;
+        let active = org.active.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
         let request_id = parts.extensions.get::<crate::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
         let holdings = holdings(&roles);
         Ok(Access {
@@ -407,8 +430,9 @@ impl FromRequestParts<AppState> for Access {
             profile_version_id: active.version_id,
             engine: active.engine,
             workflow: active.workflow,
-            departments,
-            tree,
+            departments: org.departments,
+            tree: org.tree,
+            org_seq: org.seq,
             holdings,
             request_id,
         })
