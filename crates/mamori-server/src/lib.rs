@@ -54,9 +54,16 @@ pub struct AppState {
     /// What every signed-in request reads about its organization, by organization (see
     /// [`AppState::org_data`]).
     org_data: Arc<std::sync::RwLock<HashMap<i64, OrgData>>>,
+    /// The dashboard's yearly-cycle facts by organization, with the change counter and the
+    /// day they were read for (see `routes::yearly::year_data_cached`).
+    pub(crate) year_data: Arc<std::sync::Mutex<YearDataCache>>,
     /// When this process last wrote each session's last-seen time (see [`AppState::claim_touch`]).
     touched: Arc<std::sync::Mutex<HashMap<i64, std::time::Instant>>>,
 }
+
+/// By organization: the change counter and the day the yearly-cycle facts were read for, and
+/// the facts.
+pub(crate) type YearDataCache = HashMap<i64, (i64, chrono::NaiveDate, Arc<routes::yearly::YearData>)>;
 
 /// A person and their role assignments.
 pub type PersonRoles = Arc<(Person, Vec<RoleAssignment>)>;
@@ -113,6 +120,7 @@ impl AppState {
             profiles: Arc::default(),
             fast: Arc::default(),
             org_data: Arc::default(),
+            year_data: Arc::default(),
             touched: Arc::default(),
         }
     }
