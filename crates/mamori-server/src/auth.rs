@@ -180,6 +180,15 @@ pub fn session_expired(settings: &crate::Settings, session: &Session, now: chron
     Ok(longer(time(&session.last_seen_at)?, settings.session_idle) || longer(time(&session.created_at)?, settings.session_lifetime))
 }
 
+/// How old a session's last-seen time may get before a request writes it again: a thirtieth
+/// of the idle timeout, at most a minute. Writing it on every request made every page a
+/// database write (a durable commit each, one at a time on SQLite). The idle timeout counts
+/// from the last write, so a session ends at most this much sooner than the timeout after
+/// its last request, never later.
+pub fn touch_interval(session_idle: std::time::Duration) -> std::time::Duration {
+    (session_idle / 30).min(std::time::Duration::from_secs(60))
+}
+
 /// A session, whether or not sign-in is complete (second factor, password change).
 #[derive(Clone)]
 pub struct SignedIn {
@@ -195,17 +204,23 @@ impl FromRequestParts<AppState> for SignedIn {
             return Ok(s.clone());
         }
         let token = cookie_value(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
-        let session = state.store.session_by_token_hash(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
-        if session_expired(&state.settings, &session, chrono::Utc::now())? {
+        let (session, user) = state.store.session_with_user(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
+        let now = chrono::Utc::now();
+        let last = mamori_store::parse_time(&session.last_seen_at).ok_or_else(|| AppError::internal("bad session time"))?;
+        // Negative when the clock went back since the last write; then it is written again.
+        let idle = now.signed_duration_since(last).to_std().ok();
+        if session_expired(&state.settings, &session, now)? {
             state.store.end_session(session.id).await?;
             return Err(AppError::Unauthenticated);
         }
-        let user = state.store.user(session.user_id).await?;
         if user.locked {
             state.store.end_session(session.id).await?;
             return Err(AppError::Unauthenticated);
         }
-        state.store.touch_session(session.id).await?;
+        let interval = touch_interval(state.settings.session_idle);
+        if idle.is_none_or(|d| d >= interval) && state.claim_touch(session.id, interval) {
+            state.store.touch_session(session.id).await?;
+        }
         let signed = SignedIn { user, session };
         parts.extensions.insert(signed.clone());
         Ok(signed)
@@ -231,6 +246,9 @@ pub struct Access {
     pub workflow: Arc<Workflow>,
     pub departments: Arc<Vec<Department>>,
     pub tree: Arc<DepartmentTree>,
+    /// The organization's change counter when this was read (see [`crate::OrgData`]): what
+    /// caches of the organization's data are checked against.
+    pub org_seq: i64,
     holdings: Vec<Held>,
     pub request_id: String,
 }
@@ -370,18 +388,23 @@ pub fn holdings(roles: &[RoleAssignment]) -> Vec<Held> {
 
 /// Where a half-signed-in person must go next, if anywhere.
 pub async fn next_step(state: &AppState, s: &SignedIn) -> Result<Option<&'static str>, AppError> {
+    if !s.session.mfa_passed && !s.user.totp_enabled && mfa_required(state, &s.user).await? {
+        return Ok(Some("/account/totp"));
+    }
+    Ok(next_step_known(s, false))
+}
+
+/// [`next_step`] when whether a second factor is required is already known.
+fn next_step_known(s: &SignedIn, mfa_required: bool) -> Option<&'static str> {
     if !s.session.mfa_passed {
         if s.user.totp_enabled {
-            return Ok(Some("/login/totp"));
+            return Some("/login/totp");
         }
-        if mfa_required(state, &s.user).await? {
-            return Ok(Some("/account/totp"));
+        if mfa_required {
+            return Some("/account/totp");
         }
     }
-    if s.user.must_change_password {
-        return Ok(Some("/account/password"));
-    }
-    Ok(None)
+    s.user.must_change_password.then_some("/account/password")
 }
 
 /// A second factor is required for administrators and for the roles the profile marks
@@ -392,8 +415,17 @@ pub async fn mfa_required(state: &AppState, user: &User) -> Result<bool, AppErro
     }
     let Some(person_id) = user.person_id else { return Ok(false) };
     let roles = state.store.roles_of_person(person_id).await?;
-    let Some((_, profile)) = state.profile(user.org_id).await? else { return Ok(false) };
-    Ok(roles.iter().any(|r| profile.role(&r.role).is_some_and(|p| p.requires_mfa)))
+    let profile = state.profile(user.org_id).await?;
+    Ok(mfa_required_by(user, &roles, profile.as_ref().map(|(_, p)| &**p)))
+}
+
+/// [`mfa_required`] from the user's role assignments and the active profile.
+fn mfa_required_by(user: &User, roles: &[RoleAssignment], profile: Option<&Profile>) -> bool {
+    if user.is_admin {
+        return true;
+    }
+    let Some(profile) = profile.filter(|_| user.person_id.is_some()) else { return false };
+    roles.iter().any(|r| profile.role(&r.role).is_some_and(|p| p.requires_mfa))
 }
 
 /// The rejection of [`Access`]: to the sign-in page, or to the next sign-in step.
@@ -427,19 +459,25 @@ impl FromRequestParts<AppState> for Access {
             Err(e) if api => return Err(AccessRejection(e.into_json())),
             Err(e) => return Err(e.into()),
         };
-        if let Some(step) = next_step(state, &signed).await? {
+        // The organization's profile and departments, the person and their roles: read once,
+        // for the second-factor rule and for the access itself, and cached until the
+        // organization's data changes (see `AppState::org_data`).
+        let org_id = signed.user.org_id;
+        let org = state.org_data(org_id).await?;
+        let (person, roles) = match signed.user.person_id {
+            Some(id) => {
+                let found = org.person(&state.store, org_id, id).await?;
+                (Some(found.0.clone()), found.1.clone())
+            }
+            None => (None, Vec::new()),
+        };
+        let mfa = !signed.session.mfa_passed
+            && !signed.user.totp_enabled
+            && mfa_required_by(&signed.user, &roles, org.active.as_ref().map(|a| &*a.profile));
+        if let Some(step) = next_step_known(&signed, mfa) {
             return Err(AccessRejection(if api { AppError::Unauthenticated.into_json() } else { Redirect::to(step).into_response() }));
         }
-        let active = state.active(signed.user.org_id).await?.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
-        let person = match signed.user.person_id {
-            Some(id) => Some(state.store.person(signed.user.org_id, id).await?),
-            None => None,
-        };
-        let roles = match &person {
-            Some(p) => state.store.roles_of_person(p.id).await?,
-            None => Vec::new(),
-        };
-        let (departments, tree) = state.departments(signed.user.org_id).await?;
+        let active = org.active.ok_or_else(|| AppError::internal("the organization has no active profile"))?;
         let request_id = parts.extensions.get::<crate::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
         let holdings = holdings(&roles);
         Ok(Access {
@@ -451,8 +489,9 @@ impl FromRequestParts<AppState> for Access {
             profile_version_id: active.version_id,
             engine: active.engine,
             workflow: active.workflow,
-            departments,
-            tree,
+            departments: org.departments,
+            tree: org.tree,
+            org_seq: org.seq,
             holdings,
             request_id,
         })

@@ -26,7 +26,7 @@ use axum::Router;
 use mamori_engine::Engine;
 use mamori_policy::workflow::{DepartmentTree, Workflow};
 use mamori_policy::Profile;
-use mamori_store::org::Department;
+use mamori_store::org::{Department, Person, RoleAssignment};
 use mamori_store::Store;
 use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -58,6 +58,49 @@ pub struct AppState {
     pub login_limiter: Arc<throttle::AddressLimiter>,
     /// Where password hashing and checking run.
     pub passwords: Arc<auth::PasswordWork>,
+    /// What every signed-in request reads about its organization, by organization (see
+    /// [`AppState::org_data`]).
+    org_data: Arc<std::sync::RwLock<HashMap<i64, OrgData>>>,
+    /// The dashboard's yearly-cycle facts by organization, with the change counter and the
+    /// day they were read for (see `routes::yearly::year_data_cached`).
+    pub(crate) year_data: Arc<std::sync::Mutex<YearDataCache>>,
+    /// When this process last wrote each session's last-seen time (see [`AppState::claim_touch`]).
+    touched: Arc<std::sync::Mutex<HashMap<i64, std::time::Instant>>>,
+}
+
+/// By organization: the change counter and the day the yearly-cycle facts were read for, and
+/// the facts.
+pub(crate) type YearDataCache = HashMap<i64, (i64, chrono::NaiveDate, Arc<routes::yearly::YearData>)>;
+
+/// A person and their role assignments.
+pub type PersonRoles = Arc<(Person, Vec<RoleAssignment>)>;
+
+/// The organization's data every signed-in request needs: its active profile and its
+/// departments, as of the change counter `seq` ([`mamori_store::Store::change_state`]).
+#[derive(Clone)]
+pub struct OrgData {
+    /// The organization's change counter when this was read.
+    pub seq: i64,
+    pub active: Option<ActiveProfile>,
+    pub departments: Arc<Vec<Department>>,
+    pub tree: Arc<DepartmentTree>,
+    /// Signed-in people and their role assignments, as of `seq`, filled as they are read.
+    people: Arc<std::sync::RwLock<HashMap<i64, PersonRoles>>>,
+}
+
+impl OrgData {
+    /// A person of the organization and their role assignments, as of `seq`.
+    pub async fn person(&self, store: &Store, org_id: i64, person_id: i64) -> Result<PersonRoles, AppError> {
+        if let Some(p) = self.people.read().ok().and_then(|m| m.get(&person_id).cloned()) {
+            return Ok(p);
+        }
+        let (person, roles) = tokio::try_join!(store.person(org_id, person_id), store.roles_of_person(person_id))?;
+        let found = Arc::new((person, roles));
+        if let Ok(mut m) = self.people.write() {
+            m.insert(person_id, found.clone());
+        }
+        Ok(found)
+    }
 }
 
 /// Caches for machine clients of the decision API. A token is trusted for
@@ -86,6 +129,9 @@ impl AppState {
             fast: Arc::default(),
             login_limiter,
             passwords: Arc::default(),
+            org_data: Arc::default(),
+            year_data: Arc::default(),
+            touched: Arc::default(),
         }
     }
 
@@ -138,9 +184,14 @@ impl AppState {
     /// active (a small indexed read); the text is read and parsed once per version.
     pub async fn active(&self, org_id: i64) -> Result<Option<ActiveProfile>, AppError> {
         let Some(version_id) = self.store.active_profile_id(org_id).await? else { return Ok(None) };
+        self.active_version(org_id, version_id).await.map(Some)
+    }
+
+    /// Profile version `version_id`, the active one: parsed once.
+    async fn active_version(&self, org_id: i64, version_id: i64) -> Result<ActiveProfile, AppError> {
         if let Some(cached) = self.profiles.read().await.get(&org_id) {
             if cached.version_id == version_id {
-                return Ok(Some(cached.clone()));
+                return Ok(cached.clone());
             }
         }
         let active = self.store.profile_version(org_id, version_id).await?;
@@ -157,7 +208,50 @@ impl AppState {
         if let Ok(mut m) = self.fast.engines.write() {
             m.remove(&org_id);
         }
-        Ok(Some(cached))
+        Ok(cached)
+    }
+
+    /// Whether this request should write the session's last-seen time, which it found older
+    /// than `interval`: yes unless another request of this process has just claimed it, so
+    /// that the requests arriving together with a session's stale time do not all queue to
+    /// write it.
+    pub(crate) fn claim_touch(&self, session_id: i64, interval: std::time::Duration) -> bool {
+        let Ok(mut m) = self.touched.lock() else { return true };
+        if m.get(&session_id).is_some_and(|at| at.elapsed() < interval) {
+            return false;
+        }
+        if m.len() >= 10_000 {
+            m.retain(|_, at| at.elapsed() < interval);
+        }
+        m.insert(session_id, std::time::Instant::now());
+        true
+    }
+
+    /// The organization's active profile and departments. One small read of the change
+    /// counter and the active version on every call; the departments are read again only when
+    /// the counter moved, that is after any change to the organization's data, made here or
+    /// by another process. The counter is read before the data, so data cached under a
+    /// counter is never older than the counter says.
+    pub async fn org_data(&self, org_id: i64) -> Result<OrgData, AppError> {
+        let (seq, version) = self.store.change_state(org_id).await?.unwrap_or((-1, None));
+        if let Some(cached) = self.org_data.read().ok().and_then(|m| m.get(&org_id).cloned()) {
+            if cached.seq == seq && cached.active.as_ref().map(|a| a.version_id) == version {
+                return Ok(cached);
+            }
+        }
+        let active = match version {
+            Some(v) => Some(self.active_version(org_id, v).await?),
+            None => None,
+        };
+        let (departments, tree) = self.departments(org_id).await?;
+        let data = OrgData { seq, active, departments, tree, people: Arc::default() };
+        if let Ok(mut m) = self.org_data.write() {
+            // A slower reader of an older counter does not replace a newer entry.
+            if m.get(&org_id).is_none_or(|c| c.seq <= seq) {
+                m.insert(org_id, data.clone());
+            }
+        }
+        Ok(data)
     }
 
     /// The organization's departments and their tree.

@@ -170,6 +170,10 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(30))
+            // sqlx pings a connection before lending it out, one round trip to the connection's
+            // worker thread per query on SQLite, where a connection to a file cannot be lost
+            // as a network one can. PostgreSQL keeps the check.
+            .test_before_acquire(backend != Backend::Sqlite)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     for pragma in backend.session_setup() {

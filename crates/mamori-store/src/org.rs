@@ -312,6 +312,21 @@ impl Store {
     }
 
     /// Which version is active: the id alone, so that a per-request check reads no text.
+    /// The organization's change counter and its active profile version, in one read; `None`
+    /// when there is no such organization. The counter (`event_seq`) is raised in the same
+    /// transaction as every committed change (see `writer.rs`), by this process or another,
+    /// so data read after it and cached under it is current for as long as it stays the same.
+    pub async fn change_state(&self, org_id: i64) -> Result<Option<(i64, Option<i64>)>> {
+        sqlx::query(
+            "SELECT o.event_seq, (SELECT p.id FROM profile_versions p WHERE p.org_id = o.id AND p.is_active = 1) FROM organizations o WHERE o.id = $1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Option<i64>, _>(1)?)))
+        .transpose()
+    }
+
     pub async fn active_profile_id(&self, org_id: i64) -> Result<Option<i64>> {
         Ok(sqlx::query("SELECT id FROM profile_versions WHERE org_id = $1 AND is_active = 1")
             .bind(org_id)

@@ -502,6 +502,33 @@ impl Store {
         Ok(ended)
     }
 
+    /// A live session and its user, in one read: what every signed-in request needs first.
+    pub async fn session_with_user(&self, token_hash: &str) -> Result<Option<(Session, User)>> {
+        let r = sqlx::query(
+            "SELECT s.id AS session_id, s.csrf_token, s.mfa_passed, s.created_at AS session_created_at, s.last_seen_at,
+                    s.user_agent AS session_user_agent, s.client_address AS session_client_address, u.*
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.ended = 0",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| {
+            let user = user(&r)?;
+            let session = Session {
+                id: r.try_get("session_id")?,
+                user_id: user.id,
+                csrf_token: r.try_get("csrf_token")?,
+                mfa_passed: flag(&r, "mfa_passed")?,
+                created_at: r.try_get("session_created_at")?,
+                last_seen_at: r.try_get("last_seen_at")?,
+                user_agent: r.try_get("session_user_agent")?,
+                client_address: r.try_get("session_client_address")?,
+            };
+            Ok((session, user))
+        })
+        .transpose()
+    }
+
     pub async fn touch_session(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2").bind(now_text()).bind(id).execute(&self.pool).await?;
         Ok(())

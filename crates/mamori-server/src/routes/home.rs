@@ -43,20 +43,39 @@ pub async fn dashboard(
     access: Access,
     Query(q): Query<DashboardQuery>,
 ) -> Result<impl IntoResponse, AppError> {
-    let org = state.store.organization(access.org_id()).await?;
     let manages = access.managed_departments();
-    let pending = match &manages {
-        Some(d) if d.is_empty() => Vec::new(),
-        _ => {
-            state
-                .store
-                .assets(
-                    access.org_id(),
-                    &AssetFilter { visible_departments: manages.clone(), undecided: true, limit: 20, ..Default::default() },
-                )
-                .await?
+    let pending = async {
+        match &manages {
+            Some(d) if d.is_empty() => Ok(Vec::new()),
+            _ => {
+                state
+                    .store
+                    .assets(
+                        access.org_id(),
+                        &AssetFilter { visible_departments: manages.clone(), undecided: true, limit: 20, ..Default::default() },
+                    )
+                    .await
+            }
         }
     };
+    let ledger_alarms = async {
+        if sees_ledger_alarms(&access) {
+            crate::routes::events::ledger_alarms(&state, access.org_id()).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    // The cards are independent reads: together, not one after another.
+    let (org, pending, ledger, ledger_alarms, reminders, incidents, violations, yearly) = tokio::try_join!(
+        async { Ok::<_, AppError>(state.store.organization(access.org_id()).await?) },
+        async { Ok(pending.await?) },
+        async { Ok(state.store.ledger_status(access.org_id()).await?) },
+        ledger_alarms,
+        crate::routes::requests::reminders(&state, &access),
+        crate::routes::incidents::reminders(&state, &access),
+        crate::routes::violations::dashboard_card(&state, &access),
+        crate::routes::yearly::dashboard_card(&state, &access),
+    )?;
     let role_names: Vec<String> = access
         .roles
         .iter()
@@ -68,13 +87,6 @@ pub async fn dashboard(
             }
         })
         .collect();
-    let ledger = state.store.ledger_status(access.org_id()).await?;
-    let ledger_alarms =
-        if sees_ledger_alarms(&access) { crate::routes::events::ledger_alarms(&state, access.org_id()).await? } else { Vec::new() };
-    let reminders = crate::routes::requests::reminders(&state, &access).await?;
-    let incidents = crate::routes::incidents::reminders(&state, &access).await?;
-    let violations = crate::routes::violations::dashboard_card(&state, &access).await?;
-    let yearly = crate::routes::yearly::dashboard_card(&state, &access).await?;
     Ok(page(
         "ダッシュボード",
         Some(&access),

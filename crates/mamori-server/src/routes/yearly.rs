@@ -150,6 +150,24 @@ pub async fn year_data(state: &AppState, org_id: i64, today: NaiveDate) -> Resul
     })
 }
 
+/// [`year_data`] for a page: read once per organization, change counter and day, and shared
+/// until the organization's data changes (`seq`, read before the data: see
+/// [`crate::AppState::org_data`]) or the day does.
+pub async fn year_data_cached(state: &AppState, org_id: i64, seq: i64, today: NaiveDate) -> Result<Arc<YearData>, AppError> {
+    if let Some((s, d, data)) = state.year_data.lock().ok().and_then(|m| m.get(&org_id).cloned()) {
+        if s == seq && d == today {
+            return Ok(data);
+        }
+    }
+    let data = Arc::new(year_data(state, org_id, today).await?);
+    if let Ok(mut m) = state.year_data.lock() {
+        if m.get(&org_id).is_none_or(|(s, d, _)| (*s, *d) <= (seq, today)) {
+            m.insert(org_id, (seq, today, data.clone()));
+        }
+    }
+    Ok(data)
+}
+
 /// What one person is reminded of: their own training, and what they answer for as a
 /// 管理者, as the responsible person of a plan, or as an organizer. One line each.
 pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
@@ -244,7 +262,7 @@ pub fn reminder_lines(data: &YearData, person_id: i64) -> Vec<String> {
 /// The dashboard's card: what is due in the yearly cycle for the person signed in.
 pub async fn dashboard_card(state: &AppState, access: &Access) -> Result<Markup, AppError> {
     let Some(me) = &access.person else { return Ok(html! {}) };
-    let data = year_data(state, access.org_id(), today()).await?;
+    let data = year_data_cached(state, access.org_id(), access.org_seq, today()).await?;
     let lines = reminder_lines(&data, me.id);
     Ok(html! {
         h2 { "研修・自己点検・監査" }
