@@ -10,20 +10,7 @@ use mamori_store::testing::TestDb;
 use mamori_store::{Actor, Backend, NewEvent};
 use sqlx::Row;
 
-use crate::support::{mamori, Run};
-
-fn run_with(db: &TestDb, args: &[&str]) -> Run {
-    let mut full: Vec<&str> = args.to_vec();
-    let key = db.key_path.display().to_string();
-    full.extend(["--database-url", db.url.as_str(), "--ledger-key", key.as_str()]);
-    let output = mamori(&full).output().expect("run mamori");
-    Run {
-        command: format!("mamori {}", full.join(" ")),
-        status: output.status,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+use crate::support::{mamori, run_plain, run_with, run_with_key};
 
 #[track_caller]
 fn verify_fails_with(db: &TestDb, extra: &[&str], needles: &[&str]) {
@@ -354,24 +341,6 @@ fn a_key_file_readable_by_others_is_refused() {
 }
 
 /// A `mamori` command with no database arguments (a witness's commands).
-fn run_plain(args: &[&str]) -> Run {
-    let output = mamori(args).output().expect("run mamori");
-    Run {
-        command: format!("mamori {}", args.join(" ")),
-        status: output.status,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// `run_with`, signing with the key file at `key` instead of the test database's.
-fn run_with_key(db: &TestDb, key: &std::path::Path, args: &[&str]) -> Run {
-    let mut full: Vec<&str> = args.to_vec();
-    let key = key.display().to_string();
-    full.extend(["--database-url", db.url.as_str(), "--ledger-key", key.as_str()]);
-    run_plain(&full)
-}
-
 async fn notes(store: &mamori_store::Store, org_id: i64, from: usize, n: usize) {
     for i in from..from + n {
         let w = store.begin_write(org_id).await.unwrap();

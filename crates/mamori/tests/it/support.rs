@@ -275,3 +275,27 @@ pub fn temporary_password_from(run: &Run, login: &str) -> String {
     assert!(password.len() >= 12, "the temporary password {password:?} looks too short\n{run}");
     password
 }
+
+/// Runs `mamori` with exactly these arguments and waits for it.
+pub fn run_plain(args: &[&str]) -> Run {
+    let output = mamori(args).output().expect("run mamori");
+    Run {
+        command: format!("mamori {}", args.join(" ")),
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `mamori` against a test database, signing with the key file at `key`.
+pub fn run_with_key(db: &mamori_store::testing::TestDb, key: &Path, args: &[&str]) -> Run {
+    let mut full: Vec<&str> = args.to_vec();
+    let key = key.display().to_string();
+    full.extend(["--database-url", db.url.as_str(), "--ledger-key", key.as_str()]);
+    run_plain(&full)
+}
+
+/// Runs `mamori` against a test database and its own ledger key.
+pub fn run_with(db: &mamori_store::testing::TestDb, args: &[&str]) -> Run {
+    run_with_key(db, &db.key_path, args)
+}

@@ -5,20 +5,7 @@ use mamori_store::testing::TestDb;
 use mamori_store::users::LockoutSchedule;
 use mamori_store::Actor;
 
-use crate::support::{mamori, Run};
-
-fn run_with(db: &TestDb, args: &[&str]) -> Run {
-    let mut full: Vec<&str> = args.to_vec();
-    let key = db.key_path.display().to_string();
-    full.extend(["--database-url", db.url.as_str(), "--ledger-key", key.as_str()]);
-    let output = mamori(&full).output().expect("run mamori");
-    Run {
-        command: format!("mamori {}", full.join(" ")),
-        status: output.status,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+use crate::support::run_with;
 
 async fn a_locked_administrator_recovers_with_the_cli(db: TestDb) {
     let store = &db.store;
